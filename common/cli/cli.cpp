@@ -1,0 +1,96 @@
+#include "cli/cli.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <iostream>
+
+namespace logship::cli {
+
+namespace {
+
+constexpr const char* kLevels = "trace, debug, info, warn, error, critical, off";
+
+void print_help(const ProgramInfo& info, const po::options_description& visible) {
+  std::cout << "Usage: " << info.usage << "\n\n" << info.description << "\n\n" << visible;
+  if (!info.epilog.empty()) std::cout << "\n" << info.epilog;
+  std::cout << std::flush;
+}
+
+}  // namespace
+
+std::optional<po::variables_map> parse(int argc, const char* const* argv, const ProgramInfo& info,
+                                       OptionSet& set) {
+  po::options_description common("Common options");
+  common.add_options()("help,h", "print this help and exit")("version",
+                                                             "print the version and exit")(
+      "config", po::value<std::string>()->value_name("FILE"),
+      "read options from an INI file (name = value, one per line); the command line wins");
+  po::options_description logging;
+  logging.add_options()("log-level",
+                        po::value<std::string>()->default_value("info")->value_name("LEVEL"),
+                        "stderr log verbosity: trace, debug, info, warn, error, critical, off");
+
+  po::options_description settable;  // what a config file may set
+  settable.add(set.options).add(logging);
+  po::options_description cmdline;
+  cmdline.add(common).add(settable).add(set.hidden);
+  po::options_description visible;
+  visible.add(set.options).add(common).add(logging);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(cmdline).positional(set.positional).run(),
+              vm);
+    if (vm.count("help")) {
+      print_help(info, visible);
+      return std::nullopt;
+    }
+    if (vm.count("version")) {
+      std::cout << info.name << " " << LOGSHIP_VERSION << "\n";
+      return std::nullopt;
+    }
+    if (vm.count("config")) {
+      const auto path = vm["config"].as<std::string>();
+      std::ifstream in(path);
+      if (!in)
+        throw UsageError("cannot read config file " + path +
+                         ": check the path given to --config and its permissions");
+      try {
+        po::store(po::parse_config_file(in, settable, /*allow_unregistered=*/false), vm);
+      } catch (const po::error& e) {
+        throw UsageError("config file " + path + ": " + e.what());
+      }
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(e.what()) + " (see " + info.name + " --help)");
+  }
+  return vm;
+}
+
+int run(const ProgramInfo& info, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const UsageError& e) {
+    std::cerr << info.name << ": " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << info.name << ": " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+void setup_logging(const std::string& program, const std::string& level) {
+  const auto lvl = spdlog::level::from_str(level);
+  if (lvl == spdlog::level::off && level != "off")
+    throw UsageError("unknown --log-level '" + level + "'; use one of: " + kLevels);
+  auto logger = spdlog::stderr_color_mt(program);
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %n[%P] %l: %v", spdlog::pattern_time_type::utc);
+  logger->set_level(lvl);
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(std::move(logger));
+}
+
+}  // namespace logship::cli

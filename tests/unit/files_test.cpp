@@ -1,0 +1,54 @@
+#include "util/files.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+namespace logship {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("logship-files-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(FilesTest, AtomicWriteReplacesContentAndSetsMode) {
+  const auto p = dir_ / "state";
+  ASSERT_TRUE(atomic_write_file(p, "first", 0600));
+  ASSERT_TRUE(atomic_write_file(p, std::string("sec\0ond", 7), 0640));
+  auto r = read_file(p);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, std::string("sec\0ond", 7));
+  struct stat st {};
+  ASSERT_EQ(::stat(p.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  // No temporary files are left behind.
+  int entries = 0;
+  for ([[maybe_unused]] auto& e : fs::directory_iterator(dir_)) ++entries;
+  EXPECT_EQ(entries, 1);
+}
+
+TEST_F(FilesTest, AtomicWriteIntoMissingDirectoryFailsWithPath) {
+  auto st = atomic_write_file(dir_ / "missing" / "state", "x");
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::io);
+  EXPECT_NE(st.error().message.find("missing"), std::string::npos) << st.error().message;
+}
+
+TEST_F(FilesTest, ReadMissingFileNamesIt) {
+  auto r = read_file(dir_ / "nope");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("nope"), std::string::npos);
+  EXPECT_NE(r.error().message.find("No such file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace logship
