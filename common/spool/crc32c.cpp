@@ -1,0 +1,48 @@
+#include "spool/crc32c.hpp"
+
+#include <array>
+#include <cstring>
+
+namespace logship::spool {
+
+namespace {
+
+constexpr std::uint32_t kPoly = 0x82F63B78u;  // reflected Castagnoli polynomial
+
+// Slice-by-8 tables: table[k][b] is the CRC of byte b followed by k zero bytes.
+constexpr auto make_tables() {
+  std::array<std::array<std::uint32_t, 256>, 8> t{};
+  for (std::uint32_t b = 0; b < 256; ++b) {
+    std::uint32_t c = b;
+    for (int i = 0; i < 8; ++i) c = (c >> 1) ^ ((c & 1) ? kPoly : 0);
+    t[0][b] = c;
+  }
+  for (std::uint32_t b = 0; b < 256; ++b)
+    for (int k = 1; k < 8; ++k) t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xFF];
+  return t;
+}
+
+constexpr auto kTables = make_tables();
+
+}  // namespace
+
+std::uint32_t crc32c(std::string_view bytes, std::uint32_t crc) {
+  auto p = reinterpret_cast<const unsigned char*>(bytes.data());
+  size_t n = bytes.size();
+  crc = ~crc;
+  while (n >= 8) {
+    std::uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + 4, 4);
+    lo ^= crc;  // little-endian hosts only (checked in spool.cpp)
+    crc = kTables[7][lo & 0xFF] ^ kTables[6][(lo >> 8) & 0xFF] ^ kTables[5][(lo >> 16) & 0xFF] ^
+          kTables[4][lo >> 24] ^ kTables[3][hi & 0xFF] ^ kTables[2][(hi >> 8) & 0xFF] ^
+          kTables[1][(hi >> 16) & 0xFF] ^ kTables[0][hi >> 24];
+    p += 8;
+    n -= 8;
+  }
+  while (n--) crc = (crc >> 8) ^ kTables[0][(crc ^ *p++) & 0xFF];
+  return ~crc;
+}
+
+}  // namespace logship::spool

@@ -1,0 +1,91 @@
+#include "spool/segment.hpp"
+
+#include <bit>
+#include <charconv>
+#include <cstring>
+
+#include "spool/crc32c.hpp"
+
+namespace logship::spool {
+
+static_assert(std::endian::native == std::endian::little, "spool encoding assumes little-endian");
+
+namespace {
+
+constexpr char kMagic[8] = {'L', 'O', 'G', 'S', 'P', 'O', 'O', 'L'};
+
+template <class T>
+void put(std::string& out, T v) {
+  char b[sizeof v];
+  std::memcpy(b, &v, sizeof v);
+  out.append(b, sizeof v);
+}
+
+template <class T>
+T get(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+}  // namespace
+
+std::string encode_segment_header(std::uint64_t first_id) {
+  std::string h(kMagic, sizeof kMagic);
+  put<std::uint32_t>(h, kSegmentVersion);
+  put<std::uint32_t>(h, 0);
+  put<std::uint64_t>(h, first_id);
+  put<std::uint32_t>(h, crc32c(h));
+  put<std::uint32_t>(h, 0);
+  return h;
+}
+
+std::optional<std::uint64_t> decode_segment_header(std::string_view b) {
+  if (b.size() < kSegmentHeaderSize || std::memcmp(b.data(), kMagic, sizeof kMagic) != 0)
+    return std::nullopt;
+  if (get<std::uint32_t>(b.data() + 8) != kSegmentVersion) return std::nullopt;
+  if (get<std::uint32_t>(b.data() + 24) != crc32c(b.substr(0, 24))) return std::nullopt;
+  return get<std::uint64_t>(b.data() + 16);
+}
+
+void encode_record(std::string& out, std::uint64_t id, bool partial, std::string_view payload) {
+  const size_t start = out.size();
+  put<std::uint32_t>(out, 0);  // crc, filled in below
+  put<std::uint32_t>(out, static_cast<std::uint32_t>(payload.size()));
+  put<std::uint64_t>(out, id);
+  out.push_back(static_cast<char>(partial ? kFlagPartial : 0));
+  out.append(payload);
+  const std::uint32_t crc = crc32c(std::string_view(out).substr(start + 4));
+  std::memcpy(out.data() + start, &crc, sizeof crc);
+}
+
+Decode decode_record(std::string_view b, Record& rec, std::size_t& size, bool copy_payload) {
+  if (b.size() < kRecordHeaderSize) return Decode::need_more;
+  const auto len = get<std::uint32_t>(b.data() + 4);
+  if (len > kMaxRecordPayload) return Decode::corrupt;
+  const std::uint8_t flags = static_cast<std::uint8_t>(b[16]);
+  if (flags & ~kFlagPartial) return Decode::corrupt;
+  if (b.size() < kRecordHeaderSize + len) return Decode::need_more;
+  const std::string_view body = b.substr(4, kRecordHeaderSize - 4 + len);
+  if (crc32c(body) != get<std::uint32_t>(b.data())) return Decode::corrupt;
+  rec.id = get<std::uint64_t>(b.data() + 8);
+  rec.partial = flags & kFlagPartial;
+  if (copy_payload) rec.data.assign(b.data() + kRecordHeaderSize, len);
+  size = kRecordHeaderSize + len;
+  return Decode::ok;
+}
+
+std::string segment_file_name(std::uint64_t first_id) {
+  std::string digits = std::to_string(first_id);
+  return std::string(20 - digits.size(), '0') + digits + ".seg";
+}
+
+std::optional<std::uint64_t> parse_segment_file_name(std::string_view name) {
+  if (name.size() != 24 || name.substr(20) != ".seg") return std::nullopt;
+  std::uint64_t id = 0;
+  auto [p, ec] = std::from_chars(name.data(), name.data() + 20, id);
+  if (ec != std::errc() || p != name.data() + 20) return std::nullopt;
+  return id;
+}
+
+}  // namespace logship::spool

@@ -1,0 +1,370 @@
+#include "spool/spool.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace logship::spool {
+
+namespace fs = std::filesystem;
+
+struct Spool::Segment {
+  std::uint64_t first_id = 0;  // no record in it has a smaller id
+  fs::path path;
+  UniqueFd fd;
+  std::uint64_t size = 0;        // bytes of valid data, header included
+  std::uint64_t corrupt_at = 0;  // if non-zero: nothing at or after this offset is readable
+};
+
+namespace {
+
+Error io_error(std::string msg) {
+  return make_error(ErrorKind::io, std::move(msg));
+}
+
+// Reads exactly up to n bytes at offset (fewer only at end of file).
+Result<std::string> pread_some(int fd, std::uint64_t offset, std::size_t n, const fs::path& p) {
+  std::string buf(n, '\0');
+  std::size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::pread(fd, buf.data() + got, n - got, static_cast<off_t>(offset + got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return io_error(errno_message("read", p));
+    }
+    if (r == 0) break;
+    got += static_cast<std::size_t>(r);
+  }
+  buf.resize(got);
+  return buf;
+}
+
+// Reads the records of one segment file in order, from `offset` up to `end`.
+class Scanner {
+ public:
+  enum class Step { record, end, corrupt };
+  static constexpr std::size_t kChunk = 256u << 10;  // bytes per read
+
+  Scanner(int fd, const fs::path& path, std::uint64_t offset, std::uint64_t end)
+      : fd_(fd), path_(path), off_(offset), end_(end) {}
+
+  // The next record (payload copied if `copy`), the end, or damage at offset().
+  Result<Step> next(Record& rec, bool copy) {
+    for (;;) {
+      if (off_ >= end_) return Step::end;
+      const std::string_view avail = buffered();
+      std::size_t n = 0;
+      switch (decode_record(avail, rec, n, copy)) {
+        case Decode::ok:
+          off_ += n;
+          return Step::record;
+        case Decode::corrupt:
+          return Step::corrupt;
+        case Decode::need_more:
+          break;
+      }
+      if (off_ + avail.size() >= end_) return Step::corrupt;  // the data ends inside a record
+      std::size_t want = kChunk;
+      if (avail.size() >= 8) {
+        std::uint32_t len = 0;
+        std::memcpy(&len, avail.data() + 4, sizeof len);
+        want = std::max<std::size_t>(want, kRecordHeaderSize + len);
+      }
+      want = static_cast<std::size_t>(std::min<std::uint64_t>(want, end_ - off_));
+      auto more = pread_some(fd_, off_, want, path_);
+      if (!more) return more.error();
+      if (more->size() < want) end_ = off_ + more->size();  // the file is shorter than thought
+      buf_ = std::move(*more);
+      buf_off_ = off_;
+    }
+  }
+  std::uint64_t offset() const { return off_; }
+
+ private:
+  // The bytes read ahead from off_ on.
+  std::string_view buffered() const {
+    if (off_ < buf_off_ || off_ - buf_off_ > buf_.size()) return {};
+    return std::string_view(buf_).substr(off_ - buf_off_);
+  }
+
+  int fd_;
+  const fs::path& path_;
+  std::uint64_t off_, end_;
+  std::string buf_;
+  std::uint64_t buf_off_ = 0;
+};
+
+}  // namespace
+
+Spool::Spool(Options options, const Clock& clock) : opt_(std::move(options)), clock_(clock) {
+  opt_.segment_bytes = std::max<std::uint64_t>(std::min(opt_.segment_bytes, opt_.max_bytes / 4),
+                                               kSegmentHeaderSize + 4096);
+  last_sync_ = clock_.now();
+}
+
+Spool::~Spool() {
+  (void)sync();
+}
+
+Result<std::unique_ptr<Spool>> Spool::open(Options options, const Clock& clock,
+                                           Recovery* recovery) {
+  std::error_code ec;
+  if (!fs::exists(options.dir, ec)) {
+    fs::create_directories(options.dir, ec);
+    if (ec) return io_error("create spool directory " + options.dir.string() + ": " + ec.message());
+    ::chmod(options.dir.c_str(), 0700);
+  }
+  std::unique_ptr<Spool> s(new Spool(std::move(options), clock));
+  Recovery local;
+  if (auto st = s->recover(recovery ? *recovery : local); !st) return st.error();
+  return s;
+}
+
+Status Spool::recover(Recovery& rec) {
+  std::vector<std::pair<std::uint64_t, fs::path>> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(opt_.dir, ec)) {
+    if (auto id = parse_segment_file_name(e.path().filename().string()))
+      found.emplace_back(*id, e.path());
+  }
+  if (ec) return io_error("list spool directory " + opt_.dir.string() + ": " + ec.message());
+  std::sort(found.begin(), found.end());
+
+  for (auto& [id, path] : found) {
+    auto seg = std::make_unique<Segment>();
+    seg->first_id = id;
+    seg->path = path;
+    seg->fd = UniqueFd(::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC));
+    if (!seg->fd.valid()) return io_error(errno_message("open spool segment", path));
+    auto head = pread_some(seg->fd.get(), 0, kSegmentHeaderSize, path);
+    if (!head) return head.error();
+    const auto hid = decode_segment_header(*head);
+    if (!hid || *hid != id) {
+      rec.problems.push_back("spool segment " + path.string() +
+                             " has no valid header; moved aside as .bad");
+      fs::rename(path, path.string() + ".bad", ec);
+      continue;
+    }
+    struct stat st {};
+    ::fstat(seg->fd.get(), &st);
+    seg->size = static_cast<std::uint64_t>(st.st_size);
+    disk_bytes_ += seg->size;
+    segments_.push_back(std::move(seg));
+  }
+
+  if (segments_.empty()) return start_segment_locked(next_id_);
+
+  // Only the last segment can have been cut short by a crash: scan it, cut a torn tail.
+  Segment& last = *segments_.back();
+  Scanner scan(last.fd.get(), last.path, kSegmentHeaderSize, last.size);
+  std::uint64_t offset = kSegmentHeaderSize, last_id = 0;
+  Record r;
+  for (;;) {
+    auto step = scan.next(r, false);
+    if (!step) return step.error();
+    if (*step != Scanner::Step::record || r.id <= last_id || r.id < last.first_id) break;
+    offset = scan.offset();
+    last_id = r.id;
+  }
+  if (offset < last.size) {
+    rec.torn_bytes_cut = last.size - offset;
+    rec.problems.push_back("spool segment " + last.path.string() + ": cut " +
+                           std::to_string(rec.torn_bytes_cut) +
+                           " bytes of an incomplete or damaged record at its end");
+    if (::ftruncate(last.fd.get(), static_cast<off_t>(offset)) != 0)
+      return io_error(errno_message("truncate", last.path));
+    disk_bytes_ -= last.size - offset;
+    last.size = offset;
+  }
+  next_id_ = std::max(last_id + 1, last.first_id);
+  return {};
+}
+
+Status Spool::start_segment_locked(std::uint64_t first_id) {
+  auto seg = std::make_unique<Segment>();
+  seg->first_id = first_id;
+  seg->path = opt_.dir / segment_file_name(first_id);
+  seg->fd =
+      UniqueFd(::open(seg->path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!seg->fd.valid()) return io_error(errno_message("create spool segment", seg->path));
+  auto st = write_all(seg->fd.get(), encode_segment_header(first_id), seg->path);
+  if (st) st = fsync_dir(opt_.dir);
+  if (!st) {
+    ::unlink(seg->path.c_str());
+    return st;
+  }
+  seg->size = kSegmentHeaderSize;
+  disk_bytes_ += seg->size;
+  segments_.push_back(std::move(seg));
+  return {};
+}
+
+Status Spool::append(std::string_view line, bool partial) {
+  if (line.size() > kMaxRecordPayload)
+    return make_error(ErrorKind::data, "spool record of " + std::to_string(line.size()) +
+                                           " bytes exceeds the maximum; split lines first");
+  std::lock_guard lock(mu_);
+  if (buffer_.empty()) buffer_first_id_ = next_id_;
+  encode_record(buffer_, next_id_++, partial, line);
+  if (buffer_.size() >= opt_.write_buffer ||
+      segments_.back()->size + buffer_.size() >= opt_.segment_bytes)
+    return flush_locked(false);
+  return {};
+}
+
+Status Spool::flush() {
+  std::lock_guard lock(mu_);
+  return flush_locked(false);
+}
+
+Status Spool::sync() {
+  std::lock_guard lock(mu_);
+  return flush_locked(true);
+}
+
+Status Spool::flush_locked(bool force_sync) {
+  if (!buffer_.empty()) {
+    Segment& seg = *segments_.back();
+    Status st = write_all(seg.fd.get(), buffer_, seg.path);
+    if (!st) {
+      // Lose the buffered records, not the segment: cut whatever part of them was written.
+      (void)::ftruncate(seg.fd.get(), static_cast<off_t>(seg.size));
+      dropped_ += next_id_ - buffer_first_id_;
+      buffer_.clear();
+      last_error_ = st.error().message;
+      return st;
+    }
+    seg.size += buffer_.size();
+    disk_bytes_ += buffer_.size();
+    buffer_.clear();
+    last_error_.clear();
+    unsynced_ = true;
+    if (seg.size >= opt_.segment_bytes) {
+      // Seal this segment and start the next; the new one holds the ids from next_id_ on.
+      if (::fdatasync(seg.fd.get()) != 0) return io_error(errno_message("fsync", seg.path));
+      if (auto started = start_segment_locked(next_id_); !started) return started;
+    }
+    enforce_limit_locked();
+  }
+  const auto now = clock_.now();
+  if (unsynced_ && (force_sync || now - last_sync_ >= opt_.fsync_interval)) {
+    Segment& seg = *segments_.back();
+    if (::fdatasync(seg.fd.get()) != 0) return io_error(errno_message("fsync", seg.path));
+    unsynced_ = false;
+    last_sync_ = now;
+  }
+  return {};
+}
+
+void Spool::enforce_limit_locked() {
+  while (disk_bytes_ > opt_.max_bytes) {
+    // The oldest segment that holds nothing in flight; never the one being written.
+    std::size_t victim = segments_.size();
+    for (std::size_t i = 0; i + 1 < segments_.size(); ++i) {
+      const std::uint64_t last_id = segments_[i + 1]->first_id - 1;
+      const bool in_flight = segments_[i]->first_id <= pinned_ && last_id > released_;
+      if (!in_flight) {
+        victim = i;
+        break;
+      }
+    }
+    if (victim == segments_.size()) return;  // everything left is in flight or being written
+    const std::uint64_t first = std::max(segments_[victim]->first_id, released_ + 1);
+    const std::uint64_t last = segments_[victim + 1]->first_id - 1;
+    if (last >= first) dropped_ += last - first + 1;
+    drop_segment_locked(victim);
+  }
+}
+
+void Spool::drop_segment_locked(std::size_t index) {
+  Segment& seg = *segments_[index];
+  ::unlink(seg.path.c_str());
+  disk_bytes_ -= seg.size;
+  if (cursor_segment_ == seg.first_id) cursor_id_ = cursor_segment_ = cursor_offset_ = 0;
+  segments_.erase(segments_.begin() + static_cast<std::ptrdiff_t>(index));
+}
+
+Result<std::vector<Record>> Spool::read(std::uint64_t after, std::size_t max_bytes,
+                                        std::size_t max_records) {
+  std::lock_guard lock(mu_);
+  (void)flush_locked(false);  // a failure loses the buffered records: counted, kept in stats
+
+  // Start where the previous read stopped, or find the segment that holds `after + 1`.
+  std::size_t si = 0;
+  std::uint64_t offset = kSegmentHeaderSize;
+  bool found_cursor = false;
+  if (after == cursor_id_ && cursor_id_ != 0) {
+    for (; si < segments_.size(); ++si)
+      if (segments_[si]->first_id == cursor_segment_) break;
+    found_cursor = si < segments_.size();
+    if (found_cursor) offset = cursor_offset_;
+  }
+  if (!found_cursor) {
+    si = 0;
+    while (si + 1 < segments_.size() && segments_[si + 1]->first_id <= after + 1) ++si;
+  }
+
+  std::vector<Record> out;
+  std::size_t bytes = 0;
+  for (; si < segments_.size(); ++si, offset = kSegmentHeaderSize) {
+    Segment& seg = *segments_[si];
+    const std::uint64_t end = seg.corrupt_at ? seg.corrupt_at : seg.size;
+    Scanner scan(seg.fd.get(), seg.path, offset, end);
+    Record r;
+    for (;;) {
+      const std::uint64_t at = scan.offset();
+      auto step = scan.next(r, true);
+      if (!step) return step.error();
+      if (*step == Scanner::Step::end) break;
+      if (*step == Scanner::Step::corrupt) {
+        seg.corrupt_at = at;  // the rest of this segment is lost: its ids become a hole
+        break;
+      }
+      if (r.id <= after) continue;
+      if (!out.empty() && r.id != out.back().id + 1) return out;  // a hole: stop before it
+      bytes += r.data.size();
+      cursor_id_ = r.id;
+      cursor_segment_ = seg.first_id;
+      cursor_offset_ = scan.offset();
+      out.push_back(std::move(r));
+      if (bytes >= max_bytes || out.size() >= max_records) return out;
+    }
+  }
+  return out;
+}
+
+void Spool::pin(std::uint64_t through) {
+  std::lock_guard lock(mu_);
+  pinned_ = through;
+}
+
+Status Spool::release(std::uint64_t through) {
+  std::lock_guard lock(mu_);
+  released_ = std::max(released_, through);
+  if (released_ >= next_id_) {
+    // The spool is behind what the vault already has (e.g. the directory was lost): go on
+    // from there, so that no id is ever used twice.
+    if (auto st = flush_locked(true); !st) return st;
+    next_id_ = released_ + 1;
+    if (auto st = start_segment_locked(next_id_); !st) return st;
+  }
+  while (segments_.size() > 1 && segments_[1]->first_id - 1 <= released_) drop_segment_locked(0);
+  return {};
+}
+
+std::uint64_t Spool::next_id() const {
+  std::lock_guard lock(mu_);
+  return next_id_;
+}
+
+Stats Spool::stats() const {
+  std::lock_guard lock(mu_);
+  return Stats{disk_bytes_ + buffer_.size(), next_id_ - 1 - std::min(released_, next_id_ - 1),
+               dropped_, segments_.size(), last_error_};
+}
+
+}  // namespace logship::spool

@@ -1,0 +1,103 @@
+// Spool: the durable, bounded queue between the input and the network (docs/SPOOL.md).
+// Every appended line gets the next record id; ids never repeat. A record that is lost
+// (dropped because the spool is full, or never written because the local disk failed) leaves
+// a hole in the ids, and a hole is how loss is counted: exactly, and across restarts.
+// Thread-safe: one thread appends while another reads and releases.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "spool/segment.hpp"
+#include "util/clock.hpp"
+#include "util/files.hpp"
+#include "util/result.hpp"
+
+namespace logship::spool {
+
+struct Options {
+  std::filesystem::path dir;
+  std::uint64_t max_bytes = 256ull << 20;     // bytes on disk before the oldest data is dropped
+  std::uint64_t segment_bytes = 16ull << 20;  // bytes; clamped to max_bytes / 4
+  std::chrono::milliseconds fsync_interval{1000};  // ms; 0: fsync on every flush
+  std::size_t write_buffer = 64u << 10;            // bytes buffered before a write(2)
+};
+
+// What open() found and repaired.
+struct Recovery {
+  std::uint64_t torn_bytes_cut = 0;   // an incomplete last record, cut off
+  std::vector<std::string> problems;  // one line each: what was wrong, where
+};
+
+struct Stats {
+  std::uint64_t disk_bytes = 0;       // segment files, headers included
+  std::uint64_t pending_records = 0;  // ids after the released point (holes included)
+  std::uint64_t dropped_records = 0;  // lost since open: spool full or local write failure
+  std::uint64_t segments = 0;
+  std::string last_write_error;  // the latest local write failure, empty if none
+};
+
+class Spool {
+ public:
+  // Opens (creating if needed, mode 0700) the spool directory, and repairs a torn tail.
+  static Result<std::unique_ptr<Spool>> open(Options options, const Clock& clock,
+                                             Recovery* recovery = nullptr);
+  ~Spool();
+
+  // Adds one line (`partial`: a fragment with no newline after it). Never blocks on anything
+  // but local disk. A failure to write loses the buffered records (counted) and is returned.
+  Status append(std::string_view line, bool partial = false);
+  // Writes buffered records to disk; fsyncs when the interval has passed.
+  Status flush();
+  // Writes buffered records and fsyncs now.
+  Status sync();
+
+  // Records with id > `after`, in order, up to `max_bytes` of payload (always at least one
+  // record when any exists) and `max_records`. Stops before a hole, so a batch never spans a
+  // loss: the caller counts the loss as first.id - after - 1.
+  Result<std::vector<Record>> read(std::uint64_t after, std::size_t max_bytes,
+                                   std::size_t max_records);
+  // Records with id <= `through` must survive: they are in a batch being sent.
+  void pin(std::uint64_t through);
+  // The vault holds every record with id <= `through`: their segments may go.
+  Status release(std::uint64_t through);
+
+  std::uint64_t next_id() const;  // the id the next append gets
+  Stats stats() const;
+
+ private:
+  struct Segment;
+  Spool(Options options, const Clock& clock);
+  Status recover(Recovery& recovery);
+  Status flush_locked(bool force_sync);
+  Status start_segment_locked(std::uint64_t first_id);
+  void enforce_limit_locked();
+  void drop_segment_locked(std::size_t index);
+
+  Options opt_;
+  const Clock& clock_;
+  mutable std::mutex mu_;
+  std::deque<std::unique_ptr<Segment>> segments_;  // oldest first; back() is written to
+  std::string buffer_;                             // encoded records not yet written
+  std::uint64_t buffer_first_id_ = 0;
+  std::uint64_t next_id_ = 1;
+  std::uint64_t released_ = 0;  // ids <= released_ are in the vault
+  std::uint64_t pinned_ = 0;    // ids <= pinned_ must not be dropped
+  std::uint64_t dropped_ = 0;
+  std::string last_error_;
+  std::uint64_t disk_bytes_ = 0;
+  SteadyTime last_sync_{};
+  bool unsynced_ = false;
+  // Read cursor: where the record after cursor_id_ starts, to avoid rescanning.
+  std::uint64_t cursor_id_ = 0;
+  std::uint64_t cursor_segment_ = 0;  // first id of the segment the cursor is in
+  std::uint64_t cursor_offset_ = 0;
+};
+
+}  // namespace logship::spool

@@ -1,0 +1,269 @@
+#include "spool/spool.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace logship::spool {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SpoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("logship-spool-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Options options(std::uint64_t max_bytes = 64ull << 20, std::uint64_t segment = 1ull << 20) {
+    Options o;
+    o.dir = dir_;
+    o.max_bytes = max_bytes;
+    o.segment_bytes = segment;
+    return o;
+  }
+  std::unique_ptr<Spool> open(Options o, Recovery* rec = nullptr) {
+    auto s = Spool::open(std::move(o), clock_, rec);
+    EXPECT_TRUE(s) << (s ? "" : s.error().message);
+    return s ? std::move(*s) : nullptr;
+  }
+  // All records after `after`, reading in batches of at most `batch` bytes.
+  std::vector<Record> read_all(Spool& s, std::uint64_t after, std::size_t batch = 4096) {
+    std::vector<Record> all;
+    for (;;) {
+      auto r = s.read(after, batch, 1000);
+      EXPECT_TRUE(r);
+      if (!r || r->empty()) return all;
+      after = r->back().id;
+      for (auto& rec : *r) all.push_back(std::move(rec));
+    }
+  }
+  static std::string line(std::uint64_t i) { return "line " + std::to_string(i) + " \x01\xff"; }
+
+  fs::path dir_;
+  ManualClock clock_;
+};
+
+TEST_F(SpoolTest, AppendReadInOrderAcrossSegments) {
+  auto s = open(options(64ull << 20, 8192));
+  for (int i = 1; i <= 5000; ++i) ASSERT_TRUE(s->append(line(i), i % 7 == 0));
+  auto all = read_all(*s, 0);
+  ASSERT_EQ(all.size(), 5000u);
+  for (std::uint64_t i = 1; i <= 5000; ++i) {
+    EXPECT_EQ(all[i - 1].id, i);
+    EXPECT_EQ(all[i - 1].data, line(i));
+    EXPECT_EQ(all[i - 1].partial, i % 7 == 0);
+  }
+  EXPECT_GT(s->stats().segments, 10u);
+  EXPECT_EQ(s->stats().pending_records, 5000u);
+}
+
+TEST_F(SpoolTest, ReadRespectsLimitsButReturnsAtLeastOneRecord) {
+  auto s = open(options());
+  ASSERT_TRUE(s->append(std::string(10000, 'x')));
+  ASSERT_TRUE(s->append("small"));
+  auto r = s->read(0, 100, 1000);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ(r->front().data.size(), 10000u);
+  r = s->read(0, 1 << 20, 1);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->size(), 1u);
+  r = s->read(1, 1 << 20, 1000);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ(r->front().data, "small");
+}
+
+TEST_F(SpoolTest, ReopenContinuesIdsAndReleaseDeletesSegments) {
+  {
+    auto s = open(options(64ull << 20, 8192));
+    for (int i = 1; i <= 3000; ++i) ASSERT_TRUE(s->append(line(i)));
+  }
+  auto s = open(options(64ull << 20, 8192));
+  EXPECT_EQ(s->next_id(), 3001u);
+  const auto before = s->stats().segments;
+  ASSERT_TRUE(s->release(2500));
+  EXPECT_LT(s->stats().segments, before);
+  EXPECT_EQ(s->stats().pending_records, 500u);
+  auto rest = read_all(*s, 2500);
+  ASSERT_EQ(rest.size(), 500u);
+  EXPECT_EQ(rest.front().id, 2501u);
+  ASSERT_TRUE(s->release(3000));
+  EXPECT_EQ(s->stats().segments, 1u) << "the segment being written stays: it carries the ids";
+  s.reset();
+  s = open(options(64ull << 20, 8192));
+  EXPECT_EQ(s->next_id(), 3001u);
+}
+
+TEST_F(SpoolTest, TornTailIsCutAndReported) {
+  {
+    auto s = open(options());
+    for (int i = 1; i <= 100; ++i) ASSERT_TRUE(s->append(line(i)));
+    ASSERT_TRUE(s->sync());
+  }
+  auto seg = dir_ / segment_file_name(1);
+  const auto full = fs::file_size(seg);
+  fs::resize_file(seg, full - 5);  // the last record loses its last 5 bytes
+  Recovery rec;
+  auto s = open(options(), &rec);
+  EXPECT_GT(rec.torn_bytes_cut, 0u);
+  ASSERT_EQ(rec.problems.size(), 1u);
+  EXPECT_NE(rec.problems[0].find("cut"), std::string::npos);
+  EXPECT_EQ(s->next_id(), 100u) << "record 100 was torn; its id is free again";
+  ASSERT_TRUE(s->append("after"));
+  auto all = read_all(*s, 0);
+  ASSERT_EQ(all.size(), 100u);
+  EXPECT_EQ(all[98].data, line(99));
+  EXPECT_EQ(all[99].data, "after");
+}
+
+TEST_F(SpoolTest, GarbageAfterTheLastRecordIsCut) {
+  {
+    auto s = open(options());
+    for (int i = 1; i <= 10; ++i) ASSERT_TRUE(s->append(line(i)));
+  }
+  std::ofstream(dir_ / segment_file_name(1), std::ios::app) << "garbage that is not a record";
+  Recovery rec;
+  auto s = open(options(), &rec);
+  EXPECT_EQ(rec.torn_bytes_cut, 28u);
+  EXPECT_EQ(read_all(*s, 0).size(), 10u);
+}
+
+TEST_F(SpoolTest, DamageInAnOlderSegmentBecomesAHoleNotAnError) {
+  {
+    auto s = open(options(64ull << 20, 8192));
+    for (int i = 1; i <= 2000; ++i) ASSERT_TRUE(s->append(line(i)));
+  }
+  // Flip a byte in the middle of the first segment.
+  auto seg = dir_ / segment_file_name(1);
+  std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(fs::file_size(seg) / 2));
+  f.put('\x7f');
+  f.close();
+  auto s = open(options(64ull << 20, 8192));
+  auto first = s->read(0, 1 << 20, 100000);
+  ASSERT_TRUE(first);
+  ASSERT_FALSE(first->empty());
+  const auto stop = first->back().id;
+  auto next = s->read(stop, 1 << 20, 100000);
+  ASSERT_TRUE(next);
+  ASSERT_FALSE(next->empty());
+  EXPECT_GT(next->front().id, stop + 1) << "the damaged records are a hole: counted as lost";
+  EXPECT_EQ(next->front().data, line(next->front().id));
+}
+
+TEST_F(SpoolTest, FullSpoolDropsOldestUnpinnedAndTheHoleCountsThem) {
+  auto s = open(options(64 * 1024, 8192));
+  s->pin(10);  // records 1..10 are in a batch being sent
+  const int n = 20000;
+  for (int i = 1; i <= n; ++i) ASSERT_TRUE(s->append(line(i)));
+  ASSERT_TRUE(s->flush());
+  const auto st = s->stats();
+  EXPECT_LE(st.disk_bytes, 64u * 1024 + 8192) << "bounded: the limit plus one segment";
+  EXPECT_GT(st.dropped_records, 0u);
+
+  auto batch = s->read(0, 1 << 20, 10);
+  ASSERT_TRUE(batch);
+  ASSERT_EQ(batch->size(), 10u);
+  EXPECT_EQ(batch->front().id, 1u) << "the pinned batch survived";
+  // After the pinned segment, the loss shows as one hole whose size equals what was counted.
+  std::uint64_t after = batch->back().id, holes = 0;
+  for (auto all = read_all(*s, after); !all.empty(); all.clear()) {
+    std::uint64_t prev = after;
+    for (auto& r : all) {
+      holes += r.id - prev - 1;
+      EXPECT_EQ(r.data, line(r.id));
+      prev = r.id;
+    }
+    EXPECT_EQ(prev, static_cast<std::uint64_t>(n)) << "the newest data is kept";
+  }
+  EXPECT_EQ(holes, st.dropped_records);
+}
+
+TEST_F(SpoolTest, ReleaseBeyondTheSpoolMovesIdsForward) {
+  auto s = open(options());
+  ASSERT_TRUE(s->append("a"));
+  ASSERT_TRUE(s->release(5000));  // the vault has more than this spool knows (spool was lost)
+  EXPECT_EQ(s->next_id(), 5001u);
+  ASSERT_TRUE(s->append("b"));
+  s.reset();
+  s = open(options());
+  EXPECT_EQ(s->next_id(), 5002u);
+  auto all = read_all(*s, 5000);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].data, "b");
+}
+
+TEST_F(SpoolTest, LocalWriteFailureLosesOnlyBufferedRecordsAndCountsThem) {
+  auto s = open(options());
+  for (int i = 1; i <= 10; ++i) ASSERT_TRUE(s->append(line(i)));
+  ASSERT_TRUE(s->flush());
+  // Inject a full disk: a file size limit makes write(2) fail with EFBIG.
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit old{};
+  ::getrlimit(RLIMIT_FSIZE, &old);
+  rlimit small = old;
+  small.rlim_cur = fs::file_size(dir_ / segment_file_name(1)) + 10;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  for (int i = 11; i <= 20; ++i) ASSERT_TRUE(s->append(line(i)));
+  auto st = s->flush();
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
+  std::signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::io);
+  EXPECT_EQ(s->stats().dropped_records, 10u);
+  EXPECT_FALSE(s->stats().last_write_error.empty());
+
+  ASSERT_TRUE(s->append(line(21)));
+  ASSERT_TRUE(s->flush());
+  EXPECT_TRUE(s->stats().last_write_error.empty());
+  auto first = s->read(0, 1 << 20, 1000);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->size(), 10u) << "records 1..10 intact; a read stops before the hole";
+  auto rest = read_all(*s, 10);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].id, 21u) << "11..20 were lost: the hole counts them";
+  s.reset();
+  Recovery rec;
+  s = open(options(), &rec);
+  EXPECT_EQ(rec.torn_bytes_cut, 0u) << "the partial write was cut at once";
+}
+
+TEST_F(SpoolTest, LargeRecordsRoundTrip) {
+  auto s = open(options(256ull << 20, 4ull << 20));
+  std::mt19937 rng(7);
+  std::vector<std::string> lines;
+  for (int i = 0; i < 12; ++i) {
+    std::string l(static_cast<size_t>(1 << 20) + static_cast<size_t>(i), '\0');
+    for (auto& c : l) c = static_cast<char>(rng());
+    lines.push_back(l);
+    ASSERT_TRUE(s->append(l, true));
+  }
+  s.reset();
+  s = open(options(256ull << 20, 4ull << 20));
+  auto all = read_all(*s, 0, 3 << 20);
+  ASSERT_EQ(all.size(), lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(all[i].data, lines[i]) << i;
+}
+
+TEST_F(SpoolTest, DirectoryIsPrivateAndSegmentsAre0600) {
+  auto s = open(options());
+  ASSERT_TRUE(s->append("x"));
+  ASSERT_TRUE(s->sync());
+  EXPECT_EQ(fs::status(dir_).permissions() & fs::perms::all, fs::perms::owner_all);
+  EXPECT_EQ(fs::status(dir_ / segment_file_name(1)).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
+}  // namespace
+}  // namespace logship::spool
