@@ -1,0 +1,233 @@
+#include "ssh/channel.hpp"
+
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+
+#include <algorithm>
+
+#include "ssh/session.hpp"
+
+namespace logship::ssh {
+
+Channel::Channel(Session& session, ssh_channel_struct* channel, std::string command, bool subsystem)
+    : session_(&session),
+      channel_(channel),
+      callbacks_(std::make_unique<ssh_channel_callbacks_struct>()),
+      command_(std::move(command)),
+      subsystem_(subsystem) {
+  *callbacks_ = {};
+  callbacks_->userdata = this;
+  callbacks_->channel_data_function = &Channel::on_data;
+  callbacks_->channel_eof_function = &Channel::on_eof;
+  callbacks_->channel_close_function = &Channel::on_close;
+  callbacks_->channel_exit_status_function = &Channel::on_exit_status;
+  callbacks_->channel_exit_signal_function = &Channel::on_exit_signal;
+  ssh_callbacks_init(callbacks_.get());
+  ssh_set_channel_callbacks(channel_, callbacks_.get());
+}
+
+Channel::~Channel() {
+  if (session_ == nullptr) return;
+  session_->detach(this);
+  orphan();
+}
+
+void Channel::orphan() {
+  if (channel_ != nullptr) {
+    // libssh may keep the channel until the vault's close arrives: it must not call us then.
+    ssh_remove_channel_callbacks(channel_, callbacks_.get());
+    ssh_channel_free(channel_);  // sends EOF and close if still open
+    channel_ = nullptr;
+  }
+  session_ = nullptr;
+  if (state_ != State::failed) state_ = State::closed;
+}
+
+std::string Channel::describe() const {
+  const std::string where = session_ ? session_->options().endpoint() : std::string("the vault");
+  return (subsystem_ ? "subsystem '" : "command '") + command_ + "' on " + where;
+}
+
+void Channel::progress() {
+  if (channel_ == nullptr) return;
+  if (state_ == State::opening) {
+    const int rc = ssh_channel_open_session(channel_);
+    if (rc == SSH_AGAIN) return;
+    if (rc != SSH_OK) {
+      Error e = session_->transport_error("opening a channel for " + describe());
+      if (e.kind == ErrorKind::protocol) e.kind = ErrorKind::remote_refused;
+      failure_ = e;
+      state_ = State::failed;
+      return;
+    }
+    state_ = State::requesting;
+  }
+  if (state_ == State::requesting) {
+    const int rc = subsystem_ ? ssh_channel_request_subsystem(channel_, command_.c_str())
+                              : ssh_channel_request_exec(channel_, command_.c_str());
+    if (rc == SSH_AGAIN) return;
+    if (rc != SSH_OK) {
+      Error e = session_->transport_error("starting " + describe());
+      if (e.kind == ErrorKind::protocol) e.kind = ErrorKind::remote_refused;
+      failure_ = e;
+      state_ = State::failed;
+      return;
+    }
+    state_ = State::running;
+  }
+}
+
+Status Channel::usable(std::string_view what) const {
+  if (failure_) return *failure_;
+  if (session_ == nullptr) {
+    return make_error(ErrorKind::network, std::string(what) + ": the session is gone");
+  }
+  return {};
+}
+
+Status Channel::wait_started(SteadyTime deadline) {
+  if (auto st = usable("starting " + command_); !st) return st;
+  auto started = [&] { return state_ != State::opening && state_ != State::requesting; };
+  if (auto st = session_->run_until(deadline, started, "starting " + describe()); !st) return st;
+  if (failure_) return *failure_;
+  return {};
+}
+
+Status Channel::write(std::string_view data, SteadyTime deadline) {
+  if (auto st = wait_started(deadline); !st) return st;
+  if (eof_sent_) return make_error(ErrorKind::protocol, "write after EOF on " + describe());
+  while (!data.empty()) {
+    if (remote_closed_ || channel_ == nullptr) {
+      return make_error(ErrorKind::remote_refused,
+                        describe() + " closed the channel before reading all input" +
+                            (stderr_.empty() ? std::string() : ": " + stderr_));
+    }
+    const auto chunk = static_cast<uint32_t>(std::min(data.size(), kWriteChunk));
+    const int n = ssh_channel_write(channel_, data.data(), chunk);
+    if (n < 0) return session_->transport_error("writing to " + describe());
+    data.remove_prefix(static_cast<std::size_t>(n));
+    if (n == 0) {
+      // The peer's window is closed (or a rekey runs): wait until it reopens.
+      auto writable = [&] {
+        return channel_ == nullptr || remote_closed_ || ssh_channel_window_size(channel_) > 0;
+      };
+      if (auto st = session_->run_until(deadline, writable, "writing to " + describe()); !st) {
+        return st;
+      }
+    }
+  }
+  return {};
+}
+
+Status Channel::send_eof(SteadyTime deadline) {
+  if (auto st = wait_started(deadline); !st) return st;
+  if (eof_sent_ || remote_closed_) return {};
+  if (ssh_channel_send_eof(channel_) != SSH_OK) {
+    return session_->transport_error("sending EOF to " + describe());
+  }
+  eof_sent_ = true;
+  return {};
+}
+
+Result<int> Channel::wait_exit(SteadyTime deadline) {
+  if (auto st = wait_started(deadline); !st) return st.error();
+  // The exit status may come before the last stderr bytes; the close comes after everything.
+  auto closed = [&] { return remote_closed_ || channel_ == nullptr; };
+  Status st = session_->run_until(deadline, closed, "waiting for the exit status of " + describe());
+  if (exit_status_) return *exit_status_;
+  if (!st) return st.error();
+  if (!exit_signal_.empty()) {
+    return make_error(ErrorKind::remote_refused, describe() + " was killed by signal " +
+                                                     exit_signal_ +
+                                                     (stderr_.empty() ? "" : ": " + stderr_));
+  }
+  return make_error(ErrorKind::protocol, describe() + " closed without an exit status" +
+                                             (stderr_.empty() ? std::string() : ": " + stderr_));
+}
+
+Status Channel::finish(SteadyTime deadline) {
+  if (auto st = send_eof(deadline); !st) return st;
+  auto status = wait_exit(deadline);
+  if (!status) return status.error();
+  if (*status == 0) return {};
+  std::string text = stderr_;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return make_error(ErrorKind::remote_refused, describe() + " failed with exit status " +
+                                                   std::to_string(*status) +
+                                                   (text.empty() ? std::string() : ": " + text));
+}
+
+Result<std::size_t> Channel::read_some(std::string& out, SteadyTime deadline) {
+  if (stdout_.empty() && !remote_eof_ && !remote_closed_) {
+    if (auto st = usable("reading from " + command_); !st) return st.error();
+    auto readable = [&] {
+      return !stdout_.empty() || remote_eof_ || remote_closed_ || channel_ == nullptr;
+    };
+    Status st = session_->run_until(deadline, readable, "reading from " + describe());
+    if (!st && st.error().kind != ErrorKind::timeout) return st.error();
+    if (failure_) return *failure_;
+  }
+  const std::size_t n = stdout_.size();
+  out.append(stdout_);
+  stdout_.clear();
+  return n;
+}
+
+Status Channel::close(SteadyTime deadline) {
+  if (channel_ == nullptr || session_ == nullptr) return {};
+  if (state_ == State::running && !remote_closed_) {
+    if (ssh_channel_close(channel_) != SSH_OK) {
+      return session_->transport_error("closing " + describe());
+    }
+    auto closed = [&] { return remote_closed_ || channel_ == nullptr; };
+    if (auto st = session_->run_until(deadline, closed, "closing " + describe()); !st) return st;
+  }
+  session_->detach(this);
+  orphan();
+  return {};
+}
+
+int Channel::on_data(ssh_session_struct*, ssh_channel_struct*, void* data, uint32_t len,
+                     int is_stderr, void* self) {
+  auto* c = static_cast<Channel*>(self);
+  const char* bytes = static_cast<const char*>(data);
+  if (is_stderr) {
+    const std::size_t keep =
+        std::min<std::size_t>(len, kMaxStderr - std::min(kMaxStderr, c->stderr_.size()));
+    c->stderr_.append(bytes, keep);
+    return static_cast<int>(len);
+  }
+  if (c->stdout_.size() + len > kMaxUnread) {
+    if (!c->failure_) {
+      c->failure_ =
+          make_error(ErrorKind::protocol, c->describe() + " sent more unread output than allowed");
+    }
+    return static_cast<int>(len);
+  }
+  c->stdout_.append(bytes, len);
+  return static_cast<int>(len);
+}
+
+void Channel::on_eof(ssh_session_struct*, ssh_channel_struct*, void* self) {
+  static_cast<Channel*>(self)->remote_eof_ = true;
+}
+
+void Channel::on_close(ssh_session_struct*, ssh_channel_struct*, void* self) {
+  auto* c = static_cast<Channel*>(self);
+  c->remote_closed_ = true;
+  c->remote_eof_ = true;
+}
+
+void Channel::on_exit_status(ssh_session_struct*, ssh_channel_struct*, int status, void* self) {
+  static_cast<Channel*>(self)->exit_status_ = status;
+}
+
+void Channel::on_exit_signal(ssh_session_struct*, ssh_channel_struct*, const char* signal, int,
+                             const char* errmsg, const char*, void* self) {
+  auto* c = static_cast<Channel*>(self);
+  c->exit_signal_ = signal ? signal : "?";
+  if (errmsg != nullptr && *errmsg != '\0') c->exit_signal_ += std::string(" (") + errmsg + ")";
+}
+
+}  // namespace logship::ssh

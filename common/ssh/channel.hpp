@@ -1,0 +1,91 @@
+// Channel: one SSH session channel running a command (exec) or a subsystem, with deadlines.
+// Push: write a batch, finish() (EOF, then exit status 0 is the acknowledgement).
+// Classic pull: read_some() the streamed output of a forced `tail -F`, then close().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "util/clock.hpp"
+#include "util/result.hpp"
+
+struct ssh_session_struct;  // libssh
+struct ssh_channel_struct;
+struct ssh_channel_callbacks_struct;
+
+namespace logship::ssh {
+
+class Session;
+
+class Channel {
+ public:
+  static constexpr std::size_t kWriteChunk = 64 * 1024;        // bytes per ssh_channel_write
+  static constexpr std::size_t kMaxStderr = 64 * 1024;         // bytes of stderr kept
+  static constexpr std::size_t kMaxUnread = 64 * 1024 * 1024;  // bytes of stdout not yet read
+
+  ~Channel();  // closes the channel (without waiting) if still open
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+
+  // Waits until the vault accepted the command (channel opened, exec/subsystem granted).
+  Status wait_started(SteadyTime deadline);
+  // Writes all of `data` (in 64 KiB pieces, waiting for the peer's window), or fails.
+  Status write(std::string_view data, SteadyTime deadline);
+  // Sends EOF: the remote command sees the end of its input.
+  Status send_eof(SteadyTime deadline);
+  // Waits for the command's exit status and the channel's close; collects stderr meanwhile.
+  Result<int> wait_exit(SteadyTime deadline);
+  // send_eof + wait_exit: OK only for exit status 0; otherwise remote_refused with stderr.
+  Status finish(SteadyTime deadline);
+
+  // Appends available stdout to `out` and returns how many bytes: waits until some arrive,
+  // the stream ends (0, at_eof()) or the deadline passes (0: silence is not an error).
+  Result<std::size_t> read_some(std::string& out, SteadyTime deadline);
+  bool at_eof() const { return remote_eof_ && stdout_.empty(); }  // stdout ended and drained
+
+  // Closes the channel and waits for the vault to close its side, so the remote command's
+  // pipes are closed (a forced `tail -F` exits). Harmless when repeated.
+  Status close(SteadyTime deadline);
+
+  std::string_view stderr_text() const { return stderr_; }  // the first kMaxStderr bytes
+  std::optional<int> exit_status() const { return exit_status_; }
+  bool remote_closed() const { return remote_closed_; }
+  const std::string& command() const { return command_; }
+
+ private:
+  friend class Session;
+  Channel(Session& session, ssh_channel_struct* channel, std::string command, bool subsystem);
+  void progress();  // called by Session::pump: advances open/exec, notices failures
+  void orphan();    // the session is going away: forget the libssh channel
+  Status usable(std::string_view what) const;  // error if failed or the session is gone
+  std::string describe() const;                // "command 'cat >> x' on host:port"
+  static int on_data(ssh_session_struct*, ssh_channel_struct*, void* data, uint32_t len,
+                     int is_stderr, void* self);
+  static void on_eof(ssh_session_struct*, ssh_channel_struct*, void* self);
+  static void on_close(ssh_session_struct*, ssh_channel_struct*, void* self);
+  static void on_exit_status(ssh_session_struct*, ssh_channel_struct*, int status, void* self);
+  static void on_exit_signal(ssh_session_struct*, ssh_channel_struct*, const char* signal, int core,
+                             const char* errmsg, const char* lang, void* self);
+
+  enum class State { opening, requesting, running, closed, failed };
+  Session* session_;
+  ssh_channel_struct* channel_;
+  std::unique_ptr<ssh_channel_callbacks_struct> callbacks_;
+  std::string command_;
+  bool subsystem_;
+  State state_ = State::opening;
+  std::optional<Error> failure_;
+  std::string stdout_;
+  std::string stderr_;
+  bool remote_eof_ = false;
+  bool remote_closed_ = false;
+  bool eof_sent_ = false;
+  std::optional<int> exit_status_;
+  std::string exit_signal_;
+};
+
+}  // namespace logship::ssh

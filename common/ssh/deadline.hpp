@@ -1,0 +1,33 @@
+// Deadlines: every network operation in common/ssh takes an absolute steady-clock deadline.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+
+#include "util/clock.hpp"
+
+namespace logship::ssh {
+
+// The deadline `timeout` from now.
+inline SteadyTime deadline_in(std::chrono::milliseconds timeout) {
+  return std::chrono::steady_clock::now() + timeout;
+}
+
+// Time left until `deadline`, never negative.
+inline std::chrono::milliseconds time_left(SteadyTime deadline) {
+  const auto left = deadline - std::chrono::steady_clock::now();
+  return std::max(std::chrono::milliseconds(0), std::chrono::ceil<std::chrono::milliseconds>(left));
+}
+
+// Whether `deadline` has passed.
+inline bool expired(SteadyTime deadline) {
+  return std::chrono::steady_clock::now() >= deadline;
+}
+
+// A poll(2)-style timeout in milliseconds until `deadline`, capped at `cap`.
+inline int poll_timeout_ms(SteadyTime deadline,
+                           std::chrono::milliseconds cap = std::chrono::milliseconds(1000)) {
+  return static_cast<int>(std::min(time_left(deadline), cap).count());
+}
+
+}  // namespace logship::ssh

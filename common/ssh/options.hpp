@@ -1,0 +1,31 @@
+// SessionOptions: where the vault is, who we are there, and how long we wait for it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "util/result.hpp"
+
+namespace logship::ssh {
+
+struct SessionOptions {
+  std::string host;                        // name or address of the vault
+  std::uint16_t port = 22;                 // TCP port of its sshd
+  std::string user;                        // login name there; empty: the local user's name
+  std::filesystem::path identity_file;     // private key; the only credential ever offered
+  std::filesystem::path known_hosts_file;  // OpenSSH known_hosts (hashed entries allowed)
+  bool accept_new_host_key = false;        // explicit trust on first use: append unknown keys
+  std::chrono::milliseconds connect_timeout{10'000};  // ms; TCP + handshake + authentication
+  std::chrono::milliseconds op_timeout{30'000};       // ms; liveness: the peer must answer within
+  std::string ciphers;  // e.g. "aes128-gcm@openssh.com"; empty: defaults
+
+  // "host:port", as every message names the vault.
+  std::string endpoint() const { return host + ":" + std::to_string(port); }
+};
+
+// Checks the options without touching the network: ErrorKind::config with the fix.
+Status validate(const SessionOptions& options);
+
+}  // namespace logship::ssh

@@ -1,0 +1,287 @@
+#include "ssh/session.hpp"
+
+#include <libssh/libssh.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "ssh/channel.hpp"
+#include "ssh/deadline.hpp"
+#include "ssh/host_key.hpp"
+#include "ssh/identity.hpp"
+#include "ssh/tcp.hpp"
+
+namespace logship::ssh {
+
+namespace {
+
+// Seconds, for messages: "2.5 s".
+std::string seconds_text(std::chrono::milliseconds ms) {
+  const auto tenths = ms.count() / 100;
+  return std::to_string(tenths / 10) + (tenths % 10 ? "." + std::to_string(tenths % 10) : "") +
+         " s";
+}
+
+// Rounds of ssh_event_dopoll(ev, 0) per pump, so a fast stream cannot starve the caller.
+constexpr int kMaxRoundsPerPump = 64;
+
+}  // namespace
+
+Status validate(const SessionOptions& o) {
+  if (o.host.empty()) return make_error(ErrorKind::config, "no vault host given; pass --host");
+  if (o.port == 0) return make_error(ErrorKind::config, "port 0 is not a valid SSH port");
+  if (o.identity_file.empty()) {
+    return make_error(ErrorKind::config, "no identity file given; pass --identity FILE");
+  }
+  if (o.known_hosts_file.empty()) {
+    return make_error(ErrorKind::config, "no known_hosts file given; pass --known-hosts FILE");
+  }
+  if (o.known_hosts_file.string().find('%') != std::string::npos) {
+    return make_error(ErrorKind::config, "known_hosts path " + o.known_hosts_file.string() +
+                                             " must not contain '%' (libssh expands it)");
+  }
+  if (o.connect_timeout.count() <= 0 || o.op_timeout.count() <= 0) {
+    return make_error(ErrorKind::config, "SSH timeouts must be positive");
+  }
+  return {};
+}
+
+Session::Session(const SessionOptions& options) : options_(options) {}
+
+Session::~Session() {
+  for (Channel* c : std::vector<Channel*>(channels_)) c->orphan();
+  channels_.clear();
+  disconnect();
+}
+
+Result<std::unique_ptr<Session>> Session::connect(const SessionOptions& options) {
+  if (auto st = validate(options); !st) return st.error();
+  auto key = load_identity(options.identity_file);  // refuse a bad key before connecting
+  if (!key) return key.error();
+
+  const SteadyTime deadline = deadline_in(options.connect_timeout);
+  auto fd = tcp_connect(options.host, options.port, deadline);
+  if (!fd) return fd.error();
+
+  std::unique_ptr<Session> s(new Session(options));
+  s->session_ = ssh_new();
+  s->event_ = ssh_event_new();
+  if (s->session_ == nullptr || s->event_ == nullptr) {
+    return make_error(ErrorKind::io, "out of memory creating an SSH session");
+  }
+  ssh_session raw = s->session_;
+  const int off = 0;
+  const int on = 1;
+  const int port = options.port;
+  const std::string known_hosts = options.known_hosts_file.string();
+  bool ok = ssh_options_set(raw, SSH_OPTIONS_PROCESS_CONFIG, &off) == 0 &&
+            ssh_options_set(raw, SSH_OPTIONS_HOST, options.host.c_str()) == 0 &&
+            ssh_options_set(raw, SSH_OPTIONS_PORT, &port) == 0 &&
+            ssh_options_set(raw, SSH_OPTIONS_KNOWNHOSTS, known_hosts.c_str()) == 0 &&
+            ssh_options_set(raw, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") == 0 &&
+            ssh_options_set(raw, SSH_OPTIONS_NODELAY, &on) == 0 &&
+            ssh_options_set(raw, SSH_OPTIONS_PASSWORD_AUTH, &off) == 0 &&
+            ssh_options_set(raw, SSH_OPTIONS_KBDINT_AUTH, &off) == 0 &&
+            ssh_options_set(raw, SSH_OPTIONS_GSSAPI_AUTH, &off) == 0;
+  if (ok && !options.user.empty()) {
+    ok = ssh_options_set(raw, SSH_OPTIONS_USER, options.user.c_str()) == 0;
+  }
+  if (ok && !options.ciphers.empty()) {
+    ok = ssh_options_set(raw, SSH_OPTIONS_CIPHERS_C_S, options.ciphers.c_str()) == 0 &&
+         ssh_options_set(raw, SSH_OPTIONS_CIPHERS_S_C, options.ciphers.c_str()) == 0;
+  }
+  if (!ok) {
+    return make_error(ErrorKind::config, std::string("invalid SSH option: ") + ssh_get_error(raw));
+  }
+  // libssh owns the socket from here on and closes it in ssh_free().
+  socket_t sock = fd->release();
+  if (ssh_options_set(raw, SSH_OPTIONS_FD, &sock) != 0) {
+    ::close(sock);
+    return make_error(ErrorKind::io,
+                      std::string("cannot hand the socket to libssh: ") + ssh_get_error(raw));
+  }
+  ssh_set_blocking(raw, 0);
+
+  if (auto st = s->handshake(deadline); !st) return st.error();
+  if (auto st = verify_host_key(raw, options); !st) return st.error();
+
+  // Public-key authentication with this one key: no agent, no password, no default keys.
+  int rc = SSH_AUTH_AGAIN;
+  auto attempt = [&] {
+    rc = ssh_userauth_publickey(raw, nullptr, key->get());
+    return rc != SSH_AUTH_AGAIN;
+  };
+  if (auto st = s->run_until(deadline, attempt, "authentication"); !st) return st.error();
+  if (rc == SSH_AUTH_SUCCESS) return s;
+  if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL) {
+    const std::string user = options.user.empty() ? "the local user name" : options.user;
+    return make_error(ErrorKind::auth_refused,
+                      options.endpoint() + " refused key " + options.identity_file.string() +
+                          " for user " + user +
+                          "; install its authorized_keys line (from logship-keys) in that "
+                          "account on the vault, and check that its from= option allows this "
+                          "host's address");
+  }
+  return s->transport_error("authentication");
+}
+
+Status Session::handshake(SteadyTime deadline) {
+  // The first ssh_connect() call creates libssh's poll handle for the socket; only then can the
+  // session join the event loop. Until it has, wait on the socket directly.
+  for (;;) {
+    const int rc = ssh_connect(session_);
+    if (rc == SSH_OK) break;
+    if (rc == SSH_ERROR) return transport_error("SSH handshake");
+    if (!in_event_ && ssh_event_add_session(event_, session_) == SSH_OK) in_event_ = true;
+    if (expired(deadline)) return timeout_error("SSH handshake");
+    if (in_event_) {
+      ssh_event_dopoll(event_, poll_timeout_ms(deadline, std::chrono::milliseconds(100)));
+    } else {
+      pollfd p{ssh_get_fd(session_), POLLIN, 0};
+      ::poll(&p, 1, poll_timeout_ms(deadline, std::chrono::milliseconds(100)));
+    }
+  }
+  if (!in_event_) {
+    if (ssh_event_add_session(event_, session_) != SSH_OK) {
+      return make_error(ErrorKind::protocol, "cannot add the SSH session to its event loop");
+    }
+    in_event_ = true;
+  }
+  return {};
+}
+
+SteadyTime Session::op_deadline() const {
+  return deadline_in(options_.op_timeout);
+}
+
+bool Session::connected() const {
+  return session_ != nullptr && !broken_ && ssh_is_connected(session_) != 0;
+}
+
+void Session::disconnect() {
+  if (session_ == nullptr) return;
+  for (Channel* c : std::vector<Channel*>(channels_)) c->orphan();
+  channels_.clear();
+  if (event_ != nullptr) {
+    if (in_event_) ssh_event_remove_session(event_, session_);
+    ssh_event_free(event_);
+    event_ = nullptr;
+  }
+  if (ssh_is_connected(session_)) ssh_disconnect(session_);
+  ssh_free(session_);
+  session_ = nullptr;
+  if (!broken_)
+    broken_ =
+        make_error(ErrorKind::network, "session to " + options_.endpoint() + " was disconnected");
+}
+
+void Session::check_transport() {
+  if (broken_ || session_ == nullptr) return;
+  const int status = ssh_get_status(session_);
+  if ((status & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0 || ssh_is_connected(session_) == 0) {
+    broken_ = make_error(ErrorKind::network, "connection to " + options_.endpoint() +
+                                                 " lost: " + ssh_get_error(session_));
+  }
+}
+
+void Session::pump() {
+  if (session_ == nullptr) return;
+  for (int i = 0; i < kMaxRoundsPerPump; ++i) {
+    const int rc = ssh_event_dopoll(event_, 0);
+    if (rc == SSH_AGAIN || rc == SSH_ERROR) break;
+  }
+  check_transport();
+  for (Channel* c : std::vector<Channel*>(channels_)) c->progress();
+}
+
+Status Session::run_until(SteadyTime deadline, const std::function<bool()>& done,
+                          std::string_view what) {
+  if (session_ == nullptr) return *broken_;
+  int errors = 0;
+  for (;;) {
+    pump();
+    if (done()) return {};
+    if (broken_) {
+      Error e = *broken_;
+      e.message = std::string(what) + ": " + e.message;
+      return e;
+    }
+    if (expired(deadline)) return timeout_error(what);
+    const int rc = ssh_event_dopoll(event_, poll_timeout_ms(deadline));
+    if (rc == SSH_ERROR) {
+      // poll() itself failed (EINTR, or no descriptor left): look again, but never spin.
+      check_transport();
+      if (++errors > 1000) {
+        broken_ = make_error(ErrorKind::network, "event loop for " + options_.endpoint() +
+                                                     " keeps failing: " + ssh_get_error(session_));
+      } else if (errors > 10) {
+        pollfd none{};
+        ::poll(&none, 0, 1);
+      }
+    }
+  }
+}
+
+Error Session::timeout_error(std::string_view what) const {
+  return make_error(ErrorKind::timeout,
+                    std::string(what) + ": no answer from " + options_.endpoint() +
+                        " before the deadline (liveness timeout " +
+                        seconds_text(options_.op_timeout) + "); the vault or the network stalls");
+}
+
+Error Session::transport_error(std::string_view what) const {
+  if (broken_) return make_error(broken_->kind, std::string(what) + ": " + broken_->message);
+  const bool dead = session_ == nullptr || ssh_is_connected(session_) == 0 ||
+                    (ssh_get_status(session_) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0;
+  const std::string detail = session_ ? ssh_get_error(session_) : "session closed";
+  return make_error(dead ? ErrorKind::network : ErrorKind::protocol,
+                    std::string(what) + " with " + options_.endpoint() + " failed: " + detail);
+}
+
+Status Session::ping(SteadyTime deadline) {
+  if (!connected()) return transport_error("ping");
+  ssh_channel probe = ssh_channel_new(session_);
+  if (probe == nullptr) return transport_error("ping");
+  int rc = SSH_AGAIN;
+  auto opened = [&] {
+    rc = ssh_channel_open_session(probe);
+    return rc != SSH_AGAIN;
+  };
+  Status st = run_until(deadline, opened, "ping");
+  if (st && rc != SSH_OK) st = transport_error("ping (opening a channel)");
+  if (session_ != nullptr) ssh_channel_free(probe);  // closes it if it was opened
+  if (!st && st.error().kind == ErrorKind::timeout) broken_ = st.error();
+  return st;
+}
+
+Result<std::unique_ptr<Channel>> Session::start(bool subsystem, const std::string& what) {
+  if (!connected()) return transport_error(subsystem ? "opening subsystem" : "exec");
+  ssh_channel raw = ssh_channel_new(session_);
+  if (raw == nullptr) return transport_error("creating a channel");
+  std::unique_ptr<Channel> c(new Channel(*this, raw, what, subsystem));
+  attach(c.get());
+  c->progress();  // sends the open request now
+  return c;
+}
+
+Result<std::unique_ptr<Channel>> Session::start_exec(const std::string& command) {
+  return start(false, command);
+}
+
+Result<std::unique_ptr<Channel>> Session::start_subsystem(const std::string& name) {
+  return start(true, name);
+}
+
+Result<std::unique_ptr<Channel>> Session::exec(const std::string& command, SteadyTime deadline) {
+  auto c = start_exec(command);
+  if (!c) return c;
+  if (auto st = (*c)->wait_started(deadline); !st) return st.error();
+  return c;
+}
+
+void Session::detach(Channel* channel) {
+  channels_.erase(std::remove(channels_.begin(), channels_.end(), channel), channels_.end());
+}
+
+}  // namespace logship::ssh

@@ -1,0 +1,18 @@
+// TCP connection set-up with a deadline: name resolution and connect(2) both bounded in time.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "util/clock.hpp"
+#include "util/files.hpp"
+#include "util/result.hpp"
+
+namespace logship::ssh {
+
+// Resolves `host` and connects to the first address that accepts, before `deadline`.
+// The socket is returned in blocking mode with TCP_NODELAY set.
+// Errors: network (DNS failure, refused, unreachable; names host:port), timeout.
+Result<UniqueFd> tcp_connect(const std::string& host, std::uint16_t port, SteadyTime deadline);
+
+}  // namespace logship::ssh
