@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cstring>
 
-#include "spool/crc32c.hpp"
+#include "util/crc32c.hpp"
 
 namespace logship::spool {
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "spool/crc32c.hpp"
+#include "util/crc32c.hpp"
 
 namespace logship::spool {
 namespace {

@@ -1,9 +1,9 @@
-#include "spool/crc32c.hpp"
+#include "util/crc32c.hpp"
 
 #include <array>
 #include <cstring>
 
-namespace logship::spool {
+namespace logship {
 
 namespace {
 
@@ -45,4 +45,4 @@ std::uint32_t crc32c(std::string_view bytes, std::uint32_t crc) {
   return ~crc;
 }
 
-}  // namespace logship::spool
+}  // namespace logship
