@@ -1,0 +1,57 @@
+#include "vault/batch_builder.hpp"
+
+namespace logship::vault {
+
+Result<BatchBuilder> BatchBuilder::open(const SealState& state, const BatchHeader& header) {
+  if (header.src.empty() || header.stream.empty())
+    return make_error(ErrorKind::config, "a batch needs a non-empty source and stream name");
+  for (const auto& f : header.extra)
+    if (!valid_extra_key(f.key))
+      return make_error(ErrorKind::config, "bad extra begin-line field key '" + f.key +
+                                               "': use 1-64 of a-z 0-9 _ - and no required key");
+  BeginLine b{header.src,     header.stream, state.seq(), header.time,
+              header.dropped, state.prev(),  header.extra};
+  BatchBuilder builder;
+  builder.seq_ = state.seq();
+  builder.prev_ = state.prev();
+  builder.begin_ = format_begin(b);
+  builder.batch_.start(builder.begin_);
+  builder.begin_ += '\n';
+  return builder;
+}
+
+Status BatchBuilder::add(std::string_view bytes, LineEnd end, std::string& out) {
+  if (sealed_) return make_error(ErrorKind::data, "add() after seal()");
+  if (bytes.find('\n') != std::string_view::npos)
+    return make_error(ErrorKind::data, "a payload piece must not contain a newline");
+  const auto start = out.size();
+  if (end == LineEnd::none) {
+    out += kPartPrefix;
+  } else if (needs_escape(bytes)) {
+    out += '@';
+  }
+  out += bytes;
+  const std::string_view line(out.data() + start, out.size() - start);
+  batch_.add(line_.digest(line));
+  ++lines_;
+  bytes_ += line.size() + 1;
+  out += '\n';
+  return {};
+}
+
+Result<SealedBatch> BatchBuilder::seal(const SealState& state) {
+  if (sealed_) return make_error(ErrorKind::data, "seal() called twice");
+  if (state.seq() != seq_ || state.prev() != prev_)
+    return make_error(ErrorKind::data, "seal() with a state other than the batch was opened with");
+  sealed_ = true;
+  SealedBatch s;
+  s.seq = seq_;
+  s.lines = lines_;
+  s.bytes = bytes_;
+  s.chain = chain_next(prev_, batch_.finish(lines_, bytes_));
+  EndLine e{seq_, lines_, bytes_, s.chain, batch_mac(state.key(), s.chain)};
+  s.end_line = format_end(e) + "\n";
+  return s;
+}
+
+}  // namespace logship::vault

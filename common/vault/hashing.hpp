@@ -1,0 +1,82 @@
+// Vault format v1, the hashes: line hashes h_i, batch digest D, chain C, MAC, key evolution.
+// Every hash input starts with a NUL-terminated domain string, so no two uses can collide.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "crypto/sha256.hpp"
+#include "vault/format.hpp"
+
+namespace logship::vault {
+
+inline constexpr std::string_view kBatchDomain{"logship-v1 batch\0", 17};
+inline constexpr std::string_view kChainDomain{"logship-v1 chain\0", 17};
+inline constexpr std::string_view kMacDomain{"logship-v1 mac\0", 15};
+inline constexpr std::string_view kKeyDomain{"logship-v1 key\0", 15};
+
+// A reusable SHA-256 context (OpenSSL EVP, the digest fetched once): cheap per call, so it
+// can hash every line of a multi-GB file.
+class Hasher {
+ public:
+  Hasher();
+  ~Hasher();
+  Hasher(Hasher&& o) noexcept : ctx_(o.ctx_) { o.ctx_ = nullptr; }
+  Hasher& operator=(Hasher&& o) noexcept;
+  Hasher(const Hasher&) = delete;
+  Hasher& operator=(const Hasher&) = delete;
+
+  void update(std::string_view bytes);            // feeds bytes
+  crypto::Digest finish();                        // digest of what was fed; then resets
+  crypto::Digest peek() const;                    // digest so far, without resetting
+  crypto::Digest digest(std::string_view bytes);  // one-shot (the context must be fresh)
+
+ private:
+  void* ctx_;  // EVP_MD_CTX
+};
+
+// h_i of one payload vault line: SHA-256 of its bytes, or for a redacted line the hash it
+// carries.
+crypto::Digest line_hash(Hasher& hasher, std::string_view line, LineKind kind);
+
+// D = SHA-256("logship-v1 batch\0" || begin || "\0" || h_1 || ... || h_L || L || "\0" || B).
+class BatchHasher {
+ public:
+  void start(std::string_view begin_line);  // begin line without '\n'
+  void add(const crypto::Digest& line_hash) { h_.update(crypto::Sha256::as_view(line_hash)); }
+  crypto::Digest peek() const { return h_.peek(); }  // state over begin and h_1.. so far
+  crypto::Digest finish(std::uint64_t lines, std::uint64_t bytes);
+
+ private:
+  Hasher h_;
+};
+
+// C_n = SHA-256("logship-v1 chain\0" || prev || D).
+crypto::Digest chain_next(const crypto::Digest& prev, const crypto::Digest& batch_digest);
+
+// MAC_n = HMAC-SHA-256(K_n, "logship-v1 mac\0" || C_n).
+crypto::Digest batch_mac(const crypto::Digest& key, const crypto::Digest& chain);
+
+// K_{n+1} = SHA-256("logship-v1 key\0" || K_n).
+crypto::Digest next_key(const crypto::Digest& key);
+
+// The verifier's side of key evolution: K_seq derived from K_0 and the batch's position only,
+// never from anything in the file. Caches the last key so walking forward is O(1) per batch.
+class KeySchedule {
+ public:
+  explicit KeySchedule(const crypto::Digest& k0) : k0_(k0), key_(k0) {}
+  ~KeySchedule();
+  KeySchedule(const KeySchedule&) = delete;
+  KeySchedule& operator=(const KeySchedule&) = delete;
+
+  // K_seq; nullopt when reaching it would take more than `max_steps` evolutions.
+  std::optional<crypto::Digest> key_for(std::uint64_t seq, std::uint64_t max_steps);
+
+ private:
+  crypto::Digest k0_;
+  crypto::Digest key_;
+  std::uint64_t seq_ = 0;
+};
+
+}  // namespace logship::vault

@@ -1,0 +1,91 @@
+#include "vault/line_reader.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace logship::vault {
+
+LineReader::LineReader(int fd, std::size_t max_line, std::uint64_t begin, std::uint64_t end)
+    : fd_(fd), max_line_(max_line ? max_line : 1), read_pos_(begin), end_(end), buf_offset_(begin) {
+  buf_.resize(kReadChunk);
+}
+
+Status LineReader::fill() {
+  if (start_ > 0) {  // move the partial line to the front
+    std::memmove(buf_.data(), buf_.data() + start_, fill_ - start_);
+    fill_ -= start_;
+    buf_offset_ += start_;
+    start_ = 0;
+  }
+  if (buf_.size() - fill_ < kReadChunk / 2) buf_.resize(buf_.size() * 2);
+  const std::uint64_t want = std::min<std::uint64_t>(buf_.size() - fill_, end_ - read_pos_);
+  if (want == 0) {
+    eof_ = true;
+    return {};
+  }
+  for (;;) {
+    const ssize_t n = ::pread(fd_, buf_.data() + fill_, want, static_cast<off_t>(read_pos_));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return make_error(ErrorKind::io, std::string("read: ") + std::strerror(errno));
+    if (n == 0) eof_ = true;
+    fill_ += static_cast<std::size_t>(n);
+    read_pos_ += static_cast<std::uint64_t>(n);
+    return {};
+  }
+}
+
+Result<bool> LineReader::next(Line& line) {
+  for (;;) {
+    const char* base = buf_.data() + start_;
+    const std::size_t avail = fill_ - start_;
+    const void* nl = avail > scan_ ? std::memchr(base + scan_, '\n', avail - scan_) : nullptr;
+    if (skipping_) {
+      if (nl) {
+        start_ += static_cast<std::size_t>(static_cast<const char*>(nl) - base) + 1;
+        skipping_ = false;
+      } else {
+        start_ = fill_;
+      }
+      scan_ = 0;
+      if (skipping_ && eof_) return false;
+      if (skipping_ || start_ == fill_) {
+        if (eof_) return false;
+        if (auto st = fill(); !st) return st.error();
+      }
+      continue;
+    }
+    if (nl) {
+      const auto len = static_cast<std::size_t>(static_cast<const char*>(nl) - base);
+      if (len > max_line_) {  // found the end, but the line is over the limit
+        line = Line{{base, max_line_}, ++number_, buf_offset_ + start_, true, true};
+        start_ += len + 1;
+        scan_ = 0;
+        return true;
+      }
+      line = Line{{base, len}, ++number_, buf_offset_ + start_, true, false};
+      start_ += len + 1;
+      scan_ = 0;
+      return true;
+    }
+    scan_ = avail;
+    if (avail > max_line_) {
+      line = Line{{base, max_line_}, ++number_, buf_offset_ + start_, true, true};
+      start_ = fill_;  // the buffer stays valid until the next call
+      scan_ = 0;
+      skipping_ = true;
+      return true;
+    }
+    if (eof_) {
+      if (avail == 0) return false;
+      line = Line{{base, avail}, ++number_, buf_offset_ + start_, false, false};
+      start_ = fill_;
+      scan_ = 0;
+      return true;
+    }
+    if (auto st = fill(); !st) return st.error();
+  }
+}
+
+}  // namespace logship::vault

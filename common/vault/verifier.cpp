@@ -1,0 +1,546 @@
+#include "vault/verifier.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "vault/control_line.hpp"
+#include "vault/hashing.hpp"
+#include "vault/line_reader.hpp"
+#include "vault/report.hpp"
+#include "vault/sequence.hpp"
+
+namespace logship::vault {
+
+namespace {
+
+constexpr std::uint64_t kProgressEvery = 64 << 20;  // bytes
+
+// A batch that began but did not end validly, kept until the next batch of its stream tells
+// whether a resend completed it. O(1): hashes and offsets, never the lines.
+struct TornBatch {
+  std::size_t file = 0;
+  std::uint64_t line = 0;  // of its begin line
+  std::uint64_t seq = 0;
+  std::uint64_t payload_offset = 0;  // after the begin line
+  std::uint64_t complete_end = 0;    // after the last line known to be complete
+  crypto::Digest begin_digest{};     // SHA-256 of the begin line
+  std::uint64_t lines = 0;           // m: lines after the begin line, the cut one included
+  crypto::Digest prefix{};           // batch-digest state over begin and h_1..h_{m-1}
+  crypto::Digest last_hash{};        // h_m
+  std::uint64_t last_len = 0;        // length of line m
+  bool reported = false;             // a finding was already reported for it
+  std::string reason;
+};
+
+struct StreamState {
+  StreamSummary sum;
+  std::optional<LastBatch> last;
+  VaultTime last_time{};
+  std::size_t last_file = 0;
+  std::uint64_t last_line = 0;
+  std::optional<TornBatch> torn;
+  std::unique_ptr<KeySchedule> keys;
+};
+
+// How the batch being read compares with the stream's torn copy of the same seq.
+enum class TornCheck { none, checking, match, mismatch };
+
+struct OpenBatch {
+  StreamState* stream = nullptr;
+  BeginLine begin;
+  std::size_t file = 0;
+  std::uint64_t line = 0;
+  std::uint64_t payload_offset = 0;
+  crypto::Digest begin_digest{};
+  std::uint64_t lines = 0;
+  std::uint64_t bytes = 0;     // of unredacted lines
+  std::uint64_t redacted = 0;  // redacted lines (their original length is unknown)
+  bool has_pending = false;    // h of the last line, not yet fed to the batch digest
+  crypto::Digest pending{};
+  std::uint64_t last_offset = 0, last_len = 0, last_end = 0;
+  bool last_terminated = true;
+  TornCheck check = TornCheck::none;
+};
+
+// Consecutive lines outside any batch, reported as one finding.
+struct StrayRun {
+  bool active = false;
+  std::size_t file = 0;
+  std::uint64_t first = 0, last = 0, count = 0;
+  std::string bytes;  // the first line, when it is short enough to be a torn begin line
+  std::string what;   // description of the first line
+};
+
+// How a torn batch ended.
+enum class Cut { by_line, before_line, at_eof };
+
+std::string seq_str(std::uint64_t s) {
+  return std::to_string(s);
+}
+
+}  // namespace
+
+struct Verifier::Impl {
+  VerifyOptions opt;
+  Report report;
+  ByteSink* sink;
+  std::optional<Extractor> extractor;
+  Progress progress;
+
+  Summary sum;
+  std::vector<UniqueFd> fds;  // kept while extracting: torn batches are re-read later
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<StreamState>> by_name;
+  std::vector<StreamState*> order;
+  std::optional<OpenBatch> open;
+  StrayRun stray;
+  BatchHasher batch;
+  Hasher hasher;
+  Status extract_error;
+  std::size_t file = 0;  // index of the file being read
+
+  Impl(VerifyOptions o, Report r, ByteSink* s) : opt(std::move(o)), report(std::move(r)), sink(s) {
+    if (sink) extractor.emplace(*sink, opt.max_line_bytes);
+  }
+
+  const std::string& name(std::size_t f) const { return sum.files[f]; }
+  std::string where(std::size_t f, std::uint64_t line) const {
+    return name(f) + ":" + std::to_string(line);
+  }
+
+  void emit(std::size_t f, std::uint64_t line, FindingKind kind, std::string msg) {
+    ++(is_info(kind) ? sum.infos : sum.findings);
+    if (report) report(Finding{name(f), line, kind, printable(msg)});
+  }
+
+  void extract(std::size_t f, std::uint64_t begin, std::uint64_t end) {
+    if (!extractor || !extract_error || begin >= end) return;
+    extract_error = extractor->range(fds[f].get(), begin, end);
+  }
+
+  StreamState& stream_of(const BeginLine& b) {
+    auto& slot = by_name[{b.src, b.stream}];
+    if (!slot) {
+      slot = std::make_unique<StreamState>();
+      slot->sum.src = b.src;
+      slot->sum.stream = b.stream;
+      if (opt.key) slot->keys = std::make_unique<KeySchedule>(*opt.key);
+      order.push_back(slot.get());
+    }
+    return *slot;
+  }
+
+  // ---- lines outside a batch ----
+
+  void stray_add(const Line& l, std::string what) {
+    if (stray.active) {
+      ++stray.count;
+      stray.last = l.number;
+      stray.bytes.clear();
+      return;
+    }
+    stray = StrayRun{true, file, l.number, l.number, 1, {}, std::move(what)};
+    if (l.bytes.size() <= kMaxControlLine && !l.too_long) stray.bytes.assign(l.bytes);
+  }
+
+  void stray_flush(const std::string_view* next_begin, StreamState* next_stream) {
+    if (!stray.active) return;
+    stray.active = false;
+    if (next_begin && stray.count == 1 && !stray.bytes.empty() &&
+        stray.bytes.size() < next_begin->size() && next_begin->starts_with(stray.bytes)) {
+      ++next_stream->sum.interrupted;
+      emit(stray.file, stray.first, FindingKind::interrupted_transfer,
+           "begin line cut by an interrupted transfer, resent on the next line");
+      return;
+    }
+    std::string msg = stray.count == 1 ? "1 line outside any batch"
+                                       : std::to_string(stray.count) + " lines outside any batch" +
+                                             " (lines " + std::to_string(stray.first) + "-" +
+                                             std::to_string(stray.last) + ")";
+    if (!stray.what.empty()) msg += "; first: " + stray.what;
+    emit(stray.file, stray.first, FindingKind::stray_line, msg);
+  }
+
+  void outside(const Line& l, LineKind kind) {
+    if (l.bytes.empty()) return;  // separator before a resend
+    switch (kind) {
+      case LineKind::begin: {
+        auto b = parse_begin(l.bytes);
+        if (b) return start_batch(l, std::move(*b));
+        return stray_add(l, "bad begin line: " + b.error().message);
+      }
+      case LineKind::end:
+        return stray_add(l, "end line without a begin line");
+      case LineKind::malformed:
+        return stray_add(l, "unknown control line");
+      case LineKind::part:
+      case LineKind::redacted:
+        return stray_add(l, "payload marker outside a batch");
+      default:
+        return stray_add(l, {});
+    }
+  }
+
+  // ---- batches ----
+
+  void start_batch(const Line& l, BeginLine b) {
+    StreamState& s = stream_of(b);
+    const std::string_view begin_text = l.bytes;
+    stray_flush(&begin_text, &s);
+    if (s.torn && s.torn->seq != b.seq) resolve_never_completed(s);
+    OpenBatch o;
+    o.stream = &s;
+    o.begin = std::move(b);
+    o.file = file;
+    o.line = l.number;
+    o.payload_offset = l.end();
+    o.begin_digest = hasher.digest(l.bytes);
+    if (s.torn) {
+      if (s.torn->begin_digest != o.begin_digest)
+        o.check = TornCheck::mismatch;
+      else
+        o.check = s.torn->lines == 0 ? TornCheck::match : TornCheck::checking;
+    }
+    batch.start(l.bytes);
+    open = std::move(o);
+  }
+
+  // Compares line number `index` of the open batch with the torn copy's cut last line.
+  void compare_torn_last(std::string_view bytes, const crypto::Digest& h) {
+    OpenBatch& o = *open;
+    const TornBatch& t = *o.stream->torn;
+    bool ok = batch.peek() == t.prefix;
+    if (ok && t.last_len == bytes.size())
+      ok = h == t.last_hash;
+    else if (ok)
+      ok = t.last_len < bytes.size() && hasher.digest(bytes.substr(0, t.last_len)) == t.last_hash;
+    o.check = ok ? TornCheck::match : TornCheck::mismatch;
+  }
+
+  void add_payload(const Line& l, LineKind kind) {
+    OpenBatch& o = *open;
+    const auto h = line_hash(hasher, l.bytes, kind);
+    if (o.has_pending) batch.add(o.pending);
+    if (o.check == TornCheck::checking && o.lines + 1 == o.stream->torn->lines)
+      compare_torn_last(l.bytes, h);
+    o.pending = h;
+    o.has_pending = true;
+    ++o.lines;
+    if (kind == LineKind::redacted)
+      ++o.redacted;
+    else
+      o.bytes += l.bytes.size() + 1;
+    o.last_offset = l.offset;
+    o.last_len = l.bytes.size();
+    o.last_end = l.end();
+    o.last_terminated = l.terminated;
+  }
+
+  // The open batch did not end validly: keep it as the stream's torn batch.
+  void tear(Cut cut, const Line* line, std::string reason, bool reported) {
+    OpenBatch& o = *open;
+    TornBatch t;
+    t.file = o.file;
+    t.line = o.line;
+    t.seq = o.begin.seq;
+    t.payload_offset = o.payload_offset;
+    t.begin_digest = o.begin_digest;
+    t.reason = std::move(reason);
+    t.reported = reported;
+    if (cut == Cut::by_line) {  // the line that broke the batch is its cut last line
+      if (o.has_pending) batch.add(o.pending);
+      t.prefix = batch.peek();
+      t.last_hash = hasher.digest(line->bytes);
+      t.last_len = line->bytes.size();
+      t.lines = o.lines + 1;
+      t.complete_end = line->offset;
+    } else if (o.lines == 0) {
+      t.complete_end = o.payload_offset;
+    } else {  // the last line read is the one the interruption cut
+      t.prefix = batch.peek();
+      t.last_hash = o.pending;
+      t.last_len = o.last_len;
+      t.lines = o.lines;
+      t.complete_end = cut == Cut::at_eof && o.last_terminated ? o.last_end : o.last_offset;
+    }
+    StreamState& s = *o.stream;
+    open.reset();
+    if (s.torn && s.torn->seq != t.seq) resolve_never_completed(s);
+    if (s.torn) {  // two torn copies of one batch: keep the longer, count the other
+      TornBatch& keep = s.torn->lines >= t.lines ? *s.torn : t;
+      TornBatch& drop = s.torn->lines >= t.lines ? t : *s.torn;
+      if (!drop.reported) {
+        ++s.sum.interrupted;
+        emit(drop.file, drop.line, FindingKind::interrupted_transfer,
+             "copy of batch seq " + seq_str(drop.seq) + " cut by an interrupted transfer (" +
+                 drop.reason + "); another copy follows");
+      }
+      s.torn = std::move(keep);
+      return;
+    }
+    s.torn = std::move(t);
+  }
+
+  void resolve_never_completed(StreamState& s) {
+    TornBatch t = std::move(*s.torn);
+    s.torn.reset();
+    if (!t.reported)
+      emit(t.file, t.line, FindingKind::torn_batch,
+           "batch seq " + seq_str(t.seq) + " has no valid end (" + t.reason +
+               ") and no resend completed it; its complete lines are kept");
+    extract(t.file, t.payload_offset, t.complete_end);
+  }
+
+  void end_batch(const Line& l) {
+    auto e = parse_end(l.bytes);
+    if (!e) return tear(Cut::by_line, &l, "bad end line: " + e.error().message, false);
+    OpenBatch& o = *open;
+    if (o.has_pending) batch.add(o.pending);
+    o.has_pending = false;
+    if (o.check == TornCheck::checking) {
+      if (o.stream->torn->lines == o.lines + 1)
+        compare_torn_last(l.bytes, hasher.digest(l.bytes));
+      else
+        o.check = TornCheck::mismatch;
+    }
+    const bool bytes_ok = o.redacted == 0 ? e->bytes == o.bytes : e->bytes >= o.bytes + o.redacted;
+    if (e->seq != o.begin.seq || e->lines != o.lines || !bytes_ok) {
+      emit(o.file, l.number, FindingKind::bad_end_line,
+           "end line says seq=" + seq_str(e->seq) + " lines=" + std::to_string(e->lines) +
+               " bytes=" + std::to_string(e->bytes) + " but the batch begun at line " +
+               std::to_string(o.line) + " has seq=" + seq_str(o.begin.seq) + ", " +
+               std::to_string(o.lines) + " lines, " + std::to_string(o.bytes) + " bytes" +
+               (o.redacted ? " plus " + std::to_string(o.redacted) + " redacted lines" : ""));
+      return tear(Cut::by_line, &l, "end line counts do not match", true);
+    }
+    const auto chain = chain_next(o.begin.prev, batch.finish(o.lines, e->bytes));
+    OpenBatch done = std::move(o);
+    open.reset();
+    complete(done, *e, chain, l.offset);
+  }
+
+  void complete(OpenBatch& o, const EndLine& e, const crypto::Digest& chain,
+                std::uint64_t end_offset) {
+    StreamState& s = *o.stream;
+    const auto seq = o.begin.seq;
+    const std::string batch_name = "batch seq " + seq_str(seq);
+    if (s.torn) {  // same seq: start_batch resolved any other
+      TornBatch t = std::move(*s.torn);
+      s.torn.reset();
+      if (o.check == TornCheck::match) {
+        if (!t.reported) {
+          ++s.sum.interrupted;
+          emit(t.file, t.line, FindingKind::interrupted_transfer,
+               batch_name + " cut by an interrupted transfer (" + t.reason +
+                   "), completed by the resend at " + where(o.file, o.line));
+        }
+      } else {
+        if (!t.reported)
+          emit(t.file, t.line, FindingKind::torn_mismatch,
+               "torn copy of " + batch_name + " is not a prefix of the completed copy at " +
+                   where(o.file, o.line) + "; its complete lines are kept");
+        extract(t.file, t.payload_offset, t.complete_end);
+      }
+    }
+    if (chain != e.chain)
+      emit(o.file, o.line, FindingKind::chain_break,
+           batch_name + ": its lines hash to chain " + crypto::to_hex(chain) +
+               " but the end line states " + crypto::to_hex(e.chain) +
+               " (a line was altered, inserted or deleted, or the begin line changed)");
+    if (s.keys) {
+      auto key = s.keys->key_for(seq, opt.max_key_steps);
+      if (!key)
+        emit(o.file, o.line, FindingKind::mac_unchecked,
+             batch_name + ": more than " + std::to_string(opt.max_key_steps) +
+                 " key evolutions from the last derived key; MAC not checked");
+      else if (batch_mac(*key, e.chain) != e.mac)
+        emit(o.file, o.line, FindingKind::mac_failure,
+             batch_name + ": MAC does not verify with K_" + seq_str(seq) +
+                 " derived from the key (forged, or sealed with another stream's key)");
+    }
+    const auto verdict = classify_seq(s.last, seq, e.chain);
+    switch (verdict) {
+      case SeqVerdict::first:
+        if (seq == 0 && o.begin.prev != crypto::Digest{})
+          emit(o.file, o.line, FindingKind::chain_break, "seq 0 must have prev=0...0");
+        if (seq > 0)
+          emit(o.file, o.line, FindingKind::mid_stream_start,
+               "stream src=" + percent_encode(s.sum.src) +
+                   " stream=" + percent_encode(s.sum.stream) + " starts at seq " + seq_str(seq) +
+                   " (earlier batches not among the files given)");
+        break;
+      case SeqVerdict::next:
+        if (o.begin.prev != s.last->chain)
+          emit(o.file, o.line, FindingKind::chain_break,
+               batch_name + ": prev= is not the chain value of seq " + seq_str(s.last->seq) +
+                   " at " + where(s.last_file, s.last_line));
+        break;
+      case SeqVerdict::gap:
+        emit(o.file, o.line, FindingKind::sequence_gap,
+             "seq jumps from " + seq_str(s.last->seq) + " (at " + where(s.last_file, s.last_line) +
+                 ") to " + seq_str(seq) + ": " + std::to_string(seq - s.last->seq - 1) +
+                 " batches missing");
+        break;
+      case SeqVerdict::duplicate:
+        ++s.sum.duplicates;
+        return;  // an identical resend: nothing new, nothing to extract
+      case SeqVerdict::conflict:
+        emit(o.file, o.line, FindingKind::sequence_repeat,
+             batch_name + " again with different content (first copy at " +
+                 where(s.last_file, s.last_line) + ")");
+        break;
+      case SeqVerdict::backwards:
+        emit(o.file, o.line, FindingKind::sequence_backwards,
+             batch_name + " after seq " + seq_str(s.last->seq) + " (at " +
+                 where(s.last_file, s.last_line) + ")");
+        break;
+    }
+    if (o.begin.dropped > 0)
+      emit(o.file, o.line, FindingKind::dropped,
+           "the sender dropped " + std::to_string(o.begin.dropped) + " input lines before " +
+               batch_name + " (spool full)");
+    if (accepted(verdict)) {
+      if (s.last && opt.max_silence && o.begin.time - s.last_time > *opt.max_silence) {
+        const auto gap =
+            std::chrono::duration_cast<std::chrono::seconds>(o.begin.time - s.last_time);
+        emit(o.file, o.line, FindingKind::silence,
+             "no batch for " + std::to_string(gap.count()) + " s between seq " +
+                 seq_str(s.last->seq) + " (" + format_time(s.last_time) + ") and seq " +
+                 seq_str(seq) + " (" + format_time(o.begin.time) + "), more than --max-silence " +
+                 std::to_string(opt.max_silence->count()));
+      }
+      if (!s.sum.has_batches) {
+        s.sum.has_batches = true;
+        s.sum.first_seq = seq;
+        s.sum.first_time = o.begin.time;
+      }
+      s.last = LastBatch{seq, e.chain};
+      s.last_time = o.begin.time;
+      s.last_file = o.file;
+      s.last_line = o.line;
+      s.sum.last_seq = seq;
+      s.sum.last_time = o.begin.time;
+    }
+    ++s.sum.batches;
+    if (o.lines == 0) ++s.sum.heartbeats;
+    s.sum.dropped += o.begin.dropped;
+    s.sum.redacted += o.redacted;
+    s.sum.payload_lines += o.lines;
+    extract(o.file, o.payload_offset, end_offset);
+  }
+
+  // ---- driving ----
+
+  void process(const Line& l) {
+    ++sum.lines_read;
+    if (l.too_long) {
+      emit(file, l.number, FindingKind::line_too_long,
+           "line longer than " + std::to_string(opt.max_line_bytes) + " bytes; not verified");
+      if (open) tear(Cut::by_line, &l, "a line longer than the limit", true);
+      return;
+    }
+    const auto kind = classify(l.bytes);
+    if (!open) return outside(l, kind);
+    switch (kind) {
+      case LineKind::payload:
+      case LineKind::escaped:
+      case LineKind::part:
+      case LineKind::redacted:
+        return add_payload(l, kind);
+      case LineKind::end:
+        return end_batch(l);
+      case LineKind::begin:
+        tear(Cut::before_line, nullptr, "a begin line follows", false);
+        return outside(l, kind);
+      case LineKind::malformed:
+        return tear(Cut::by_line, &l, "malformed control line", false);
+    }
+  }
+
+  Status read(int fd, std::uint64_t size) {
+    LineReader reader(fd, opt.max_line_bytes);
+    Line l;
+    std::uint64_t next_progress = kProgressEvery;
+    for (;;) {
+      auto more = reader.next(l);
+      if (!more) return make_error(ErrorKind::io, name(file) + ": " + more.error().message);
+      if (!*more) break;
+      process(l);
+      if (!extract_error) return extract_error;
+      if (progress && reader.consumed() >= next_progress) {
+        progress(name(file), reader.consumed(), size);
+        next_progress += kProgressEvery;
+      }
+    }
+    sum.bytes_read += reader.consumed();
+    if (open) tear(Cut::at_eof, nullptr, "the file ends inside the batch", false);
+    stray_flush(nullptr, nullptr);
+    if (progress) progress(name(file), reader.consumed(), size);
+    return extract_error;
+  }
+};
+
+Verifier::Verifier(VerifyOptions options, Report report, ByteSink* extract)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(report), extract)) {}
+
+Verifier::~Verifier() = default;
+
+void Verifier::on_progress(Progress progress) {
+  impl_->progress = std::move(progress);
+}
+
+Status Verifier::add_file(const std::filesystem::path& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return make_error(ErrorKind::io, errno_message("open", path));
+  return add_fd(std::move(fd), path.string());
+}
+
+Status Verifier::add_fd(UniqueFd fd, std::string name) {
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return make_error(ErrorKind::io, errno_message("stat", name));
+  if (!S_ISREG(st.st_mode))
+    return make_error(ErrorKind::io, name + " is not a regular file (give vault files by path)");
+  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  Impl& m = *impl_;
+  m.file = m.sum.files.size();
+  m.sum.files.push_back(std::move(name));
+  m.fds.push_back(std::move(fd));
+  auto result = m.read(m.fds.back().get(), static_cast<std::uint64_t>(st.st_size));
+  if (!m.extractor) m.fds.back().reset();  // only extraction reads a file again later
+  return result;
+}
+
+Status Verifier::finish() {
+  Impl& m = *impl_;
+  for (StreamState* s : m.order)
+    if (s->torn) m.resolve_never_completed(*s);
+  if (m.opt.expect_seq) {
+    const auto want = *m.opt.expect_seq;
+    const std::size_t last_file = m.sum.files.empty() ? 0 : m.sum.files.size() - 1;
+    if (m.order.empty() && !m.sum.files.empty())
+      m.emit(last_file, m.sum.lines_read, FindingKind::tail_short,
+             "no complete batch at all; expected seq " + seq_str(want) + " or later");
+    for (StreamState* s : m.order) {
+      if (s->last && s->last->seq >= want) continue;
+      const auto msg = "stream src=" + percent_encode(s->sum.src) +
+                       " stream=" + percent_encode(s->sum.stream) + ": last complete batch is " +
+                       (s->last ? "seq " + seq_str(s->last->seq) : std::string("none")) +
+                       ", expected seq " + seq_str(want) + " or later (tail cut or sender stalled)";
+      m.emit(s->last ? s->last_file : last_file, s->last ? s->last_line : 0,
+             FindingKind::tail_short, msg);
+    }
+  }
+  if (!m.extract_error) return m.extract_error;
+  return m.sink ? m.sink->flush() : Status{};
+}
+
+Summary Verifier::summary() const {
+  Summary s = impl_->sum;
+  for (const StreamState* st : impl_->order) s.streams.push_back(st->sum);
+  return s;
+}
+
+}  // namespace logship::vault
