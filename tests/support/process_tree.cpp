@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-namespace logship::testing {
+namespace logship::test {
 
 namespace {
 
@@ -72,4 +72,4 @@ void signal_all(const std::vector<ProcessInfo>& processes, int signal) {
   for (const auto& p : processes) ::kill(p.pid, signal);
 }
 
-}  // namespace logship::testing
+}  // namespace logship::test

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace logship::testing {
+namespace logship::test {
 
 struct ProcessInfo {
   pid_t pid = 0;
@@ -27,4 +27,4 @@ std::vector<ProcessInfo> descendants(const std::vector<ProcessInfo>& snapshot,
 // Sends `signal` to each pid; ignores processes that are already gone.
 void signal_all(const std::vector<ProcessInfo>& processes, int signal);
 
-}  // namespace logship::testing
+}  // namespace logship::test

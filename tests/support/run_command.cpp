@@ -10,7 +10,7 @@
 
 extern char** environ;
 
-namespace logship::testing {
+namespace logship::test {
 
 CommandResult run_command(const std::vector<std::string>& argv) {
   CommandResult result;
@@ -58,4 +58,4 @@ std::string run_checked(const std::vector<std::string>& argv) {
   return r.output;
 }
 
-}  // namespace logship::testing
+}  // namespace logship::test

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace logship::testing {
+namespace logship::test {
 
 struct CommandResult {
   int exit_code = -1;  // -1 when killed by a signal or not started
@@ -17,4 +17,4 @@ CommandResult run_command(const std::vector<std::string>& argv);
 // run_command, throwing std::runtime_error with the output unless it exits 0.
 std::string run_checked(const std::vector<std::string>& argv);
 
-}  // namespace logship::testing
+}  // namespace logship::test

@@ -21,7 +21,7 @@
 
 #include "support/run_command.hpp"
 
-namespace logship::testing {
+namespace logship::test {
 
 namespace fs = std::filesystem;
 
@@ -309,4 +309,4 @@ std::vector<ProcessInfo> SshdFixture::processes() const {
   return out;
 }
 
-}  // namespace logship::testing
+}  // namespace logship::test

@@ -14,7 +14,7 @@
 
 #include "support/process_tree.hpp"
 
-namespace logship::testing {
+namespace logship::test {
 
 // A client key pair made with ssh-keygen (private file mode 0600).
 struct ClientKey {
@@ -82,4 +82,4 @@ class SshdFixture {
   std::size_t log_offset_ = 0;       // where the current listener's log starts
 };
 
-}  // namespace logship::testing
+}  // namespace logship::test

@@ -1,0 +1,100 @@
+#include "ssh/channel.hpp"
+
+#include <gtest/gtest.h>
+
+#include "crypto/sha256.hpp"
+#include "ssh_test_util.hpp"
+#include "util/files.hpp"
+
+namespace logship::ssh {
+namespace {
+
+class PushTest : public SshdTest {
+ protected:
+  void SetUp() override {
+    SshdTest::SetUp();
+    vault_file_ = sshd_.dir() / "vault.log";
+    sshd_.add_authorized_key(test::push_key_options(vault_file_), sshd_.client_key());
+  }
+  std::string vault() const {
+    auto r = read_file(vault_file_);
+    return r ? *r : std::string();
+  }
+  std::filesystem::path vault_file_;
+};
+
+TEST_F(PushTest, BatchIsAppendedByteIdenticalAndAcknowledged) {
+  auto s = connect(options_for(sshd_, sshd_.client_key()));
+  ASSERT_TRUE(s);
+  const std::string batch = random_bytes(8 * 1024 * 1024 + 17);
+  auto c = s->exec("cat >> ignored-the-vault-forces-its-command", in_seconds(10));
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_TRUE((*c)->write(batch, in_seconds(20)));
+  auto st = (*c)->finish(in_seconds(10));
+  ASSERT_TRUE(st) << st.error().message;
+  EXPECT_EQ((*c)->exit_status(), 0);
+  const std::string got = vault();
+  ASSERT_EQ(got.size(), batch.size());
+  EXPECT_EQ(crypto::to_hex(crypto::sha256(got)), crypto::to_hex(crypto::sha256(batch)));
+}
+
+TEST_F(PushTest, NextChannelOpensWhileTheCurrentBatchIsInFlight) {
+  auto s = connect(options_for(sshd_, sshd_.client_key()));
+  ASSERT_TRUE(s);
+  auto first = s->start_exec("cat");
+  ASSERT_TRUE(first) << first.error().message;
+  const std::string a = random_bytes(3 * 1024 * 1024, 1);
+  ASSERT_TRUE((*first)->write(a.substr(0, 1024 * 1024), in_seconds(10)));
+  auto second = s->start_exec("cat");  // pre-opened while `first` is still being written
+  ASSERT_TRUE(second) << second.error().message;
+  ASSERT_TRUE((*first)->write(a.substr(1024 * 1024), in_seconds(10)));
+  // The second channel progressed during the first one's writes, without waiting on it.
+  ASSERT_TRUE((*second)->wait_started(in_seconds(5)));
+  auto st = (*first)->finish(in_seconds(10));
+  ASSERT_TRUE(st) << st.error().message;
+  ASSERT_TRUE((*second)->write("second batch\n", in_seconds(5)));
+  st = (*second)->finish(in_seconds(10));
+  ASSERT_TRUE(st) << st.error().message;
+  EXPECT_EQ(vault(), a + "second batch\n");
+}
+
+TEST_F(PushTest, FailingRemoteCommandIsRefusedWithItsStderr) {
+  const auto key = sshd_.make_client_key("full");
+  sshd_.add_authorized_key(test::push_key_options("/dev/full"), key);
+  auto s = connect(options_for(sshd_, key));
+  ASSERT_TRUE(s);
+  auto c = s->exec("cat", in_seconds(10));
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_TRUE((*c)->write("a line that cannot be stored\n", in_seconds(10)));
+  auto st = (*c)->finish(in_seconds(10));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::remote_refused);
+  EXPECT_TRUE(st.error().retryable());
+  EXPECT_NE(st.error().message.find("No space left on device"), std::string::npos)
+      << st.error().message;
+  EXPECT_NE((*c)->exit_status().value_or(0), 0);
+}
+
+TEST_F(PushTest, ConnectionCutMidWriteIsARetryableErrorNotAHang) {
+  auto o = options_for(sshd_, sshd_.client_key());
+  o.op_timeout = std::chrono::seconds(5);
+  auto s = connect(o);
+  ASSERT_TRUE(s);
+  auto c = s->exec("cat", in_seconds(10));
+  ASSERT_TRUE(c) << c.error().message;
+  const std::string mib = random_bytes(1024 * 1024);
+  ASSERT_TRUE((*c)->write(mib, s->op_deadline()));
+  sshd_.cut_connections();
+  const auto start = std::chrono::steady_clock::now();
+  Status st;
+  for (int i = 0; i < 256 && st; ++i) st = (*c)->write(mib, s->op_deadline());
+  if (st) st = (*c)->finish(s->op_deadline());
+  ASSERT_FALSE(st);
+  EXPECT_TRUE(st.error().retryable()) << st.error().message;
+  EXPECT_EQ(st.error().kind, ErrorKind::network) << st.error().message;
+  EXPECT_LT(seconds_since(start), 4.0);
+  EXPECT_FALSE(s->connected());
+}
+
+}  // namespace
+}  // namespace logship::ssh

@@ -1,0 +1,67 @@
+#include "ssh/channel.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "ssh_test_util.hpp"
+
+namespace logship::ssh {
+namespace {
+
+class TailTest : public SshdTest {
+ protected:
+  // Processes named `comm` started under the server.
+  int count(const std::string& comm) const {
+    int n = 0;
+    for (const auto& p : sshd_.processes()) n += p.comm == comm && p.state != 'Z';
+    return n;
+  }
+  void append(const std::filesystem::path& file, const std::string& text) {
+    std::ofstream out(file, std::ios::app);
+    out << text;
+  }
+};
+
+// Reads from `c` until `out` contains `want` or the deadline passes.
+bool read_until(Channel& c, std::string& out, const std::string& want, SteadyTime deadline) {
+  while (out.find(want) == std::string::npos && !expired(deadline) && !c.at_eof()) {
+    if (!c.read_some(out, deadline)) return false;
+  }
+  return out.find(want) != std::string::npos;
+}
+
+TEST_F(TailTest, StreamsAppendedLinesAndLeavesNoTailBehind) {
+  const auto file = sshd_.dir() / "followed.log";
+  append(file, "first line\n");
+  sshd_.add_authorized_key(test::tail_key_options(file), sshd_.client_key());
+  auto s = connect(options_for(sshd_, sshd_.client_key()));
+  ASSERT_TRUE(s);
+  auto c = s->exec("tail", in_seconds(10));
+  ASSERT_TRUE(c) << c.error().message;
+  std::string got;
+  ASSERT_TRUE(read_until(**c, got, "first line\n", in_seconds(10))) << got;
+
+  // Silence is not an error: read_some returns nothing at its deadline.
+  auto none = (*c)->read_some(got, deadline_in(std::chrono::milliseconds(200)));
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_EQ(*none, 0u);
+
+  for (int i = 0; i < 100; ++i) append(file, "line " + std::to_string(i) + "\n");
+  ASSERT_TRUE(read_until(**c, got, "line 99\n", in_seconds(10))) << got;
+  EXPECT_NE(got.find("line 0\nline 1\n"), std::string::npos);
+  EXPECT_EQ(count("tail"), 1);
+
+  auto st = (*c)->close(in_seconds(5));
+  ASSERT_TRUE(st) << st.error().message;
+  const auto deadline = in_seconds(5);
+  while (count("tail") > 0 && !expired(deadline)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling /proc
+  }
+  EXPECT_EQ(count("tail"), 0) << "a remote tail outlived its channel";
+  EXPECT_TRUE(s->ping(in_seconds(5)));  // the session stays usable
+}
+
+}  // namespace
+}  // namespace logship::ssh
