@@ -289,8 +289,15 @@ void Spool::drop_segment_locked(std::size_t index) {
 }
 
 Result<std::vector<Record>> Spool::read(std::uint64_t after, std::size_t max_bytes,
-                                        std::size_t max_records) {
+                                        std::size_t max_records, bool pin) {
   std::lock_guard lock(mu_);
+  auto result = read_locked(after, max_bytes, max_records);
+  if (pin && result && !result->empty()) pinned_ = std::max(pinned_, result->back().id);
+  return result;
+}
+
+Result<std::vector<Record>> Spool::read_locked(std::uint64_t after, std::size_t max_bytes,
+                                               std::size_t max_records) {
   (void)flush_locked(false);  // a failure loses the buffered records: counted, kept in stats
 
   // Start where the previous read stopped, or find the segment that holds `after + 1`.

@@ -60,9 +60,10 @@ class Spool {
 
   // Records with id > `after`, in order, up to `max_bytes` of payload (always at least one
   // record when any exists) and `max_records`. Stops before a hole, so a batch never spans a
-  // loss: the caller counts the loss as first.id - after - 1.
+  // loss: the caller counts the loss as first.id - after - 1. With `pin`, the records read
+  // are pinned (see pin()) in the same step, so none of them can be dropped in between.
   Result<std::vector<Record>> read(std::uint64_t after, std::size_t max_bytes,
-                                   std::size_t max_records);
+                                   std::size_t max_records, bool pin = false);
   // Records with id <= `through` must survive: they are in a batch being sent.
   void pin(std::uint64_t through);
   // The vault holds every record with id <= `through`: their segments may go.
@@ -75,6 +76,8 @@ class Spool {
   struct Segment;
   Spool(Options options, const Clock& clock);
   Status recover(Recovery& recovery);
+  Result<std::vector<Record>> read_locked(std::uint64_t after, std::size_t max_bytes,
+                                          std::size_t max_records);
   Status flush_locked(bool force_sync);
   Status start_segment_locked(std::uint64_t first_id);
   void enforce_limit_locked();

@@ -1,0 +1,18 @@
+#include "ship/batch_policy.hpp"
+
+namespace logship::ship {
+
+Decision decide(const BatchPolicy& p, SteadyTime now, std::uint64_t pending_bytes,
+                std::optional<SteadyTime> pending_since, SteadyTime last_batch) {
+  using A = Decision::Action;
+  if (pending_since) {
+    const SteadyTime due = *pending_since + p.linger;
+    if (pending_bytes >= p.max_bytes || now >= due) return {A::send_lines, now};
+    return {A::wait, due};
+  }
+  const SteadyTime beat = last_batch + p.heartbeat;
+  if (now >= beat) return {A::send_heartbeat, now};
+  return {A::wait, beat};
+}
+
+}  // namespace logship::ship

@@ -1,0 +1,31 @@
+// BatchPolicy: when the push agent cuts the next batch. Pure, so it is table-tested.
+// Under backlog batches leave at once and grow up to max_bytes; a trickle leaves after a
+// short linger; with nothing to send a heartbeat leaves every `heartbeat`.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+#include "util/clock.hpp"
+
+namespace logship::ship {
+
+struct BatchPolicy {
+  std::uint64_t max_bytes = 2u << 20;           // bytes of payload per batch
+  std::uint64_t max_lines = 100'000;            // lines per batch
+  std::chrono::milliseconds linger{5};          // ms a first pending line may wait for company
+  std::chrono::milliseconds heartbeat{60'000};  // ms of idleness before an empty batch
+};
+
+struct Decision {
+  enum class Action { wait, send_lines, send_heartbeat } action = Action::wait;
+  SteadyTime wake{};  // for wait: when to decide again (new input may come sooner)
+};
+
+// `pending_since`: when the oldest line not yet in the vault was read (nullopt: none pending);
+// `last_batch`: when the last batch was committed (or the agent started).
+Decision decide(const BatchPolicy& policy, SteadyTime now, std::uint64_t pending_bytes,
+                std::optional<SteadyTime> pending_since, SteadyTime last_batch);
+
+}  // namespace logship::ship

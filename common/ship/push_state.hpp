@@ -1,0 +1,53 @@
+// PushState: what logship-push must remember across a crash, in one record of a SlotFile:
+// the seal state (next seq, chain, current key), the last spool record id the vault holds,
+// and the batch in flight, written BEFORE its first send so that a resend after a restart is
+// byte-identical (same records, same time, same dropped count).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "util/result.hpp"
+#include "util/slot_file.hpp"
+#include "vault/format.hpp"
+#include "vault/seal.hpp"
+
+namespace logship::ship {
+
+// The batch being sent: records first..last of the spool (none for a heartbeat: first = 0).
+struct InFlight {
+  std::uint64_t first = 0;    // first spool record id; 0: no records
+  std::uint64_t last = 0;     // last spool record id, or the id through which loss is counted
+  vault::VaultTime time{};    // the batch's time= field
+  std::uint64_t dropped = 0;  // its dropped= field
+  bool operator==(const InFlight&) const = default;
+};
+
+struct PushState {
+  std::uint64_t acked = 0;  // every spool record id <= acked is in the vault (or lost)
+  std::optional<InFlight> inflight;
+  vault::SealState seal;
+};
+
+// Text form of the record (holds the key).
+std::string encode(const PushState& state);
+// Parses encode()'s text; the error names what is wrong (ErrorKind::data).
+Result<PushState> decode(std::string_view text);
+
+// The state file of a state directory, written in place so replaced keys are erased.
+class PushStateFile {
+ public:
+  static Result<PushStateFile> open(const std::filesystem::path& path);
+  // nullopt when the file is new (run `logship-push init` first).
+  Result<std::optional<PushState>> load();
+  Status save(const PushState& state);
+
+ private:
+  explicit PushStateFile(SlotFile file) : file_(std::move(file)) {}
+  SlotFile file_;
+};
+
+}  // namespace logship::ship

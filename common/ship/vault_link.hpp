@@ -1,0 +1,54 @@
+// VaultLink: delivers one batch to the vault and reports whether it was acknowledged.
+// The shipper sees only this interface; SshVaultLink is the real one (one exec channel per
+// batch, exit status 0 = acknowledged), tests inject failures with their own.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ssh/options.hpp"
+#include "util/result.hpp"
+
+namespace logship::ssh {
+class Session;
+class Channel;
+}  // namespace logship::ssh
+
+namespace logship::ship {
+
+class VaultLink {
+ public:
+  virtual ~VaultLink() = default;
+  // Sends `batch` whole and waits for the acknowledgement. Any error means "not known to be
+  // stored": the caller sends the same batch again later.
+  virtual Status deliver(std::string_view batch) = 0;
+  // Forgets the connection (the next deliver reconnects).
+  virtual void reset() = 0;
+  // Connections made so far, the first included.
+  virtual std::uint64_t connections() const = 0;
+};
+
+class SshVaultLink final : public VaultLink {
+ public:
+  static constexpr std::size_t kSlice = 256 * 1024;  // bytes written per liveness deadline
+
+  SshVaultLink(ssh::SessionOptions options, std::string remote_command);
+  ~SshVaultLink() override;
+
+  Status deliver(std::string_view batch) override;
+  void reset() override;
+  std::uint64_t connections() const override { return connections_; }
+
+ private:
+  Status deliver_on_session(std::string_view batch);
+
+  ssh::SessionOptions options_;
+  std::string command_;
+  std::unique_ptr<ssh::Session> session_;
+  std::unique_ptr<ssh::Channel> next_;  // opened while the previous batch was acknowledged
+  std::uint64_t connections_ = 0;
+};
+
+}  // namespace logship::ship

@@ -1,0 +1,66 @@
+#include "ship/push_state.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace logship::ship {
+namespace {
+
+crypto::Digest key0() {
+  crypto::Digest k{};
+  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<std::uint8_t>(i * 7);
+  return k;
+}
+
+TEST(PushState, EncodeDecodeRoundTrip) {
+  PushState s{
+      41, InFlight{42, 99, vault::VaultTime(std::chrono::microseconds(1'700'000'000'123'456)), 3},
+      vault::SealState::initial(key0())};
+  auto back = decode(encode(s));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->acked, 41u);
+  EXPECT_EQ(back->inflight, s.inflight);
+  EXPECT_EQ(back->seal.seq(), 0u);
+  EXPECT_EQ(back->seal.key(), key0());
+
+  PushState idle{7, std::nullopt, vault::SealState::initial(key0())};
+  auto b2 = decode(encode(idle));
+  ASSERT_TRUE(b2);
+  EXPECT_FALSE(b2->inflight);
+}
+
+TEST(PushState, DamagedRecordsAreRefused) {
+  PushState s{1, std::nullopt, vault::SealState::initial(key0())};
+  const auto text = encode(s);
+  EXPECT_FALSE(decode("logship-push-state v2\n" + text.substr(22)));
+  auto cut = text.substr(0, text.size() - 10);
+  EXPECT_FALSE(decode(cut));
+  auto bad_inflight = text;
+  bad_inflight.replace(bad_inflight.find("inflight=-"), 10, "inflight=5 4 x 0");
+  EXPECT_FALSE(decode(bad_inflight));
+}
+
+TEST(PushState, FileSavesAndLoads) {
+  auto path =
+      std::filesystem::temp_directory_path() / ("logship-pushstate-" + std::to_string(::getpid()));
+  std::filesystem::remove(path);
+  {
+    auto f = PushStateFile::open(path);
+    ASSERT_TRUE(f);
+    auto none = f->load();
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(none->has_value());
+    ASSERT_TRUE(f->save(PushState{5, std::nullopt, vault::SealState::initial(key0())}));
+  }
+  auto f = PushStateFile::open(path);
+  auto loaded = f->load();
+  ASSERT_TRUE(loaded);
+  ASSERT_TRUE(loaded->has_value());
+  EXPECT_EQ((*loaded)->acked, 5u);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace logship::ship
