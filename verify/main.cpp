@@ -1,0 +1,194 @@
+// logship-verify: checks vault files, extracts their payload, or writes a redacted copy.
+// All logic lives in common/vault; this file only wires options to it.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/cli.hpp"
+#include "vault/key_file.hpp"
+#include "vault/redact.hpp"
+#include "vault/report.hpp"
+#include "vault/verifier.hpp"
+
+namespace {
+
+using namespace logship;
+namespace po = cli::po;
+
+constexpr std::size_t kKeepFindings = 10000;  // per list in the --json document
+
+const cli::ProgramInfo kInfo{
+    "logship-verify",
+    "logship-verify [options] FILE...\n"
+    "       logship-verify --redact REGEX --out NEW_FILE FILE",
+    "Checks vault files written by logship-push (format v1, docs/FORMAT.md). FILEs are one\n"
+    "stream, in order: give rotated files oldest first. Checks every batch's framing and\n"
+    "line/byte counts, the sequence numbers (gaps, repeats, going backwards), the hash chain,\n"
+    "and with --key every MAC (K_seq is derived from K_0 and the batch's position only).\n"
+    "Reports torn batches (a begin without a valid end) unless a resend completed them\n"
+    "(an interrupted transfer: info only), dropped counts, stray lines outside batches,\n"
+    "silences longer than --max-silence between consecutive batches, and a tail short of\n"
+    "--expect-seq. Without --key a forger who rewrites the whole chain goes unnoticed: always\n"
+    "verify with the key kept off the host.\n"
+    "Findings go to stdout as FILE:LINE: kind: details (to stderr with --extract);\n"
+    "a summary and infos go to stderr.",
+    "Silence is only measured between batches, not from the last batch to now: use\n"
+    "--expect-seq (or the file's mtime) to catch a sender that stopped.\n\n"
+    "Exit status: 0 clean, 1 findings (or a read error), 2 usage error (bad option, missing\n"
+    "or unreadable file or key).\n\n"
+    "Examples:\n"
+    "  logship-verify --key web1.key /srv/vault/web1.auth.log.1 /srv/vault/web1.auth.log\n"
+    "  logship-verify --key web1.key --max-silence 180 --expect-seq 5000 web1.auth.log\n"
+    "  logship-verify --extract web1.auth.log | grep sshd\n"
+    "  logship-verify --json --key web1.key web1.auth.log > report.json\n"
+    "  logship-verify --redact 'user=alice' --out web1.redacted.log web1.auth.log\n"};
+
+void add_options(cli::OptionSet& set) {
+  set.options.add_options()(
+      "key", po::value<std::string>()->value_name("FILE"),
+      "verification key file (logship-key v1, from logship-push init): check every MAC")(
+      "max-silence", po::value<std::uint64_t>()->value_name("SECONDS"),
+      "finding when two consecutive batches of a stream are further apart than this")(
+      "expect-seq", po::value<std::uint64_t>()->value_name("N"),
+      "finding when a stream's last complete batch has a seq below N (tail cut)")(
+      "extract", po::bool_switch(),
+      "write the payload to stdout: each line once, in order, unescaped, fragments joined")(
+      "json", po::bool_switch(), "write a machine-readable summary with all findings to stdout")(
+      "redact", po::value<std::string>()->value_name("REGEX"),
+      "write a copy of FILE to --out with payload lines matching REGEX (POSIX extended, as "
+      "grep -E, matched anywhere in the line) replaced by their redaction marker")(
+      "out", po::value<std::string>()->value_name("FILE"),
+      "output of --redact; must not exist (created 0640)")(
+      "max-line-bytes", po::value<std::size_t>()->default_value(64 << 20)->value_name("BYTES"),
+      "longest vault line read; a longer one is a finding");
+  set.hidden.add_options()("file", po::value<std::vector<std::string>>(), "vault files");
+  set.positional.add("file", -1);
+}
+
+// Files must exist and be regular: checked up front, so a typo is a usage error.
+void check_inputs(const std::vector<std::string>& files) {
+  if (files.empty())
+    throw cli::UsageError("no vault file given: logship-verify [options] FILE... (see --help)");
+  for (const auto& f : files) {
+    std::error_code ec;
+    const auto st = std::filesystem::status(f, ec);
+    if (ec || !std::filesystem::exists(st))
+      throw cli::UsageError("cannot open " + f +
+                            ": no such file; check the path (rotated files oldest first)");
+    if (!std::filesystem::is_regular_file(st))
+      throw cli::UsageError(f + " is not a regular file; give vault files by path");
+    if (::access(f.c_str(), R_OK) != 0)
+      throw cli::UsageError("cannot read " + f + ": permission denied; run as the vault user");
+  }
+}
+
+int redact(const po::variables_map& vm, const std::vector<std::string>& files) {
+  if (!vm.count("out")) throw cli::UsageError("--redact needs --out NEW_FILE");
+  if (files.size() != 1) throw cli::UsageError("--redact takes exactly one input FILE");
+  if (vm["extract"].as<bool>() || vm["json"].as<bool>())
+    throw cli::UsageError("--redact cannot be combined with --extract or --json");
+  const auto out = vm["out"].as<std::string>();
+  if (std::filesystem::exists(out))
+    throw cli::UsageError(out + " already exists; --out never overwrites, choose a new name");
+  auto pattern = vault::Pattern::compile(vm["redact"].as<std::string>());
+  if (!pattern) throw cli::UsageError(pattern.error().message);
+  auto stats = vault::redact_file(files[0], out, *pattern, vm["max-line-bytes"].as<std::size_t>());
+  if (!stats) throw std::runtime_error(stats.error().message);
+  std::cerr << kInfo.name << ": wrote " << out << ": " << stats->lines << " lines, "
+            << stats->redacted << " redacted; verify it with --key\n";
+  return cli::kExitOk;
+}
+
+// "\r" progress line on stderr, only when stderr is a terminal.
+vault::Verifier::Progress progress_printer() {
+  if (!::isatty(STDERR_FILENO)) return {};
+  return [](const std::string& file, std::uint64_t done, std::uint64_t size) {
+    const auto pct = size ? done * 100 / size : 100;
+    std::fprintf(stderr, "\r%s: %3llu%% of %llu MiB\033[K", file.c_str(),
+                 static_cast<unsigned long long>(pct), static_cast<unsigned long long>(size >> 20));
+    if (done >= size) std::fprintf(stderr, "\r\033[K");
+  };
+}
+
+std::string summary_line(const vault::Summary& s) {
+  std::uint64_t batches = 0, heartbeats = 0, dups = 0, interrupted = 0, dropped = 0, redacted = 0;
+  for (const auto& st : s.streams) {
+    batches += st.batches;
+    heartbeats += st.heartbeats;
+    dups += st.duplicates;
+    interrupted += st.interrupted;
+    dropped += st.dropped;
+    redacted += st.redacted;
+  }
+  return std::to_string(s.files.size()) + " files, " + std::to_string(s.lines_read) + " lines, " +
+         std::to_string(batches) + " batches (" + std::to_string(heartbeats) + " heartbeats), " +
+         std::to_string(s.streams.size()) + " streams, " + std::to_string(dups) + " duplicates, " +
+         std::to_string(interrupted) + " interrupted transfers, " + std::to_string(dropped) +
+         " lines dropped, " + std::to_string(redacted) +
+         " lines redacted: " + (s.ok() ? "OK" : std::to_string(s.findings) + " findings");
+}
+
+int verify(const po::variables_map& vm, const std::vector<std::string>& files) {
+  const bool extract = vm["extract"].as<bool>(), json = vm["json"].as<bool>();
+  if (extract && json)
+    throw cli::UsageError("--extract and --json both write to stdout; use one at a time");
+  if (vm.count("out")) throw cli::UsageError("--out is only for --redact");
+  vault::VerifyOptions opt;
+  opt.max_line_bytes = vm["max-line-bytes"].as<std::size_t>();
+  if (vm.count("key")) {
+    auto key = vault::read_key_file(vm["key"].as<std::string>());
+    if (!key) throw cli::UsageError(key.error().message);
+    opt.key = *key;
+  }
+  if (vm.count("max-silence"))
+    opt.max_silence = std::chrono::seconds(vm["max-silence"].as<std::uint64_t>());
+  if (vm.count("expect-seq")) opt.expect_seq = vm["expect-seq"].as<std::uint64_t>();
+
+  std::vector<vault::Finding> findings, infos;
+  std::uint64_t omitted = 0;
+  auto report = [&](const vault::Finding& f) {
+    if (json) {
+      auto& list = vault::is_info(f.kind) ? infos : findings;
+      if (list.size() < kKeepFindings)
+        list.push_back(f);
+      else
+        ++omitted;
+      return;
+    }
+    auto& out = (extract || vault::is_info(f.kind)) ? std::cerr : std::cout;
+    out << vault::format_finding(f) << "\n";
+  };
+  vault::FdSink stdout_sink(STDOUT_FILENO, "stdout");
+  vault::Verifier verifier(opt, report, extract ? &stdout_sink : nullptr);
+  verifier.on_progress(progress_printer());
+  for (const auto& f : files)
+    if (auto st = verifier.add_file(f); !st) throw std::runtime_error(st.error().message);
+  if (auto st = verifier.finish(); !st) throw std::runtime_error(st.error().message);
+  const auto summary = verifier.summary();
+  std::cout << std::flush;
+  if (json)
+    std::cout << vault::to_json(summary, findings, infos, omitted) << std::flush;
+  else
+    std::cerr << kInfo.name << ": " << summary_line(summary) << "\n";
+  return summary.ok() ? cli::kExitOk : cli::kExitFailure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return cli::run(kInfo, [&]() -> int {
+    cli::OptionSet set;
+    add_options(set);
+    auto vm = cli::parse(argc, argv, kInfo, set);
+    if (!vm) return cli::kExitOk;
+    cli::setup_logging(kInfo.name, (*vm)["log-level"].as<std::string>());
+    const auto files = vm->count("file") ? (*vm)["file"].as<std::vector<std::string>>()
+                                         : std::vector<std::string>{};
+    check_inputs(files);
+    return vm->count("redact") ? redact(*vm, files) : verify(*vm, files);
+  });
+}
