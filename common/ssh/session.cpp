@@ -94,10 +94,10 @@ Result<std::unique_ptr<Session>> Session::connect(const SessionOptions& options)
   if (!ok) {
     return make_error(ErrorKind::config, std::string("invalid SSH option: ") + ssh_get_error(raw));
   }
-  // libssh owns the socket from here on and closes it in ssh_free().
-  socket_t sock = fd->release();
+  // libssh uses the socket but never closes it: the Session does, after ssh_free().
+  s->socket_ = std::move(*fd);
+  socket_t sock = s->socket_.get();
   if (ssh_options_set(raw, SSH_OPTIONS_FD, &sock) != 0) {
-    ::close(sock);
     return make_error(ErrorKind::io,
                       std::string("cannot hand the socket to libssh: ") + ssh_get_error(raw));
   }
@@ -171,6 +171,7 @@ void Session::disconnect() {
   if (ssh_is_connected(session_)) ssh_disconnect(session_);
   ssh_free(session_);
   session_ = nullptr;
+  socket_.reset();
   if (!broken_)
     broken_ =
         make_error(ErrorKind::network, "session to " + options_.endpoint() + " was disconnected");

@@ -11,6 +11,7 @@
 
 #include "ssh/options.hpp"
 #include "util/clock.hpp"
+#include "util/files.hpp"
 #include "util/result.hpp"
 
 struct ssh_session_struct;  // libssh
@@ -68,6 +69,7 @@ class Session {
   void detach(Channel* channel);
 
   SessionOptions options_;
+  UniqueFd socket_;  // ours: libssh does not close a socket given with SSH_OPTIONS_FD
   ssh_session_struct* session_ = nullptr;
   ssh_event_struct* event_ = nullptr;
   bool in_event_ = false;

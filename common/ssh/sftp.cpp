@@ -299,6 +299,7 @@ Result<ReadResult> SftpSession::read(const SftpFile& file, std::uint64_t offset,
     if (data.size() < head.length) {
       // A short reply: ask for the rest at its exact offset before anything later is used.
       const auto rest = static_cast<std::uint32_t>(head.length - data.size());
+      ++short_replies_;
       if (auto st = request(delivered, rest, true); !st) return abandon(st.error());
     }
   }

@@ -76,6 +76,8 @@ class SftpSession {
   void set_read_tuning(ReadTuning tuning) { tuning_ = tuning; }
   // The file-level reason of the last failed call (none after a success or transport error).
   FileProblem last_problem() const { return problem_; }
+  // Replies shorter than asked and not at EOF, re-requested so far (a health counter).
+  std::uint64_t short_replies() const { return short_replies_; }
 
  private:
   SftpSession(Session& session, std::unique_ptr<Channel> channel);
@@ -96,6 +98,7 @@ class SftpSession {
   std::uint32_t last_id_ = 0;
   ReadTuning tuning_;
   FileProblem problem_ = FileProblem::none;
+  std::uint64_t short_replies_ = 0;
 };
 
 }  // namespace logship::ssh

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "ssh_test_util.hpp"
 
 namespace logship::ssh {
@@ -93,6 +95,32 @@ TEST_F(AuthTest, ServerThatNeverSpeaksHitsTheConnectTimeout) {
   EXPECT_EQ(s.error().kind, ErrorKind::timeout) << s.error().message;
   EXPECT_GE(seconds_since(start), 1.4);
   EXPECT_LT(seconds_since(start), 2.5);
+}
+
+// Descriptors this process holds.
+int open_fds() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+TEST_F(AuthTest, NoDescriptorLeaksOnSuccessOrFailure) {
+  sshd_.add_authorized_key("", sshd_.client_key());
+  auto good = options_for(sshd_, sshd_.client_key());
+  auto unknown = good;
+  unknown.known_hosts_file = sshd_.dir() / "empty_known_hosts";
+  auto refused = good;
+  refused.identity_file = sshd_.make_client_key("stranger").private_key;
+  { auto warm = Session::connect(good); }  // libraries open what they keep for good
+  const int before = open_fds();
+  for (int i = 0; i < 3; ++i) {
+    auto s = Session::connect(good);
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_TRUE((*s)->ping(in_seconds(5)));
+    EXPECT_FALSE(Session::connect(unknown));
+    EXPECT_FALSE(Session::connect(refused));
+  }
+  EXPECT_EQ(open_fds(), before);
 }
 
 }  // namespace
