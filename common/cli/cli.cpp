@@ -3,6 +3,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
+#include <cctype>
 #include <fstream>
 #include <iostream>
 
@@ -80,6 +83,33 @@ int run(const ProgramInfo& info, const std::function<int()>& body) {
     std::cerr << info.name << ": " << e.what() << "\n";
     return kExitFailure;
   }
+}
+
+std::uint64_t parse_size(const std::string& text, const std::string& option) {
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  const std::string suffix = text.substr(digits);
+  int shift = -1;
+  if (suffix.empty())
+    shift = 0;
+  else if (suffix == "K" || suffix == "k" || suffix == "KiB")
+    shift = 10;
+  else if (suffix == "M" || suffix == "MiB")
+    shift = 20;
+  else if (suffix == "G" || suffix == "GiB")
+    shift = 30;
+  else if (suffix == "T" || suffix == "TiB")
+    shift = 40;
+  if (digits == 0 || digits > 15 || shift < 0)
+    throw UsageError("--" + option + " '" + text +
+                     "' is not a size; write a number of bytes, optionally with K, M, G or T");
+  return std::stoull(text.substr(0, digits)) << shift;
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+  return buf;
 }
 
 void setup_logging(const std::string& program, const std::string& level) {

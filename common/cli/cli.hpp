@@ -5,6 +5,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -46,6 +47,13 @@ std::optional<po::variables_map> parse(int argc, const char* const* argv, const 
 // Runs `body` and turns an escaping exception into one line on stderr and an exit code:
 // UsageError -> 2, anything else -> 1.
 int run(const ProgramInfo& info, const std::function<int()>& body);
+
+// Parses a byte count: digits with an optional binary suffix K, M, G or T (e.g. "256M").
+// Throws UsageError naming `option` for anything else.
+std::uint64_t parse_size(const std::string& text, const std::string& option);
+
+// The local host name (the default source name).
+std::string host_name();
 
 // Configures spdlog's default logger: stderr, UTC timestamps, the program's name.
 // Throws UsageError for an unknown level.

@@ -29,6 +29,8 @@ Shipper::Shipper(ShipperOptions options, spool::Spool& spool, PushStateFile& fil
   if (state_.seal.seq() > 0) status_.last_acked_seq = state_.seal.seq() - 1;
 }
 
+Shipper::~Shipper() = default;
+
 void Shipper::on_input() {
   std::lock_guard lock(mu_);
   if (!pending_since_) {

@@ -43,6 +43,7 @@ class Shipper {
  public:
   Shipper(ShipperOptions options, spool::Spool& spool, PushStateFile& file, PushState state,
           VaultLink& link, const Clock& clock);
+  ~Shipper();
 
   // The loop; returns after request_stop() once nothing is pending or the grace has passed.
   void run();

@@ -87,6 +87,21 @@ TEST(Cli, RunMapsExceptionsToExitCodes) {
   EXPECT_NE(err.find("t: boom\n"), std::string::npos);
 }
 
+TEST(Cli, ParseSize) {
+  EXPECT_EQ(parse_size("0", "x"), 0u);
+  EXPECT_EQ(parse_size("4096", "x"), 4096u);
+  EXPECT_EQ(parse_size("64K", "x"), 65536u);
+  EXPECT_EQ(parse_size("256M", "x"), 256ull << 20);
+  EXPECT_EQ(parse_size("2GiB", "x"), 2ull << 30);
+  for (const char* bad : {"", "M", "12Q", "-1", "1.5M", "9999999999999999"})
+    EXPECT_THROW(parse_size(bad, "spool-max"), UsageError) << bad;
+  try {
+    parse_size("lots", "spool-max");
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--spool-max"), std::string::npos);
+  }
+}
+
 TEST(Cli, UnknownLogLevelIsAUsageError) {
   EXPECT_THROW(setup_logging("t", "chatty"), UsageError);
 }

@@ -1,0 +1,144 @@
+#include "push/config.hpp"
+
+#include <cstdlib>
+
+namespace logship::push {
+
+namespace po = cli::po;
+
+std::filesystem::path default_state_dir() {
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg)
+    return std::filesystem::path(xdg) / "logship" / "push";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return std::filesystem::path(home) / ".local" / "state" / "logship" / "push";
+  return "logship-push-state";
+}
+
+void add_run_options(cli::OptionSet& set) {
+  // clang-format off
+  set.options.add_options()
+    ("source", po::value<std::string>()->value_name("NAME"),
+     "source name written into every batch (default: this host's name)")
+    ("stream", po::value<std::string>()->default_value("log")->value_name("NAME"),
+     "stream name written into every batch, e.g. auth or audit")
+    ("input", po::value<std::string>()->value_name("PATH|-"),
+     "FIFO that syslog or auditd writes (created if missing), or - for stdin")
+    ("fifo-mode", po::value<std::string>()->default_value("0620")->value_name("OCTAL"),
+     "mode of a FIFO that logship-push creates")
+    ("fifo-group", po::value<std::string>()->value_name("GROUP"),
+     "group of a FIFO that logship-push creates (the writer's group, e.g. adm)")
+    ("max-line", po::value<std::string>()->default_value("64K")->value_name("BYTES"),
+     "longer input lines are split into marked fragments (never dropped)")
+    ("host", po::value<std::string>()->value_name("HOST"), "vault host")
+    ("port", po::value<int>()->default_value(22)->value_name("PORT"), "vault sshd port")
+    ("user", po::value<std::string>()->value_name("USER"), "account on the vault (default: ours)")
+    ("identity", po::value<std::string>()->value_name("FILE"),
+     "private key for the vault (mode 0600; made by logship-keys new --role push)")
+    ("known-hosts", po::value<std::string>()->value_name("FILE"),
+     "OpenSSH known_hosts file holding the vault's host key")
+    ("accept-new-host-key", po::bool_switch(),
+     "trust and record the vault's host key if known_hosts has none (first use only)")
+    ("remote-command", po::value<std::string>()->value_name("CMD"),
+     "command sent to the vault (default: cat >> logship-SOURCE.log); the vault's forced "
+     "command=\"cat >> FILE\" wins")
+    ("state-dir", po::value<std::string>()->value_name("DIR"),
+     "state, spool and lock (default: $XDG_STATE_HOME/logship/push)")
+    ("spool-max", po::value<std::string>()->default_value("256M")->value_name("BYTES"),
+     "spool size on disk; when full, the oldest unsent lines are dropped and counted")
+    ("fsync-interval", po::value<int>()->default_value(1000)->value_name("MS"),
+     "fdatasync the spool at most this often (0: after every write); see docs/SPOOL.md")
+    ("batch-max-bytes", po::value<std::string>()->default_value("2M")->value_name("BYTES"),
+     "largest batch payload; batches grow to this under backlog")
+    ("linger", po::value<int>()->default_value(5)->value_name("MS"),
+     "how long a first line waits for others before its batch leaves")
+    ("heartbeat", po::value<int>()->default_value(60)->value_name("SECONDS"),
+     "an empty batch after this long without one, so the vault sees we are alive")
+    ("connect-timeout", po::value<int>()->default_value(10)->value_name("SECONDS"),
+     "TCP connect, SSH handshake and authentication must finish within this")
+    ("timeout", po::value<int>()->default_value(30)->value_name("SECONDS"),
+     "a vault that does not answer (acknowledge, open a channel, take data) within this is "
+     "dropped and reconnected")
+    ("status-file", po::value<std::string>()->value_name("FILE"),
+     "JSON status, rewritten atomically every --status-interval")
+    ("prometheus-file", po::value<std::string>()->value_name("FILE"),
+     "the same as a node_exporter textfile (name it *.prom)")
+    ("status-interval", po::value<int>()->default_value(5)->value_name("SECONDS"),
+     "how often the status files are rewritten")
+    ("shutdown-grace", po::value<int>()->default_value(5)->value_name("SECONDS"),
+     "on SIGTERM, keep sending pending lines this long before exiting (they stay spooled)");
+  // clang-format on
+}
+
+namespace {
+
+std::optional<std::string> opt(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return std::nullopt;
+  return vm[name].as<std::string>();
+}
+
+std::string required(const po::variables_map& vm, const char* name, const char* fix) {
+  auto v = opt(vm, name);
+  if (!v || v->empty()) throw cli::UsageError(std::string("missing --") + name + ": " + fix);
+  return *v;
+}
+
+int positive(const po::variables_map& vm, const char* name, int min = 1) {
+  const int v = vm[name].as<int>();
+  if (v < min)
+    throw cli::UsageError("--" + std::string(name) + " must be at least " + std::to_string(min));
+  return v;
+}
+
+}  // namespace
+
+Config run_config(const po::variables_map& vm) {
+  Config c;
+  c.source = opt(vm, "source").value_or(cli::host_name());
+  c.stream = vm["stream"].as<std::string>();
+  if (c.source.empty() || c.stream.empty())
+    throw cli::UsageError("--source and --stream must not be empty");
+  c.input = required(vm, "input", "give the FIFO path syslog writes to, or - for stdin");
+  {
+    const auto m = vm["fifo-mode"].as<std::string>();
+    char* end = nullptr;
+    const long mode = std::strtol(m.c_str(), &end, 8);
+    if (m.empty() || *end != '\0' || mode < 0 || mode > 0777)
+      throw cli::UsageError("--fifo-mode '" + m + "' is not an octal mode like 0620");
+    c.fifo_mode = static_cast<mode_t>(mode);
+  }
+  c.fifo_group = opt(vm, "fifo-group");
+  c.max_line = cli::parse_size(vm["max-line"].as<std::string>(), "max-line");
+  if (c.max_line < 256 || c.max_line > (8u << 20))
+    throw cli::UsageError("--max-line must be between 256 bytes and 8M");
+
+  c.ssh.host = required(vm, "host", "name the vault host");
+  const int port = vm["port"].as<int>();
+  if (port < 1 || port > 65535) throw cli::UsageError("--port must be 1..65535");
+  c.ssh.port = static_cast<std::uint16_t>(port);
+  c.ssh.user = opt(vm, "user").value_or("");
+  c.ssh.identity_file =
+      required(vm, "identity", "give the private key made by `logship-keys new --role push`");
+  c.ssh.known_hosts_file =
+      required(vm, "known-hosts", "give a known_hosts file holding the vault's key (ssh-keyscan)");
+  c.ssh.accept_new_host_key = vm["accept-new-host-key"].as<bool>();
+  c.ssh.connect_timeout = std::chrono::seconds(positive(vm, "connect-timeout"));
+  c.ssh.op_timeout = std::chrono::seconds(positive(vm, "timeout"));
+  c.remote_command = opt(vm, "remote-command").value_or("cat >> logship-" + c.source + ".log");
+
+  c.state_dir = opt(vm, "state-dir").value_or(default_state_dir().string());
+  c.spool_max = cli::parse_size(vm["spool-max"].as<std::string>(), "spool-max");
+  if (c.spool_max < (1u << 20)) throw cli::UsageError("--spool-max must be at least 1M");
+  c.fsync_interval = std::chrono::milliseconds(positive(vm, "fsync-interval", 0));
+  c.policy.max_bytes = cli::parse_size(vm["batch-max-bytes"].as<std::string>(), "batch-max-bytes");
+  if (c.policy.max_bytes < 4096 || c.policy.max_bytes > (64u << 20))
+    throw cli::UsageError("--batch-max-bytes must be between 4K and 64M");
+  c.policy.linger = std::chrono::milliseconds(positive(vm, "linger", 0));
+  c.policy.heartbeat = std::chrono::seconds(positive(vm, "heartbeat"));
+  if (auto f = opt(vm, "status-file")) c.status_file = *f;
+  if (auto f = opt(vm, "prometheus-file")) c.prometheus_file = *f;
+  c.status_interval = std::chrono::seconds(positive(vm, "status-interval"));
+  c.shutdown_grace = std::chrono::seconds(positive(vm, "shutdown-grace", 0));
+  return c;
+}
+
+}  // namespace logship::push
