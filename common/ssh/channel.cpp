@@ -106,14 +106,17 @@ Status Channel::write(std::string_view data, SteadyTime deadline) {
     const int n = ssh_channel_write(channel_, data.data(), chunk);
     if (n < 0) return session_->transport_error("writing to " + describe());
     data.remove_prefix(static_cast<std::size_t>(n));
-    if (n == 0) {
-      // The peer's window is closed (or a rekey runs): wait until it reopens.
+    if (n > 0) continue;
+    if (ssh_channel_window_size(channel_) == 0) {
+      // The peer's window is closed: wait until it reopens.
       auto writable = [&] {
         return channel_ == nullptr || remote_closed_ || ssh_channel_window_size(channel_) > 0;
       };
       if (auto st = session_->run_until(deadline, writable, "writing to " + describe()); !st) {
         return st;
       }
+    } else if (auto st = session_->wait_for_io(deadline, "writing to " + describe()); !st) {
+      return st;  // a key exchange runs: nothing can be sent until the peer answers
     }
   }
   return {};

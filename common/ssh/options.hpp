@@ -19,7 +19,8 @@ struct SessionOptions {
   bool accept_new_host_key = false;        // explicit trust on first use: append unknown keys
   std::chrono::milliseconds connect_timeout{10'000};  // ms; TCP + handshake + authentication
   std::chrono::milliseconds op_timeout{30'000};       // ms; liveness: the peer must answer within
-  std::string ciphers;  // e.g. "aes128-gcm@openssh.com"; empty: defaults
+  std::string ciphers;                  // e.g. "aes128-gcm@openssh.com"; empty: defaults
+  std::uint64_t rekey_after_bytes = 0;  // bytes; renegotiate keys this often; 0: default
 
   // "host:port", as every message names the vault.
   std::string endpoint() const { return host + ":" + std::to_string(port); }

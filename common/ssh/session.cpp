@@ -91,6 +91,10 @@ Result<std::unique_ptr<Session>> Session::connect(const SessionOptions& options)
     ok = ssh_options_set(raw, SSH_OPTIONS_CIPHERS_C_S, options.ciphers.c_str()) == 0 &&
          ssh_options_set(raw, SSH_OPTIONS_CIPHERS_S_C, options.ciphers.c_str()) == 0;
   }
+  if (ok && options.rekey_after_bytes != 0) {
+    const std::uint64_t bytes = options.rekey_after_bytes;
+    ok = ssh_options_set(raw, SSH_OPTIONS_REKEY_DATA, &bytes) == 0;
+  }
   if (!ok) {
     return make_error(ErrorKind::config, std::string("invalid SSH option: ") + ssh_get_error(raw));
   }
@@ -222,6 +226,15 @@ Status Session::run_until(SteadyTime deadline, const std::function<bool()>& done
       }
     }
   }
+}
+
+Status Session::wait_for_io(SteadyTime deadline, std::string_view what) {
+  if (session_ == nullptr) return *broken_;
+  if (expired(deadline)) return timeout_error(what);
+  ssh_event_dopoll(event_, poll_timeout_ms(deadline));
+  pump();
+  if (broken_) return make_error(broken_->kind, std::string(what) + ": " + broken_->message);
+  return {};
 }
 
 Error Session::timeout_error(std::string_view what) const {

@@ -62,6 +62,7 @@ class Session {
   Status handshake(SteadyTime deadline);
   Result<std::unique_ptr<Channel>> start(bool subsystem, const std::string& what);
   void pump();  // processes whatever the socket has ready, then advances every channel
+  Status wait_for_io(SteadyTime deadline, std::string_view what);  // one wake-up, then pump()
   void check_transport();
   Error timeout_error(std::string_view what) const;
   Error transport_error(std::string_view what) const;  // failure of a libssh call

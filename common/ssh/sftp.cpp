@@ -57,7 +57,7 @@ const char* type_name(FileType t) {
 }  // namespace
 
 SftpSession::SftpSession(Session& session, std::unique_ptr<Channel> channel)
-    : session_(session), channel_(std::move(channel)) {}
+    : endpoint_(session.options().endpoint()), channel_(std::move(channel)) {}
 
 SftpSession::~SftpSession() = default;
 
@@ -80,7 +80,7 @@ Result<std::unique_ptr<SftpSession>> SftpSession::start(Session& session, Steady
 }
 
 Error SftpSession::protocol_error(const std::string& what) const {
-  return make_error(ErrorKind::protocol, what + " (" + session_.options().endpoint() + ")");
+  return make_error(ErrorKind::protocol, what + " (" + endpoint_ + ")");
 }
 
 Status SftpSession::send(const std::string& packet, SteadyTime deadline) {
@@ -103,13 +103,12 @@ Result<Reply> SftpSession::await(std::uint32_t id, SteadyTime deadline) {
     if (channel_->at_eof()) {
       return make_error(
           ErrorKind::network,
-          "SFTP server on " + session_.options().endpoint() + " ended" +
+          "SFTP server on " + endpoint_ + " ended" +
               (channel_->stderr_text().empty() ? std::string()
                                                : ": " + std::string(channel_->stderr_text())));
     }
     if (expired(deadline)) {
-      return make_error(ErrorKind::timeout, "SFTP: no answer from " +
-                                                session_.options().endpoint() +
+      return make_error(ErrorKind::timeout, "SFTP: no answer from " + endpoint_ +
                                                 " before the deadline; the vault or the "
                                                 "network stalls");
     }
@@ -148,8 +147,7 @@ Error SftpSession::status_error(const Reply& reply, const std::string& what) {
                 ? "failure (SFTP status " + std::to_string(static_cast<std::uint32_t>(code)) + ")"
                 : message;
   }
-  return make_error(ErrorKind::remote_refused,
-                    what + " on " + session_.options().endpoint() + ": " + why);
+  return make_error(ErrorKind::remote_refused, what + " on " + endpoint_ + ": " + why);
 }
 
 Result<FileAttrs> SftpSession::attrs_call(Type type, const std::string& arg,
@@ -195,9 +193,9 @@ Result<SftpFile> SftpSession::open_read(const std::string& path, SteadyTime dead
   if (!attrs) return attrs.error();
   if (attrs->type != FileType::regular) {
     problem_ = FileProblem::not_regular_file;
-    return make_error(ErrorKind::remote_refused,
-                      "open " + path + " on " + session_.options().endpoint() + ": it is " +
-                          type_name(attrs->type) + ", not a regular file");
+    return make_error(ErrorKind::remote_refused, "open " + path + " on " + endpoint_ + ": it is " +
+                                                     type_name(attrs->type) +
+                                                     ", not a regular file");
   }
   return open(path, sftp::kRead, deadline);
 }

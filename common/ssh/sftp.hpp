@@ -55,6 +55,7 @@ struct ReadTuning {
 class SftpSession {
  public:
   // Starts the "sftp" subsystem (or the key's forced sftp-server) and negotiates version 3.
+  // `session` must outlive the SftpSession (if it does not, calls fail with network errors).
   static Result<std::unique_ptr<SftpSession>> start(Session& session, SteadyTime deadline);
   ~SftpSession();
 
@@ -90,7 +91,7 @@ class SftpSession {
   Error status_error(const sftp::Reply& reply, const std::string& what);
   Error protocol_error(const std::string& what) const;
 
-  Session& session_;
+  std::string endpoint_;  // "host:port", for messages
   std::unique_ptr<Channel> channel_;
   std::string inbox_;                           // bytes received, not yet a whole reply
   std::map<std::uint32_t, sftp::Reply> early_;  // replies that arrived before we asked

@@ -1,6 +1,11 @@
 #include "ssh/channel.hpp"
 
 #include <gtest/gtest.h>
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+
+#include <atomic>
+#include <cstring>
 
 #include "crypto/sha256.hpp"
 #include "ssh_test_util.hpp"
@@ -36,6 +41,36 @@ TEST_F(PushTest, BatchIsAppendedByteIdenticalAndAcknowledged) {
   const std::string got = vault();
   ASSERT_EQ(got.size(), batch.size());
   EXPECT_EQ(crypto::to_hex(crypto::sha256(got)), crypto::to_hex(crypto::sha256(batch)));
+}
+
+// Counts libssh's "new keys" log lines: each key exchange installs keys for both directions.
+std::atomic<int> g_new_keys{0};
+void count_new_keys(int, const char*, const char* message, void*) {
+  if (std::strstr(message, "rekey") != nullptr) ++g_new_keys;
+}
+
+TEST_F(PushTest, WritesSurviveRekeying) {
+  ssh_set_log_callback(&count_new_keys);
+  ssh_set_log_level(SSH_LOG_PROTOCOL);
+  struct Restore {
+    ~Restore() {
+      ssh_set_log_level(SSH_LOG_NOLOG);
+      ssh_set_log_callback(nullptr);
+    }
+  } restore;
+  auto o = options_for(sshd_, sshd_.client_key());
+  o.rekey_after_bytes = 1024 * 1024;  // several key exchanges during the batch
+  o.ciphers = "aes128-gcm@openssh.com";
+  auto s = connect(o);
+  ASSERT_TRUE(s);
+  const std::string batch = random_bytes(6 * 1024 * 1024 + 3, 2);
+  auto c = s->exec("cat", in_seconds(10));
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_TRUE((*c)->write(batch, in_seconds(20)));
+  auto st = (*c)->finish(in_seconds(10));
+  ASSERT_TRUE(st) << st.error().message;
+  EXPECT_TRUE(vault() == batch);
+  EXPECT_GT(g_new_keys.load(), 4) << "no key exchange happened during the batch";
 }
 
 TEST_F(PushTest, NextChannelOpensWhileTheCurrentBatchIsInFlight) {
