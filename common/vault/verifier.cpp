@@ -66,13 +66,16 @@ struct OpenBatch {
   TornCheck check = TornCheck::none;
 };
 
-// Consecutive lines outside any batch, reported as one finding.
+// Consecutive lines outside any batch, reported as one finding, unless each of them is a
+// proper prefix of the begin line that follows: begin lines cut by interrupted transfers.
 struct StrayRun {
+  static constexpr std::size_t kMaxCut = 8;  // cut begin lines remembered per run
   bool active = false;
   std::size_t file = 0;
   std::uint64_t first = 0, last = 0, count = 0;
-  std::string bytes;  // the first line, when it is short enough to be a torn begin line
-  std::string what;   // description of the first line
+  std::vector<std::string> cut;  // the lines, while they may all be cut begin lines
+  std::string what;              // description of the first line
+  bool all_cut() const { return cut.size() == count; }
 };
 
 // How a torn batch ended.
@@ -136,24 +139,31 @@ struct Verifier::Impl {
   // ---- lines outside a batch ----
 
   void stray_add(const Line& l, std::string what) {
-    if (stray.active) {
-      ++stray.count;
-      stray.last = l.number;
-      stray.bytes.clear();
-      return;
-    }
-    stray = StrayRun{true, file, l.number, l.number, 1, {}, std::move(what)};
-    if (l.bytes.size() <= kMaxControlLine && !l.too_long) stray.bytes.assign(l.bytes);
+    if (stray.active && stray.file != file) stray_flush(nullptr, nullptr);
+    if (!stray.active) stray = StrayRun{true, file, l.number, l.number, 0, {}, std::move(what)};
+    const bool all_cut_so_far = stray.all_cut();
+    ++stray.count;
+    stray.last = l.number;
+    if (all_cut_so_far && stray.cut.size() <= StrayRun::kMaxCut &&
+        l.bytes.size() <= kMaxControlLine && !l.too_long &&
+        kBeginPrefix.starts_with(l.bytes.substr(0, std::min(l.bytes.size(), kBeginPrefix.size()))))
+      stray.cut.emplace_back(l.bytes);
+    else
+      stray.cut.clear();
   }
 
+  // Ends the current run of stray lines. `next_begin`: the begin line that ends it, if any.
   void stray_flush(const std::string_view* next_begin, StreamState* next_stream) {
     if (!stray.active) return;
     stray.active = false;
-    if (next_begin && stray.count == 1 && !stray.bytes.empty() &&
-        stray.bytes.size() < next_begin->size() && next_begin->starts_with(stray.bytes)) {
-      ++next_stream->sum.interrupted;
+    bool all_cut = next_begin && stray.all_cut() && stray.count <= StrayRun::kMaxCut;
+    for (std::size_t i = 0; all_cut && i < stray.cut.size(); ++i)
+      all_cut = stray.cut[i].size() < next_begin->size() && next_begin->starts_with(stray.cut[i]);
+    if (all_cut) {
+      next_stream->sum.interrupted += stray.count;
       emit(stray.file, stray.first, FindingKind::interrupted_transfer,
-           "begin line cut by an interrupted transfer, resent on the next line");
+           std::to_string(stray.count) +
+               " begin line(s) cut by interrupted transfers, resent on the next line");
       return;
     }
     std::string msg = stray.count == 1 ? "1 line outside any batch"
@@ -162,6 +172,12 @@ struct Verifier::Impl {
                                              std::to_string(stray.last) + ")";
     if (!stray.what.empty()) msg += "; first: " + stray.what;
     emit(stray.file, stray.first, FindingKind::stray_line, msg);
+  }
+
+  // At the end of a file: a run of cut begin lines waits for the next file's first begin.
+  void stray_end_of_file() {
+    if (stray.active && !(stray.all_cut() && stray.count <= StrayRun::kMaxCut))
+      stray_flush(nullptr, nullptr);
   }
 
   void outside(const Line& l, LineKind kind) {
@@ -477,7 +493,7 @@ struct Verifier::Impl {
     }
     sum.bytes_read += reader.consumed();
     if (open) tear(Cut::at_eof, nullptr, "the file ends inside the batch", false);
-    stray_flush(nullptr, nullptr);
+    stray_end_of_file();
     if (progress) progress(name(file), reader.consumed(), size);
     return extract_error;
   }
@@ -515,6 +531,7 @@ Status Verifier::add_fd(UniqueFd fd, std::string name) {
 
 Status Verifier::finish() {
   Impl& m = *impl_;
+  m.stray_flush(nullptr, nullptr);
   for (StreamState* s : m.order)
     if (s->torn) m.resolve_never_completed(*s);
   if (m.opt.expect_seq) {

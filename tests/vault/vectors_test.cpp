@@ -1,0 +1,90 @@
+#include "vectors.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <regex>
+
+#include "vault/key_file.hpp"
+#include "vault_fixture.hpp"
+
+namespace logship::vault::testing {
+namespace {
+
+std::filesystem::path source_dir() {
+  const char* dir = std::getenv("LOGSHIP_SOURCE_DIR");
+  if (!dir) throw std::runtime_error("LOGSHIP_SOURCE_DIR is not set (run the tests through ctest)");
+  return dir;
+}
+
+std::string vector_file(const std::string& name) {
+  return slurp(source_dir() / "docs" / "vectors" / name);
+}
+
+TEST(Vectors, CheckedInFilesMatchTheGenerator) {
+  for (const auto& f : make_vectors()) {
+    SCOPED_TRACE(f.name);
+    const auto checked_in = vector_file(f.name);
+    EXPECT_TRUE(checked_in == f.content)
+        << "docs/vectors/" << f.name << " differs from the generator: the format changed, or "
+        << "regenerate with logship-vault-vectors docs/vectors and review the diff";
+  }
+}
+
+Outcome verify_vector(const std::string& name) {
+  VerifyOptions opt;
+  opt.key = parse_key_file(vector_file("v1.key")).value();
+  return verify({vector_file(name)}, opt);
+}
+
+TEST(Vectors, VerifyAndExtract) {
+  // Batch 2 reports dropped=3: every dropped count is a finding, the only one here.
+  auto basic = verify_vector("v1-basic.vault");
+  ASSERT_EQ(basic.findings.size(), 1u) << basic.dump();
+  EXPECT_EQ(basic.findings[0].kind, FindingKind::dropped);
+  EXPECT_EQ(basic.extracted, vector_file("v1-basic.extract"));
+  EXPECT_EQ(basic.summary.streams.at(0).heartbeats, 1u);
+  EXPECT_EQ(basic.summary.streams.at(0).dropped, 3u);
+
+  auto bin = verify_vector("v1-binary.vault");
+  EXPECT_TRUE(bin.findings.empty()) << bin.dump();
+  EXPECT_EQ(bin.extracted, vector_file("v1-binary.extract"));
+
+  auto torn = verify_vector("v1-torn.vault");
+  EXPECT_TRUE(torn.findings.empty()) << torn.dump();
+  EXPECT_EQ(torn.count(FindingKind::interrupted_transfer), 1u) << torn.dump();
+  EXPECT_EQ(torn.extracted, vector_file("v1-torn.extract"));
+
+  auto red = verify_vector("v1-redacted.vault");
+  EXPECT_EQ(red.findings.size(), 1u) << red.dump();
+  EXPECT_EQ(red.extracted.find("alice"), std::string::npos);
+  EXPECT_EQ(red.summary.streams.at(0).redacted, 1u);
+}
+
+TEST(Vectors, IndependentTranscriptionAgreesWithTheEndLines) {
+  // intermediate_values() hashes concatenated strings exactly as FORMAT.md states; the
+  // library's end lines must carry the same chain and MAC values.
+  const auto vault = vector_file("v1-basic.vault");
+  const auto values = intermediate_values(vault, crypto::to_hex(test_key()));
+  const std::regex c_re("  C = ([0-9a-f]{64})\n"), mac_re("  MAC = ([0-9a-f]{64})\n");
+  int n = 0;
+  for (std::sregex_iterator it(values.begin(), values.end(), c_re), end; it != end; ++it, ++n)
+    EXPECT_NE(vault.find("chain=" + (*it)[1].str()), std::string::npos) << (*it)[1];
+  for (std::sregex_iterator it(values.begin(), values.end(), mac_re), end; it != end; ++it)
+    EXPECT_NE(vault.find("mac=" + (*it)[1].str()), std::string::npos) << (*it)[1];
+  EXPECT_EQ(n, 3);
+}
+
+TEST(Vectors, FormatDocumentQuotesTheIntermediateValues) {
+  const auto doc = slurp(source_dir() / "docs" / "FORMAT.md");
+  const auto values = vector_file("v1-basic.values");
+  const std::regex hex_re("[0-9a-f]{64}");
+  int n = 0;
+  for (std::sregex_iterator it(values.begin(), values.end(), hex_re), end; it != end; ++it, ++n)
+    EXPECT_NE(doc.find(it->str()), std::string::npos)
+        << "docs/FORMAT.md does not quote " << it->str() << " from v1-basic.values";
+  EXPECT_GT(n, 10);
+}
+
+}  // namespace
+}  // namespace logship::vault::testing
