@@ -9,7 +9,8 @@ namespace logship::vault {
 
 LineReader::LineReader(int fd, std::size_t max_line, std::uint64_t begin, std::uint64_t end)
     : fd_(fd), max_line_(max_line ? max_line : 1), read_pos_(begin), end_(end), buf_offset_(begin) {
-  buf_.resize(kReadChunk);
+  const std::uint64_t span = end - begin;  // small ranges and files get a small buffer
+  buf_.resize(span >= kReadChunk ? kReadChunk : std::max<std::size_t>(4096, span + 1));
 }
 
 Status LineReader::fill() {
@@ -19,7 +20,7 @@ Status LineReader::fill() {
     buf_offset_ += start_;
     start_ = 0;
   }
-  if (buf_.size() - fill_ < kReadChunk / 2) buf_.resize(buf_.size() * 2);
+  if (buf_.size() - fill_ < buf_.size() / 2) buf_.resize(buf_.size() * 2);  // a long line
   const std::uint64_t want = std::min<std::uint64_t>(buf_.size() - fill_, end_ - read_pos_);
   if (want == 0) {
     eof_ = true;

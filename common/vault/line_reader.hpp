@@ -11,7 +11,7 @@
 
 namespace logship::vault {
 
-inline constexpr std::size_t kReadChunk = 1 << 20;  // bytes per read(2)
+inline constexpr std::size_t kReadChunk = 1 << 20;  // bytes: buffer size, and per read(2)
 
 // One line, valid until the next call to LineReader::next().
 struct Line {

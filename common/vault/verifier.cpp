@@ -477,7 +477,7 @@ struct Verifier::Impl {
   }
 
   Status read(int fd, std::uint64_t size) {
-    LineReader reader(fd, opt.max_line_bytes);
+    LineReader reader(fd, opt.max_line_bytes, 0, size);  // the bytes present at open
     Line l;
     std::uint64_t next_progress = kProgressEvery;
     for (;;) {
