@@ -199,8 +199,11 @@ int run_agent(const Config& c) {
   if (!sigfd.valid()) throw std::runtime_error("signalfd failed");
 
   ship::SshVaultLink link(c.ssh, c.remote_command);
-  ship::Shipper shipper({c.source, c.stream, c.policy, {}}, spool, *file, std::move(state), link,
-                        clock);
+  Backoff::Policy backoff;
+  backoff.cap = c.retry_max;
+  backoff.base = std::min(backoff.base, c.retry_max);
+  ship::Shipper shipper({c.source, c.stream, c.policy, backoff}, spool, *file, std::move(state),
+                        link, clock);
   std::thread sender([&] { shipper.run(); });
   spdlog::info("reading {}, shipping to {} as source {} stream {}", input->description,
                c.ssh.endpoint(), c.source, c.stream);

@@ -58,6 +58,8 @@ void add_run_options(cli::OptionSet& set) {
     ("timeout", po::value<int>()->default_value(30)->value_name("SECONDS"),
      "a vault that does not answer (acknowledge, open a channel, take data) within this is "
      "dropped and reconnected")
+    ("retry-max", po::value<int>()->default_value(30)->value_name("SECONDS"),
+     "longest wait between delivery attempts (capped exponential backoff with jitter)")
     ("status-file", po::value<std::string>()->value_name("FILE"),
      "JSON status, rewritten atomically every --status-interval")
     ("prometheus-file", po::value<std::string>()->value_name("FILE"),
@@ -134,6 +136,7 @@ Config run_config(const po::variables_map& vm) {
     throw cli::UsageError("--batch-max-bytes must be between 4K and 64M");
   c.policy.linger = std::chrono::milliseconds(positive(vm, "linger", 0));
   c.policy.heartbeat = std::chrono::seconds(positive(vm, "heartbeat"));
+  c.retry_max = std::chrono::seconds(positive(vm, "retry-max"));
   if (auto f = opt(vm, "status-file")) c.status_file = *f;
   if (auto f = opt(vm, "prometheus-file")) c.prometheus_file = *f;
   c.status_interval = std::chrono::seconds(positive(vm, "status-interval"));

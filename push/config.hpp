@@ -28,6 +28,7 @@ struct Config {
   std::uint64_t spool_max = 256ull << 20;
   std::chrono::milliseconds fsync_interval{1000};
   ship::BatchPolicy policy;
+  std::chrono::milliseconds retry_max{30'000};
   std::optional<std::filesystem::path> status_file;
   std::optional<std::filesystem::path> prometheus_file;
   std::chrono::milliseconds status_interval{5000};

@@ -1,0 +1,386 @@
+// End-to-end tests of logship-push: the built binary against a private sshd whose
+// authorized_keys forces `cat >> FILE`, checked with the built logship-verify.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <thread>
+
+#include "child.hpp"
+#include "support/sshd_fixture.hpp"
+
+namespace logship::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+fs::path bin(const std::string& name) {
+  const char* dir = std::getenv("LOGSHIP_BIN_DIR");
+  return fs::path(dir ? dir : "build/bin") / name;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The first "key":number in a JSON text (top-level fields come first in verify's summary).
+std::int64_t json_number(const std::string& json, const std::string& key) {
+  std::smatch m;
+  if (std::regex_search(json, m, std::regex("\"" + key + "\":(-?[0-9]+)"))) return std::stoll(m[1]);
+  return -1;
+}
+std::string json_string(const std::string& json, const std::string& key) {
+  std::smatch m;
+  if (std::regex_search(json, m, std::regex("\"" + key + "\":\"([^\"]*)\""))) return m[1];
+  return "";
+}
+
+// Writes lines into a FIFO like a syslog daemon: non-blocking, counting every EAGAIN (a line
+// syslog would have lost) and then retrying it, so that the expected content is exact.
+class FifoWriter {
+ public:
+  explicit FifoWriter(const fs::path& fifo) {
+    fd_ = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd_ < 0) throw std::runtime_error("open fifo for writing: " + fifo.string());
+  }
+  ~FifoWriter() { ::close(fd_); }
+  void write(std::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+      if (n > 0) {
+        bytes.remove_prefix(static_cast<size_t>(n));
+      } else if (errno == EAGAIN) {
+        ++eagain_;
+        std::this_thread::sleep_for(1ms);
+      } else if (errno == EPIPE) {  // no reader: the agent is being restarted
+        std::this_thread::sleep_for(1ms);
+      } else {
+        throw std::runtime_error("write to fifo failed");
+      }
+    }
+  }
+  std::uint64_t eagain() const { return eagain_; }
+
+ private:
+  int fd_ = -1;
+  std::atomic<std::uint64_t> eagain_{0};
+};
+
+std::string numbered(std::uint64_t i) {
+  return "auth line " + std::to_string(i) + " sshd[42]: ok\n";
+}
+
+class PushTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::signal(SIGPIPE, SIG_IGN);  // a FIFO without reader answers EPIPE, as syslog sees it
+    home_ = sshd_.dir() / "host";
+    fs::create_directories(home_);
+    vault_ = sshd_.dir() / "vault.log";
+    target_ = sshd_.dir() / "vault-target";  // a symlink the forced command appends through
+    fs::create_symlink(vault_, target_);
+    sshd_.add_authorized_key(push_key_options(target_), sshd_.client_key());
+    sshd_.start();
+    sshd_.write_known_hosts();
+    auto init = run_program({bin("logship-push").string(), "init", "--state-dir", state().string(),
+                             "--key-out", key().string(), "--source", "web1"});
+    ASSERT_EQ(init.code, 0) << init.err;
+  }
+
+  fs::path state() const { return home_ / "state"; }
+  fs::path key() const { return home_ / "web1.key"; }
+  fs::path fifo() const { return home_ / "in.fifo"; }
+  fs::path status() const { return home_ / "status.json"; }
+  fs::path log() const { return home_ / "push.log"; }
+
+  std::vector<std::string> args(std::vector<std::string> extra = {}) const {
+    std::vector<std::string> a = {bin("logship-push").string(),
+                                  "--input",
+                                  fifo().string(),
+                                  "--source",
+                                  "web1",
+                                  "--stream",
+                                  "auth",
+                                  "--host",
+                                  "127.0.0.1",
+                                  "--port",
+                                  std::to_string(sshd_.port()),
+                                  "--identity",
+                                  sshd_.client_key().private_key.string(),
+                                  "--known-hosts",
+                                  sshd_.known_hosts().string(),
+                                  "--state-dir",
+                                  state().string(),
+                                  "--status-file",
+                                  status().string(),
+                                  "--status-interval",
+                                  "1",
+                                  "--retry-max",
+                                  "1",
+                                  "--timeout",
+                                  "3",
+                                  "--connect-timeout",
+                                  "3",
+                                  "--log-level",
+                                  "debug"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  std::unique_ptr<Child> start(std::vector<std::string> extra = {}) {
+    auto c = std::make_unique<Child>(args(std::move(extra)), log());
+    // Ready when the FIFO exists and the agent holds it open (its status file appears).
+    EXPECT_TRUE(eventually([&] { return fs::exists(status()); }, 10s)) << slurp(log());
+    return c;
+  }
+  std::string status_text() const { return slurp(status()); }
+  bool drained() const { return json_number(status_text(), "backlog_lines") == 0; }
+  Output verify(std::vector<std::string> extra) const {
+    std::vector<std::string> a = {bin("logship-verify").string()};
+    a.insert(a.end(), extra.begin(), extra.end());
+    a.push_back(vault_.string());
+    return run_program(a);
+  }
+  std::string extract() const { return verify({"--extract"}).out; }
+  // Waits until the vault holds exactly `expected` (as extracted).
+  void expect_delivered(const std::string& expected, std::chrono::seconds timeout = 60s) {
+    EXPECT_TRUE(eventually([&] { return extract().size() >= expected.size(); }, timeout))
+        << "status: " << status_text() << "\nlog:\n"
+        << slurp(log()).substr(0, 20000);
+    EXPECT_TRUE(extract() == expected)
+        << "extracted " << extract().size() << " bytes, expected " << expected.size();
+  }
+
+  SshdFixture sshd_;
+  fs::path home_, vault_, target_;
+};
+
+TEST_F(PushTest, HundredThousandLinesArriveExactlyOnceInOrder) {
+  auto agent = start();
+  std::string expected;
+  {
+    FifoWriter w(fifo());
+    for (std::uint64_t i = 1; i <= 100'000; ++i) {
+      const auto l = numbered(i);
+      w.write(l);
+      expected += l;
+    }
+    EXPECT_EQ(w.eagain(), 0u) << "the writer had to wait: logship did not drain the FIFO";
+  }
+  expect_delivered(expected);
+  auto v = verify({"--key", key().string(), "--json"});
+  EXPECT_EQ(v.code, 0) << v.out;
+  EXPECT_EQ(json_number(v.out, "payload_lines"), 100000);
+  EXPECT_EQ(json_number(v.out, "dropped"), 0);
+  agent->signal(SIGTERM);
+  EXPECT_EQ(agent->wait_for(10s), 0);
+}
+
+TEST_F(PushTest, SecondInstanceExitsZeroAndSighupDoesNotKill) {
+  auto agent = start();
+  auto second = run_program(args());
+  EXPECT_EQ(second.code, 0);
+  EXPECT_NE(second.err.find("already running"), std::string::npos) << second.err;
+  agent->signal(SIGHUP);
+  std::this_thread::sleep_for(300ms);  // give a wrong SIGHUP handling the time to kill it
+  EXPECT_TRUE(agent->running());
+  agent->signal(SIGTERM);
+  EXPECT_EQ(agent->wait_for(10s), 0);
+}
+
+TEST_F(PushTest, OutageAndCutConnectionsLoseNothing) {
+  auto agent = start({"--heartbeat", "1"});
+  std::string expected;
+  std::atomic<bool> done{false};
+  std::uint64_t eagain = 0;
+  std::thread writer([&] {
+    FifoWriter w(fifo());
+    // 5,000 lines/s for 16 s.
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::uint64_t i = 1; i <= 80'000; ++i) {
+      const auto l = numbered(i);
+      w.write(l);
+      expected += l;
+      if (i % 50 == 0) std::this_thread::sleep_until(t0 + i * 200us);
+    }
+    eagain = w.eagain();
+    done = true;
+  });
+  std::this_thread::sleep_for(2s);
+  sshd_.cut_connections();  // mid-stream: some batch is usually being written
+  std::this_thread::sleep_for(1s);
+  sshd_.stop();
+  sshd_.cut_connections();
+  std::this_thread::sleep_for(10s);  // the vault is down for 10 s
+  EXPECT_NE(json_string(status_text(), "last_error"), "") << status_text();
+  sshd_.start();
+  writer.join();
+  EXPECT_EQ(eagain, 0u);
+  expect_delivered(expected);
+  auto v = verify({"--key", key().string(), "--json"});
+  EXPECT_EQ(v.code, 0) << v.out;  // repeats only as identical resends, no findings
+  EXPECT_EQ(json_number(v.out, "findings_total"), 0) << v.out;
+  EXPECT_GE(json_number(status_text(), "reconnects"), 1);
+}
+
+TEST_F(PushTest, TornBatchOnTheVaultIsResentWhole) {
+  // The vault takes 700 bytes of the first batch, then fails: a torn batch in the file.
+  fs::remove(target_);
+  std::ofstream(sshd_.authorized_keys(), std::ios::trunc)
+      << "restrict,command=\"if [ -e " << (home_ / "healed").string() << " ]; then cat >> "
+      << vault_.string() << "; else head -c 700 >> " << vault_.string() << "; exit 1; fi\" "
+      << sshd_.client_key().public_line << "\n";
+  auto agent = start();
+  std::string expected;
+  {
+    FifoWriter w(fifo());
+    for (int i = 1; i <= 200; ++i) {
+      expected += numbered(static_cast<std::uint64_t>(i));
+      w.write(numbered(static_cast<std::uint64_t>(i)));
+    }
+  }
+  ASSERT_TRUE(eventually(
+      [&] { return json_string(status_text(), "last_error_kind") == "remote_refused"; }, 20s))
+      << status_text();
+  std::ofstream(home_ / "healed") << "";
+  expect_delivered(expected);
+  auto v = verify({"--key", key().string(), "--json"});
+  EXPECT_EQ(v.code, 0) << v.out;
+  EXPECT_GE(json_number(v.out, "interrupted_transfers"), 1) << v.out;
+}
+
+TEST_F(PushTest, KillNineMidStreamThenRestartLosesNothing) {
+  auto agent = start();
+  std::string expected;
+  std::thread writer([&] {
+    FifoWriter w(fifo());
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::uint64_t i = 1; i <= 30'000; ++i) {
+      const auto l = numbered(i);
+      w.write(l);
+      expected += l;
+      if (i % 50 == 0) std::this_thread::sleep_until(t0 + i * 200us);
+    }
+  });
+  std::this_thread::sleep_for(2s);
+  agent->signal(SIGKILL);
+  agent->wait_for(5s);
+  agent = std::make_unique<Child>(args(), log());
+  writer.join();
+  expect_delivered(expected);
+  auto v = verify({"--key", key().string(), "--json"});
+  EXPECT_EQ(v.code, 0) << v.out;
+}
+
+TEST_F(PushTest, VaultDiskFullCommitsNothingAndDeliversOnceFixed) {
+  fs::remove(target_);
+  fs::create_symlink("/dev/full", target_);
+  auto agent = start();
+  std::string expected;
+  {
+    FifoWriter w(fifo());
+    for (std::uint64_t i = 1; i <= 500; ++i) {
+      expected += numbered(i);
+      w.write(numbered(i));
+    }
+  }
+  ASSERT_TRUE(eventually(
+      [&] { return json_string(status_text(), "last_error_kind") == "remote_refused"; }, 20s))
+      << status_text();
+  EXPECT_NE(status_text().find("No space left"), std::string::npos) << status_text();
+  EXPECT_EQ(json_number(status_text(), "backlog_lines"), 500);
+  EXPECT_EQ(json_number(status_text(), "batches"), 0) << "nothing may be committed";
+  // The vault admin frees space.
+  fs::remove(target_);
+  fs::create_symlink(vault_, target_);
+  expect_delivered(expected);
+  EXPECT_EQ(verify({"--key", key().string()}).code, 0);
+}
+
+TEST_F(PushTest, ChangedHostKeyIsRefusedSpoolingGoesOnAndDeliveryResumes) {
+  auto agent = start();
+  std::string expected;
+  FifoWriter w(fifo());
+  for (std::uint64_t i = 1; i <= 10; ++i) {
+    expected += numbered(i);
+    w.write(numbered(i));
+  }
+  expect_delivered(expected);
+  sshd_.replace_host_key();  // restarts sshd with a new key: a reconnect is needed
+  sshd_.cut_connections();
+  const std::string fingerprint = sshd_.host_key_fingerprint();
+  for (std::uint64_t i = 11; i <= 1000; ++i) {
+    expected += numbered(i);
+    w.write(numbered(i));
+  }
+  ASSERT_TRUE(eventually(
+      [&] { return json_string(status_text(), "last_error_kind") == "host_key_changed"; }, 20s))
+      << status_text();
+  EXPECT_NE(status_text().find(fingerprint), std::string::npos) << status_text();
+  EXPECT_TRUE(eventually([&] { return json_number(status_text(), "backlog_lines") == 990; }, 10s))
+      << "the lines are spooled meanwhile: " << status_text();
+  sshd_.write_known_hosts();  // the admin checked the new key and recorded it
+  expect_delivered(expected);
+}
+
+TEST_F(PushTest, OddLinesRoundTripByteForByte) {
+  std::mt19937 rng(1);
+  std::string data;
+  std::string big(1 << 20, '\0');
+  for (auto& c : big) c = static_cast<char>('a' + rng() % 26);
+  data += big + "\n";
+  data += std::string("nul\0inside\r\xff\xfe invalid utf-8\n", 30);
+  data += "@logship begin v=1 src=forged stream=x seq=0\n@@logship end\n@logship part x\n";
+  data += "\n\n  leading spaces\n";
+  std::string binary(300000, '\0');
+  for (auto& c : binary) c = static_cast<char>(rng());
+  data += binary;
+  data += "\nlast line without newline";
+  const auto input = home_ / "input.bin";
+  std::ofstream(input, std::ios::binary) << data;
+  auto a = args({"--max-line", "64K"});
+  a[2] = "-";  // --input -
+  Child agent(a, log(), input);
+  EXPECT_EQ(agent.wait_for(60s), 0) << slurp(log());
+  EXPECT_TRUE(extract() == data) << "extracted " << extract().size() << " of " << data.size();
+  EXPECT_EQ(verify({"--key", key().string()}).code, 0);
+}
+
+TEST_F(PushTest, FullSpoolDropsTheOldestAndVerifyReportsTheExactCount) {
+  sshd_.stop();
+  auto agent = start({"--spool-max", "1M"});
+  const std::uint64_t n = 100'000;  // ~3.4 MB: more than three times the spool
+  {
+    FifoWriter w(fifo());
+    for (std::uint64_t i = 1; i <= n; ++i) w.write(numbered(i));
+    EXPECT_EQ(w.eagain(), 0u) << "a full spool must not block the writer";
+  }
+  ASSERT_TRUE(eventually([&] { return json_number(status_text(), "dropped") > 0; }, 10s))
+      << status_text();
+  sshd_.start();
+  ASSERT_TRUE(eventually([&] { return drained(); }, 60s)) << status_text();
+  const std::string got = extract();
+  // What arrived is in order, each line once, and the newest line is there.
+  std::uint64_t count = 0, prev = 0;
+  std::istringstream in(got);
+  for (std::string line; std::getline(in, line); ++count) {
+    const auto id = std::stoull(line.substr(10));
+    ASSERT_GT(id, prev);
+    prev = id;
+  }
+  EXPECT_EQ(prev, n);
+  auto v = verify({"--key", key().string(), "--json"});
+  EXPECT_EQ(v.code, 1) << "dropped lines are a finding";
+  EXPECT_EQ(static_cast<std::uint64_t>(json_number(v.out, "dropped")) + count, n) << v.out;
+}
+
+}  // namespace
+}  // namespace logship::test
