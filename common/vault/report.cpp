@@ -150,6 +150,9 @@ std::string to_json(const Summary& s, const std::vector<Finding>& findings,
     field(out, "dropped", st.dropped);
     field(out, "redacted", st.redacted);
     field(out, "payload_lines", st.payload_lines);
+    out += "\"extra\":{";
+    for (const auto& f : st.last_extra) field(out, f.key, f.value);
+    close(out, '}');
     close(out, '}');
     out += ",";
   }

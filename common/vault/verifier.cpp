@@ -439,6 +439,7 @@ struct Verifier::Impl {
       s.last_line = o.line;
       s.sum.last_seq = seq;
       s.sum.last_time = o.begin.time;
+      s.sum.last_extra = std::move(o.begin.extra);
     }
     ++s.sum.batches;
     if (o.lines == 0) ++s.sum.heartbeats;
