@@ -71,6 +71,8 @@ bool Shipper::persist() {
 
 void Shipper::run() {
   if (state_.inflight) rebuild_inflight();
+  const std::uint64_t through = state_.inflight ? state_.inflight->last : state_.acked;
+  if (spool_.next_id() - 1 > through) on_input();  // a backlog from before the start
   for (;;) {
     if (!batch_) {
       Decision d;

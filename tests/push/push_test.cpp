@@ -280,6 +280,25 @@ TEST_F(PushTest, KillNineMidStreamThenRestartLosesNothing) {
   EXPECT_EQ(v.code, 0) << v.out;
 }
 
+TEST_F(PushTest, BacklogFromAnEarlierRunLeavesAtOnceAfterRestart) {
+  sshd_.stop();
+  auto agent = start({"--shutdown-grace", "0"});
+  std::string expected;
+  {
+    FifoWriter w(fifo());
+    for (std::uint64_t i = 1; i <= 1000; ++i) {
+      expected += numbered(i);
+      w.write(numbered(i));
+    }
+  }
+  ASSERT_TRUE(eventually([&] { return json_number(status_text(), "backlog_lines") == 1000; }, 10s));
+  agent->signal(SIGTERM);
+  EXPECT_EQ(agent->wait_for(10s), 0) << "a vault that is down must not hold up the exit";
+  sshd_.start();
+  agent = std::make_unique<Child>(args(), log());  // no new input, heartbeat 60 s away
+  expect_delivered(expected, 10s);
+}
+
 TEST_F(PushTest, VaultDiskFullCommitsNothingAndDeliversOnceFixed) {
   fs::remove(target_);
   fs::create_symlink("/dev/full", target_);

@@ -1,0 +1,186 @@
+#include "ship/shipper.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+namespace logship::ship {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// A vault link that fails the deliveries the test asks it to, and records every attempt.
+class ScriptedLink final : public VaultLink {
+ public:
+  Status deliver(std::string_view batch) override {
+    std::lock_guard lock(mu_);
+    attempts.emplace_back(batch);
+    if (fail_next > 0) {
+      --fail_next;
+      return make_error(ErrorKind::remote_refused, "cat: write error: No space left on device");
+    }
+    delivered.emplace_back(batch);
+    return {};
+  }
+  void reset() override {}
+  std::uint64_t connections() const override { return 1; }
+  std::size_t delivered_count() {
+    std::lock_guard lock(mu_);
+    return delivered.size();
+  }
+
+  std::mutex mu_;
+  int fail_next = 0;
+  std::vector<std::string> attempts, delivered;
+};
+
+crypto::Digest key0() {
+  crypto::Digest k{};
+  k.fill(7);
+  return k;
+}
+
+class ShipperTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("logship-shipper-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto sp = spool::Spool::open({dir_ / "spool"}, clock_);
+    ASSERT_TRUE(sp);
+    spool_ = std::move(*sp);
+    auto f = PushStateFile::open(dir_ / "push.state");
+    ASSERT_TRUE(f);
+    file_.emplace(std::move(*f));
+    ASSERT_TRUE(file_->save(PushState{0, std::nullopt, vault::SealState::initial(key0())}));
+  }
+  void TearDown() override {
+    stop();
+    fs::remove_all(dir_);
+  }
+  void start(BatchPolicy policy = {4096, 1000, 1ms, 60s}) {
+    auto st = file_->load();
+    ASSERT_TRUE(st && st->has_value());
+    Backoff::Policy backoff{1ms, 2ms, 5ms};
+    shipper_ = std::make_unique<Shipper>(ShipperOptions{"web1", "auth", policy, backoff}, *spool_,
+                                         *file_, std::move(**st), link_, clock_);
+    thread_ = std::thread([this] { shipper_->run(); });
+  }
+  void stop() {
+    if (!thread_.joinable()) return;
+    shipper_->request_stop(clock_.now() + 2s);
+    thread_.join();
+  }
+  void add(const std::string& line) {
+    ASSERT_TRUE(spool_->append(line));
+    ASSERT_TRUE(spool_->flush());
+    if (shipper_) shipper_->on_input();
+  }
+  bool wait_delivered(std::size_t n) {
+    const auto end = std::chrono::steady_clock::now() + 10s;
+    while (link_.delivered_count() < n) {
+      if (std::chrono::steady_clock::now() > end) return false;
+      std::this_thread::sleep_for(2ms);
+    }
+    return true;
+  }
+  PushState saved() {
+    auto r = file_->load();
+    return std::move(**r);
+  }
+
+  fs::path dir_;
+  SystemClock clock_;
+  std::unique_ptr<spool::Spool> spool_;
+  std::optional<PushStateFile> file_;
+  ScriptedLink link_;
+  std::unique_ptr<Shipper> shipper_;
+  std::thread thread_;
+};
+
+TEST_F(ShipperTest, FailedDeliveriesResendTheSameBatchAfterASeparator) {
+  link_.fail_next = 3;
+  start();
+  add("first line");
+  add("second line");
+  ASSERT_TRUE(wait_delivered(1));
+  ASSERT_GE(link_.attempts.size(), 4u);
+  const std::string& first = link_.attempts[0];
+  EXPECT_EQ(first.substr(0, 15), "@logship begin ") << "a first attempt has no separator";
+  for (std::size_t i = 1; i < 4; ++i)
+    EXPECT_EQ(link_.attempts[i], "\n" + first) << "attempt " << i << " is the same batch";
+  EXPECT_NE(first.find("seq=0 "), std::string::npos);
+  EXPECT_NE(first.find("first line\nsecond line\n"), std::string::npos);
+  stop();
+  auto s = saved();
+  EXPECT_EQ(s.acked, 2u);
+  EXPECT_FALSE(s.inflight);
+  EXPECT_EQ(s.seal.seq(), 1u) << "committed once, after the acknowledgement";
+  EXPECT_EQ(shipper_->status().failures, 3u);
+}
+
+TEST_F(ShipperTest, NothingIsCommittedWhileTheVaultRefuses) {
+  link_.fail_next = 1'000'000;
+  start();
+  add("line");
+  std::this_thread::sleep_for(100ms);
+  stop();
+  auto s = saved();
+  EXPECT_EQ(s.acked, 0u);
+  EXPECT_EQ(s.seal.seq(), 0u);
+  ASSERT_TRUE(s.inflight) << "the batch in flight is recorded before its first attempt";
+  EXPECT_EQ(s.inflight->first, 1u);
+  EXPECT_EQ(shipper_->status().last_error_kind, "remote_refused");
+}
+
+TEST_F(ShipperTest, RestartResendsTheRecordedBatchByteForByte) {
+  link_.fail_next = 1'000'000;
+  start();
+  add("alpha");
+  add("beta");
+  std::this_thread::sleep_for(50ms);
+  stop();
+  const std::string before = link_.attempts.at(0);
+  add("gamma");  // arrives while the agent is down
+  shipper_.reset();
+  link_.fail_next = 0;
+  link_.attempts.clear();
+  start();
+  ASSERT_TRUE(wait_delivered(2));
+  EXPECT_EQ(link_.delivered[0], "\n" + before) << "same records, same time, same seal";
+  EXPECT_NE(link_.delivered[1].find("seq=1 "), std::string::npos);
+  EXPECT_NE(link_.delivered[1].find("gamma\n"), std::string::npos);
+  EXPECT_EQ(link_.delivered[1].find("alpha"), std::string::npos);
+}
+
+TEST_F(ShipperTest, HeartbeatWhenIdle) {
+  start({4096, 1000, 1ms, 50ms});
+  ASSERT_TRUE(wait_delivered(2));
+  for (const auto& b : link_.delivered) {
+    EXPECT_NE(b.find(" dropped=0 "), std::string::npos);
+    EXPECT_NE(b.find("@logship end seq="), std::string::npos);
+    EXPECT_NE(b.find(" lines=0 "), std::string::npos) << b;
+  }
+}
+
+TEST_F(ShipperTest, LossBecomesTheDroppedCountOfTheNextBatch) {
+  // Records 1..4 are gone from the spool (here: it moved past them, as when its directory is
+  // lost) while the state says nothing was acknowledged: the ids 1..4 are a hole of 4 lines.
+  ASSERT_TRUE(spool_->release(4));
+  add("after the loss");
+  start();
+  ASSERT_TRUE(wait_delivered(1));
+  EXPECT_NE(link_.delivered[0].find(" dropped=4 "), std::string::npos) << link_.delivered[0];
+  EXPECT_NE(link_.delivered[0].find("after the loss\n"), std::string::npos);
+  stop();
+  EXPECT_EQ(saved().acked, 5u);
+  EXPECT_EQ(shipper_->status().dropped_sent, 4u);
+}
+
+}  // namespace
+}  // namespace logship::ship
