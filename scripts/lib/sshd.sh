@@ -68,6 +68,9 @@ UseDNS no
 PrintMotd no
 Subsystem sftp internal-sftp
 LogLevel VERBOSE
+# bash sources ~/.bashrc for sshd's commands only when SHLVL < 2: keep the user's start-up
+# files (e.g. a pyenv rehash and its lock) out of forced commands and their timings.
+SetEnv SHLVL=1
 CONF
 }
 

@@ -1,10 +1,11 @@
 #include "support/process_tree.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -12,11 +13,23 @@ namespace logship::test {
 
 namespace {
 
+// A whole /proc file with plain read(2): the process may vanish while we read, which
+// std::ifstream reports by throwing.
+bool slurp(const std::string& path, std::string& out) {
+  out.clear();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return n == 0;
+}
+
 bool read_process(pid_t pid, ProcessInfo& out) {
   const std::string base = "/proc/" + std::to_string(pid);
-  std::ifstream stat(base + "/stat");
   std::string line;
-  if (!std::getline(stat, line)) return false;
+  if (!slurp(base + "/stat", line)) return false;
   // "pid (comm) state ppid ...": comm may contain spaces and parentheses.
   const auto open = line.find('(');
   const auto close = line.rfind(')');
@@ -27,8 +40,8 @@ bool read_process(pid_t pid, ProcessInfo& out) {
   out.comm = line.substr(open + 1, close - open - 1);
   std::istringstream rest(line.substr(close + 2));
   rest >> out.state >> out.ppid;
-  std::ifstream cmd(base + "/cmdline", std::ios::binary);
-  std::string args((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+  std::string args;
+  slurp(base + "/cmdline", args);  // empty for zombies and kernel threads
   while (!args.empty() && args.back() == '\0') args.pop_back();
   for (char& c : args) {
     if (c == '\0') c = ' ';

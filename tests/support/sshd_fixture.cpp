@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -107,8 +108,8 @@ SshdFixture::SshdFixture() {
 
 SshdFixture::~SshdFixture() {
   try {
+    signal_all(connection_processes(), SIGKILL);  // first, so none is orphaned to init
     stop();
-    signal_all(connection_processes(), SIGKILL);
   } catch (...) {
   }
   std::error_code ec;
@@ -139,7 +140,10 @@ void SshdFixture::write_config() const {
       << "UsePAM no\nStrictModes no\nPasswordAuthentication no\n"
       << "KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
       << "PermitRootLogin prohibit-password\nUseDNS no\nPrintMotd no\nPrintLastLog no\n"
-      << "Subsystem sftp internal-sftp\nLogLevel VERBOSE\n";
+      << "Subsystem sftp internal-sftp\nLogLevel VERBOSE\n"
+      // bash sources ~/.bashrc for commands run by sshd only when SHLVL < 2: keep the test
+      // user's start-up files (root's pyenv rehash, with its lock) out of forced commands.
+      << "SetEnv SHLVL=1\n";
   if (!out.flush()) fail("cannot write sshd_config");
 }
 
@@ -155,6 +159,9 @@ bool SshdFixture::try_start(std::uint16_t port) {
   if (pid < 0) fail(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the test process
+    // Processes orphaned under the server (a forced command whose sshd was killed) are
+    // adopted by the listener, not by init, so they stay in its process tree.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (::getppid() != parent) ::_exit(127);
     const int null = ::open("/dev/null", O_RDWR);
     ::dup2(null, 0);
@@ -278,13 +285,15 @@ void SshdFixture::replace_host_key() {
 
 std::vector<ProcessInfo> SshdFixture::connection_processes() const {
   std::vector<pid_t> roots = orphan_roots_;
+  roots.insert(roots.end(), frozen_.begin(), frozen_.end());
   if (pid_ > 0) roots.push_back(pid_);
   const auto snapshot = all_processes();
   auto out = descendants(snapshot, roots);
-  for (const auto& p : snapshot) {  // orphan roots themselves, while alive
-    for (pid_t r : orphan_roots_) {
-      if (p.pid == r) out.push_back(p);
-    }
+  for (const auto& p : snapshot) {  // the remembered roots themselves, while alive
+    const bool remembered = std::find(roots.begin(), roots.end(), p.pid) != roots.end();
+    const bool listed =
+        std::any_of(out.begin(), out.end(), [&](const ProcessInfo& q) { return q.pid == p.pid; });
+    if (remembered && p.pid != pid_ && !listed) out.push_back(p);
   }
   return out;
 }
@@ -292,21 +301,42 @@ std::vector<ProcessInfo> SshdFixture::connection_processes() const {
 void SshdFixture::cut_connections() {
   signal_all(connection_processes(), SIGKILL);
 }
+
 void SshdFixture::freeze_connections() {
-  signal_all(connection_processes(), SIGSTOP);
+  const auto live = connection_processes();
+  signal_all(live, SIGSTOP);
+  for (const auto& p : live) frozen_.push_back(p.pid);  // thawed even if orphaned meanwhile
+  await_state(live, true);
 }
+
 void SshdFixture::thaw_connections() {
-  signal_all(connection_processes(), SIGCONT);
+  const auto live = connection_processes();
+  signal_all(live, SIGCONT);
+  frozen_.clear();
+  await_state(live, false);
+}
+
+void SshdFixture::await_state(const std::vector<ProcessInfo>& targets, bool stopped) const {
+  // Signals are delivered asynchronously: poll /proc until each target shows the state.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    bool done = true;
+    for (const auto& p : all_processes()) {
+      const bool target = std::any_of(targets.begin(), targets.end(),
+                                      [&](const ProcessInfo& t) { return t.pid == p.pid; });
+      const bool is_stopped = p.state == 'T' || p.state == 't';
+      if (target && p.state != 'Z' && is_stopped != stopped) done = false;
+    }
+    if (done) return;
+    if (std::chrono::steady_clock::now() > deadline) {
+      fail(std::string("processes did not ") + (stopped ? "stop" : "resume") + " within 5 s");
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
 }
 
 std::vector<ProcessInfo> SshdFixture::processes() const {
-  auto out = connection_processes();
-  for (const auto& p : all_processes()) {
-    bool known = p.pid == pid_;
-    for (const auto& q : out) known = known || q.pid == p.pid;
-    if (!known && p.cmdline.find(dir_.string()) != std::string::npos) out.push_back(p);
-  }
-  return out;
+  return connection_processes();
 }
 
 }  // namespace logship::test

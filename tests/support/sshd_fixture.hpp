@@ -64,14 +64,15 @@ class SshdFixture {
   void cut_connections();     // SIGKILL them: clients see the connection drop
   void freeze_connections();  // SIGSTOP them: sockets stay open, nobody answers
   void thaw_connections();    // SIGCONT them
-  // Processes started for this server: descendants of the listener (and of connections that
-  // outlived a stop), plus any process whose command line names dir().
+  // Processes started for this server: the listener's descendants (orphans are adopted by
+  // it: it is a child subreaper) and connections that outlived a stop().
   std::vector<ProcessInfo> processes() const;
 
  private:
   void write_config() const;
   bool try_start(std::uint16_t port);  // false on a bind collision
   std::vector<ProcessInfo> connection_processes() const;
+  void await_state(const std::vector<ProcessInfo>& targets, bool stopped) const;
 
   std::string user_;
   std::filesystem::path dir_;
@@ -79,6 +80,7 @@ class SshdFixture {
   std::uint16_t port_ = 0;
   pid_t pid_ = -1;
   std::vector<pid_t> orphan_roots_;  // connections that outlived a stopped listener
+  std::vector<pid_t> frozen_;        // stopped by freeze_connections(), until thawed
   std::size_t log_offset_ = 0;       // where the current listener's log starts
 };
 
