@@ -13,7 +13,7 @@
 #include <regex>
 #include <thread>
 
-#include "child.hpp"
+#include "support/child.hpp"
 #include "support/sshd_fixture.hpp"
 
 namespace logship::test {
