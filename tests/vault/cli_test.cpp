@@ -90,7 +90,8 @@ TEST(Cli, JsonSummary) {
   EXPECT_EQ(run(bin("logship-verify") + " --json " + f.clean, &out), 0);
   EXPECT_EQ(out.rfind("{\"ok\":true,", 0), 0u) << out;
   const auto vectors = std::filesystem::path(std::getenv("LOGSHIP_SOURCE_DIR")) / "docs/vectors";
-  EXPECT_EQ(run(bin("logship-verify") + " --json " + (vectors / "v1-basic.vault").string(), &out), 1);
+  EXPECT_EQ(run(bin("logship-verify") + " --json " + (vectors / "v1-basic.vault").string(), &out),
+            1);
   EXPECT_NE(out.find("\"extra\":{\"file\":\"/var/log/auth.log\",\"off\":\"4096\"}"),
             std::string::npos)
       << "extra begin-line fields are reported: " << out;
