@@ -13,6 +13,7 @@
 #                                     append "OPTIONS KEY" to DIR/authorized_keys, e.g.
 #                                     'restrict,command="cat >> /srv/vault/web1.log"'
 #   logship_sshd_stop DIR             stop that server and its live connections (only those)
+#   logship_sshd_restart DIR          start it again on the port it had (an outage ends)
 # As a command:  scripts/lib/sshd.sh start DIR | key DIR NAME | add-key DIR OPTIONS PUBFILE
 #                                  | stop DIR
 # The server's log is DIR/sshd.log (LogLevel VERBOSE).
@@ -89,7 +90,7 @@ logship_sshd_add_key() {
 }
 
 logship_sshd_start() {
-  local dir=$1 port pid log listening deadline user
+  local dir=$1 want_port=${2:-} port pid log listening deadline user attempts=10
   [[ -n $dir ]] || { logship_sshd__die "usage: logship_sshd_start DIR"; return 1; }
   mkdir -p "$dir" && dir=$(cd "$dir" && pwd) || return 1
   if logship_sshd__running "$dir"; then
@@ -102,8 +103,13 @@ logship_sshd_start() {
     ssh-keygen -q -t ed25519 -N '' -C logship-test-host -f "$dir/host_ed25519" || return 1
   touch "$dir/authorized_keys"
   log=$dir/sshd.log
-  for _ in 1 2 3 4 5 6 7 8 9 10; do
-    port=$(logship_sshd__free_port) || return 1
+  [[ -n $want_port ]] && attempts=100  # the old port may take a moment to be free again
+  for ((try = 0; try < attempts; try++)); do
+    if [[ -n $want_port ]]; then
+      port=$want_port; ((try)) && sleep 0.1
+    else
+      port=$(logship_sshd__free_port) || return 1
+    fi
     logship_sshd__config "$dir" "$port"
     : > "$log"
     /usr/sbin/sshd -D -e -E "$log" -f "$dir/sshd_config" < /dev/null > /dev/null 2>&1 &
@@ -127,7 +133,7 @@ logship_sshd_start() {
     done
   done
   if ! grep -q -F "Server listening on 127.0.0.1 port $port" "$log"; then
-    logship_sshd__die "no free port after 10 attempts"; return 1
+    logship_sshd__die "no free port after $attempts attempts"; return 1
   fi
   echo "$pid" > "$dir/listener.pid"
   printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$dir/host_ed25519.pub")" \
@@ -163,6 +169,14 @@ logship_sshd_stop() {
   return 0
 }
 
+logship_sshd_restart() {
+  local dir=$1 port
+  [[ -f $dir/sshd_config ]] || { logship_sshd__die "no server was started in $dir"; return 1; }
+  port=$(awk '$1 == "Port" {print $2}' "$dir/sshd_config")
+  logship_sshd_stop "$dir"
+  logship_sshd_start "$dir" "$port"
+}
+
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
   set -euo pipefail
   cmd=${1:-}; shift || true
@@ -171,6 +185,7 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
     key) logship_sshd_key "$@" ;;
     add-key) logship_sshd_add_key "$@" ;;
     stop) logship_sshd_stop "$@" ;;
-    *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    restart) logship_sshd_restart "$@" ;;
+    *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
   esac
 fi
