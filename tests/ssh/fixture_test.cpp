@@ -10,13 +10,17 @@
 namespace logship::ssh {
 namespace {
 
-// Waits (polling /proc) until `sshd` has no process left but its listener.
-bool until_no_processes(const test::SshdFixture& sshd, int seconds) {
+// Waits (polling /proc) until `sshd` has no process left but its listener; returns those left.
+std::string left_after(const test::SshdFixture& sshd, int seconds) {
   const auto deadline = in_seconds(seconds);
   while (!sshd.processes().empty() && !expired(deadline)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  return sshd.processes().empty();
+  std::string left;
+  for (const auto& p : sshd.processes()) {
+    left += std::to_string(p.pid) + " " + p.state + " " + p.cmdline + "; ";
+  }
+  return left;
 }
 
 // Processes anywhere whose command line names `dir`.
@@ -52,7 +56,7 @@ TEST(SshdFixture, TwoServersRestartsAndCleanTeardown) {
     EXPECT_TRUE(again) << again.error().message;
 
     a.cut_connections();  // also the connection that outlived the restart, and its `cat`
-    EXPECT_TRUE(until_no_processes(a, 5));
+    EXPECT_EQ(left_after(a, 5), "");
     EXPECT_FALSE((*s)->ping(in_seconds(5)));
   }
   EXPECT_FALSE(std::filesystem::exists(first_dir));

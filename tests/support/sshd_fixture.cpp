@@ -96,7 +96,7 @@ SshdFixture::SshdFixture() {
 
 SshdFixture::~SshdFixture() {
   try {
-    signal_all(connection_processes(), SIGKILL);  // first, so none is orphaned to init
+    cut_connections();  // first, so that none is orphaned to init
     stop();
   } catch (...) {
   }
@@ -285,11 +285,22 @@ std::vector<ProcessInfo> SshdFixture::connection_processes() const {
         std::any_of(out.begin(), out.end(), [&](const ProcessInfo& q) { return q.pid == p.pid; });
     if (remembered && p.pid != pid_ && !listed) out.push_back(p);
   }
+  // Zombies have finished; whether they are reaped is up to their parent (maybe init).
+  out.erase(
+      std::remove_if(out.begin(), out.end(), [](const ProcessInfo& p) { return p.state == 'Z'; }),
+      out.end());
   return out;
 }
 
 void SshdFixture::cut_connections() {
-  signal_all(connection_processes(), SIGKILL);
+  // A connection may fork while we kill it (its child is then adopted by the listener, and
+  // holds the client's socket): kill until none is left.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (auto live = connection_processes(); !live.empty(); live = connection_processes()) {
+    if (std::chrono::steady_clock::now() > deadline) fail("connections survive SIGKILL for 5 s");
+    signal_all(live, SIGKILL);
+    std::this_thread::sleep_for(kPollInterval);
+  }
 }
 
 void SshdFixture::freeze_connections() {
