@@ -9,6 +9,17 @@
 
 namespace logship::ssh {
 
+namespace {
+
+// Remote stderr text as one line of a message.
+std::string one_line(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return text;
+}
+
+}  // namespace
+
 Channel::Channel(Session& session, ssh_channel_struct* channel, std::string command, bool subsystem)
     : session_(&session),
       channel_(channel),
@@ -97,14 +108,21 @@ Status Channel::write(std::string_view data, SteadyTime deadline) {
   if (auto st = wait_started(deadline); !st) return st;
   if (eof_sent_) return make_error(ErrorKind::protocol, "write after EOF on " + describe());
   while (!data.empty()) {
-    if (remote_closed_ || channel_ == nullptr) {
+    if (remote_closed_ || exit_status_ || channel_ == nullptr) {
+      std::string why = exit_status_ ? " (exit status " + std::to_string(*exit_status_) + ")" : "";
+      if (!stderr_.empty()) why += ": " + one_line(stderr_);
       return make_error(ErrorKind::remote_refused,
-                        describe() + " closed the channel before reading all input" +
-                            (stderr_.empty() ? std::string() : ": " + stderr_));
+                        describe() + " ended before reading all its input" + why);
     }
     const auto chunk = static_cast<uint32_t>(std::min(data.size(), kWriteChunk));
     const int n = ssh_channel_write(channel_, data.data(), chunk);
-    if (n < 0) return session_->transport_error("writing to " + describe());
+    if (n < 0) {
+      session_->pump();  // the command may have ended: then its status and stderr say why
+      if (!remote_closed_ && !exit_status_) {
+        return session_->transport_error("writing to " + describe());
+      }
+      continue;
+    }
     data.remove_prefix(static_cast<std::size_t>(n));
     if (n > 0) continue;
     if (ssh_channel_window_size(channel_) == 0) {
@@ -140,12 +158,13 @@ Result<int> Channel::wait_exit(SteadyTime deadline) {
   if (exit_status_) return *exit_status_;
   if (!st) return st.error();
   if (!exit_signal_.empty()) {
-    return make_error(ErrorKind::remote_refused, describe() + " was killed by signal " +
-                                                     exit_signal_ +
-                                                     (stderr_.empty() ? "" : ": " + stderr_));
+    return make_error(ErrorKind::remote_refused,
+                      describe() + " was killed by signal " + exit_signal_ +
+                          (stderr_.empty() ? std::string() : ": " + one_line(stderr_)));
   }
-  return make_error(ErrorKind::protocol, describe() + " closed without an exit status" +
-                                             (stderr_.empty() ? std::string() : ": " + stderr_));
+  return make_error(ErrorKind::protocol,
+                    describe() + " closed without an exit status" +
+                        (stderr_.empty() ? std::string() : ": " + one_line(stderr_)));
 }
 
 Status Channel::finish(SteadyTime deadline) {
@@ -153,9 +172,7 @@ Status Channel::finish(SteadyTime deadline) {
   auto status = wait_exit(deadline);
   if (!status) return status.error();
   if (*status == 0) return {};
-  std::string text = stderr_;
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  std::replace(text.begin(), text.end(), '\n', ' ');
+  const std::string text = one_line(stderr_);
   return make_error(ErrorKind::remote_refused, describe() + " failed with exit status " +
                                                    std::to_string(*status) +
                                                    (text.empty() ? std::string() : ": " + text));

@@ -110,6 +110,24 @@ TEST_F(PushTest, FailingRemoteCommandIsRefusedWithItsStderr) {
   EXPECT_NE((*c)->exit_status().value_or(0), 0);
 }
 
+TEST_F(PushTest, CommandThatStopsReadingIsRefusedNotAHang) {
+  const auto key = sshd_.make_client_key("quitter");
+  sshd_.add_authorized_key("restrict,command=\"echo vault is read-only >&2; exit 3\"", key);
+  auto s = connect(options_for(sshd_, key));
+  ASSERT_TRUE(s);
+  auto c = s->exec("cat", in_seconds(10));
+  ASSERT_TRUE(c) << c.error().message;
+  const auto start = std::chrono::steady_clock::now();
+  Status st = (*c)->write(random_bytes(8 * 1024 * 1024), in_seconds(10));
+  if (st) st = (*c)->finish(in_seconds(10));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::remote_refused) << st.error().message;
+  EXPECT_NE(st.error().message.find("exit status 3"), std::string::npos) << st.error().message;
+  EXPECT_NE(st.error().message.find("vault is read-only"), std::string::npos) << st.error().message;
+  EXPECT_LT(seconds_since(start), 3.0);
+  EXPECT_TRUE(s->ping(in_seconds(5))) << "the session survives a refused command";
+}
+
 TEST_F(PushTest, ConnectionCutMidWriteIsARetryableErrorNotAHang) {
   auto o = options_for(sshd_, sshd_.client_key());
   o.op_timeout = std::chrono::seconds(5);
