@@ -89,7 +89,7 @@ TEST(Cli, JsonSummary) {
   EXPECT_NE(out.find("\"heartbeats\":1"), std::string::npos) << out;
   EXPECT_EQ(run(bin("logship-verify") + " --json " + f.clean, &out), 0);
   EXPECT_EQ(out.rfind("{\"ok\":true,", 0), 0u) << out;
-  const auto vectors = std::filesystem::path(std::getenv("LOGSHIP_SOURCE_DIR")) / "docs/vectors";
+  const auto vectors = testing::source_dir() / "docs/vectors";
   EXPECT_EQ(run(bin("logship-verify") + " --json " + (vectors / "v1-basic.vault").string(), &out),
             1);
   EXPECT_NE(out.find("\"extra\":{\"file\":\"/var/log/auth.log\",\"off\":\"4096\"}"),

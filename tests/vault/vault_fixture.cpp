@@ -118,6 +118,11 @@ std::string slurp(const std::filesystem::path& p) {
   return s.str();
 }
 
+std::filesystem::path source_dir() {
+  const char* dir = std::getenv("LOGSHIP_SOURCE_DIR");
+  return dir && *dir ? dir : LOGSHIP_VAULT_SOURCE_DIR;
+}
+
 std::string bin(const std::string& name) {
   const char* dir = std::getenv("LOGSHIP_BIN_DIR");
   if (!dir) throw std::runtime_error("LOGSHIP_BIN_DIR is not set (run the tests through ctest)");

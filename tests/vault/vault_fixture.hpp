@@ -78,6 +78,9 @@ Outcome verify(const std::vector<std::string>& files, const VerifyOptions& opt =
 // The whole file, read back.
 std::string slurp(const std::filesystem::path& p);
 
+// The source tree: $LOGSHIP_SOURCE_DIR, or where the tests were built from.
+std::filesystem::path source_dir();
+
 // Absolute path of a built program (LOGSHIP_BIN_DIR).
 std::string bin(const std::string& name);
 

@@ -11,12 +11,6 @@
 namespace logship::vault::testing {
 namespace {
 
-std::filesystem::path source_dir() {
-  const char* dir = std::getenv("LOGSHIP_SOURCE_DIR");
-  if (!dir) throw std::runtime_error("LOGSHIP_SOURCE_DIR is not set (run the tests through ctest)");
-  return dir;
-}
-
 std::string vector_file(const std::string& name) {
   return slurp(source_dir() / "docs" / "vectors" / name);
 }
