@@ -100,8 +100,12 @@ SshdFixture::~SshdFixture() {
     stop();
   } catch (...) {
   }
+  // A process that was ending may still append to the log meanwhile: try a few times.
   std::error_code ec;
-  fs::remove_all(dir_, ec);
+  for (int i = 0; i < 20 && fs::exists(dir_, ec); ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    fs::remove_all(dir_, ec);
+  }
 }
 
 ClientKey SshdFixture::make_client_key(const std::string& name) {
