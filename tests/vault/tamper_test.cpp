@@ -142,6 +142,38 @@ TEST(Tamper, ResealedWithALaterKeyFailsTheMac) {
   EXPECT_EQ(r.findings.front().line, 5u) << r.dump();
 }
 
+// A seal-state record (what SealState::persist writes) for any seq, prev and key.
+SealState state_at(std::uint64_t seq, const crypto::Digest& prev, const crypto::Digest& key) {
+  auto text = "logship-seal v1 seq=" + std::to_string(seq) + " prev=" + crypto::to_hex(prev) +
+              " key=" + crypto::to_hex(key);
+  return std::move(
+      SealState::restore(text + " check=" + crypto::to_hex(crypto::sha256(text)).substr(0, 16))
+          .value());
+}
+
+TEST(Tamper, SplicedBatchWithAnotherPrevIsAChainBreakAtItsBeginLine) {
+  // Properly sealed with the right key, but chained to something else than batch 0.
+  Clean c;
+  KeySchedule ks(testing::test_key());
+  crypto::Digest other_prev{};
+  other_prev[7] = 7;
+  auto state = state_at(1, other_prev, *ks.key_for(1, 10));
+  auto b = BatchBuilder::open(state, BatchHeader{"web1", "auth", at(60), 0, {}});
+  std::string spliced = b->begin_line();
+  ASSERT_TRUE(b->add("from another chain", LineEnd::newline, spliced));
+  spliced += b->seal(state)->end_line;
+  auto r = testing::verify({c.batch[0] + spliced});
+  ASSERT_EQ(r.findings.size(), 1u) << r.dump();
+  EXPECT_EQ(r.findings[0].kind, FindingKind::chain_break);
+  EXPECT_EQ(r.findings[0].line, 5u);
+  // The same at seq 0: prev must be zero.
+  auto state0 = state_at(0, other_prev, testing::test_key());
+  auto b0 = BatchBuilder::open(state0, BatchHeader{"web1", "auth", at(0), 0, {}});
+  auto first = b0->begin_line() + b0->seal(state0)->end_line;
+  r = testing::verify({first});
+  EXPECT_EQ(r.count(FindingKind::chain_break), 1u) << r.dump();
+}
+
 TEST(Tamper, ChangedDroppedCount) {
   Clean c;
   auto t = c.all();
