@@ -54,9 +54,12 @@ void Channel::orphan() {
   if (state_ != State::failed) state_ = State::closed;
 }
 
+std::string Channel::name() const {
+  return (subsystem_ ? "subsystem '" : "command '") + command_ + "'";
+}
+
 std::string Channel::describe() const {
-  const std::string where = session_ ? session_->options().endpoint() : std::string("the vault");
-  return (subsystem_ ? "subsystem '" : "command '") + command_ + "' on " + where;
+  return name() + " on " + (session_ ? session_->options().endpoint() : std::string("the vault"));
 }
 
 void Channel::progress() {
@@ -65,7 +68,7 @@ void Channel::progress() {
     const int rc = ssh_channel_open_session(channel_);
     if (rc == SSH_AGAIN) return;
     if (rc != SSH_OK) {
-      Error e = session_->transport_error("opening a channel for " + describe());
+      Error e = session_->transport_error("opening a channel for " + name());
       if (e.kind == ErrorKind::protocol) e.kind = ErrorKind::remote_refused;
       failure_ = e;
       state_ = State::failed;
@@ -78,7 +81,7 @@ void Channel::progress() {
                               : ssh_channel_request_exec(channel_, command_.c_str());
     if (rc == SSH_AGAIN) return;
     if (rc != SSH_OK) {
-      Error e = session_->transport_error("starting " + describe());
+      Error e = session_->transport_error("starting " + name());
       if (e.kind == ErrorKind::protocol) e.kind = ErrorKind::remote_refused;
       failure_ = e;
       state_ = State::failed;
@@ -119,7 +122,7 @@ Status Channel::write(std::string_view data, SteadyTime deadline) {
     if (n < 0) {
       session_->pump();  // the command may have ended: then its status and stderr say why
       if (!remote_closed_ && !exit_status_) {
-        return session_->transport_error("writing to " + describe());
+        return session_->transport_error("writing to " + name());
       }
       continue;
     }
@@ -144,7 +147,7 @@ Status Channel::send_eof(SteadyTime deadline) {
   if (auto st = wait_started(deadline); !st) return st;
   if (eof_sent_ || remote_closed_) return {};
   if (ssh_channel_send_eof(channel_) != SSH_OK) {
-    return session_->transport_error("sending EOF to " + describe());
+    return session_->transport_error("sending EOF to " + name());
   }
   eof_sent_ = true;
   return {};
@@ -198,7 +201,7 @@ Status Channel::close(SteadyTime deadline) {
   if (channel_ == nullptr || session_ == nullptr) return {};
   if (state_ == State::running && !remote_closed_) {
     if (ssh_channel_close(channel_) != SSH_OK) {
-      return session_->transport_error("closing " + describe());
+      return session_->transport_error("closing " + name());
     }
     auto closed = [&] { return remote_closed_ || channel_ == nullptr; };
     if (auto st = session_->run_until(deadline, closed, "closing " + describe()); !st) return st;

@@ -62,6 +62,7 @@ class Channel {
   void progress();  // called by Session::pump: advances open/exec, notices failures
   void orphan();    // the session is going away: forget the libssh channel
   Status usable(std::string_view what) const;  // error if failed or the session is gone
+  std::string name() const;                    // "command 'cat >> x'"
   std::string describe() const;                // "command 'cat >> x' on host:port"
   static int on_data(ssh_session_struct*, ssh_channel_struct*, void* data, uint32_t len,
                      int is_stderr, void* self);

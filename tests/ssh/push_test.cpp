@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <vector>
 
 #include "crypto/sha256.hpp"
 #include "ssh_test_util.hpp"
@@ -126,6 +127,26 @@ TEST_F(PushTest, CommandThatStopsReadingIsRefusedNotAHang) {
   EXPECT_NE(st.error().message.find("vault is read-only"), std::string::npos) << st.error().message;
   EXPECT_LT(seconds_since(start), 3.0);
   EXPECT_TRUE(s->ping(in_seconds(5))) << "the session survives a refused command";
+}
+
+TEST_F(PushTest, RefusedChannelIsRemoteRefusedAndTheSessionLives) {
+  auto s = connect(options_for(sshd_, sshd_.client_key()));
+  ASSERT_TRUE(s);
+  std::vector<std::unique_ptr<Channel>> open;  // sshd allows MaxSessions (10) per connection
+  Status refused;
+  for (int i = 0; i < 11 && refused; ++i) {
+    auto c = s->exec("cat", in_seconds(10));
+    if (c) {
+      open.push_back(std::move(*c));
+    } else {
+      refused = c.error();
+    }
+  }
+  ASSERT_FALSE(refused) << "an eleventh channel was accepted";
+  EXPECT_EQ(refused.error().kind, ErrorKind::remote_refused) << refused.error().message;
+  EXPECT_EQ(open.size(), 10u);
+  for (auto& c : open) ASSERT_TRUE(c->finish(in_seconds(10)));
+  EXPECT_TRUE(s->connected());
 }
 
 TEST_F(PushTest, ConnectionCutMidWriteIsARetryableErrorNotAHang) {

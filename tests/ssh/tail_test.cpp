@@ -63,5 +63,24 @@ TEST_F(TailTest, StreamsAppendedLinesAndLeavesNoTailBehind) {
   EXPECT_TRUE(s->ping(in_seconds(5)));  // the session stays usable
 }
 
+TEST_F(TailTest, OutputOfACommandThatEndsIsReadToEof) {
+  const auto key = sshd_.make_client_key("printer");
+  sshd_.add_authorized_key("restrict,command=\"printf 'one\\ntwo\\n'; echo oops >&2\"", key);
+  auto s = connect(options_for(sshd_, key));
+  ASSERT_TRUE(s);
+  auto c = s->exec("whatever", in_seconds(10));
+  ASSERT_TRUE(c) << c.error().message;
+  std::string got;
+  while (!(*c)->at_eof()) {
+    auto n = (*c)->read_some(got, in_seconds(10));
+    ASSERT_TRUE(n) << n.error().message;
+  }
+  EXPECT_EQ(got, "one\ntwo\n");
+  auto status = (*c)->wait_exit(in_seconds(10));
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_EQ(*status, 0);
+  EXPECT_EQ((*c)->stderr_text(), "oops\n");
+}
+
 }  // namespace
 }  // namespace logship::ssh
