@@ -40,16 +40,64 @@ Status Extractor::line(std::string_view vault_line) {
   }
 }
 
-Status Extractor::range(int fd, std::uint64_t begin, std::uint64_t end) {
+std::optional<Extractor::Origin> Extractor::origin_of(const BeginLine& begin) {
+  const Field* fid = nullptr;
+  const Field* off = nullptr;
+  for (const auto& f : begin.extra) {
+    if (f.key == "fid") fid = &f;
+    if (f.key == "off") off = &f;
+  }
+  if (!fid || !off) return std::nullopt;
+  const auto at = parse_decimal(off->value);
+  if (!at) return std::nullopt;
+  return Origin{begin.src + '\n' + begin.stream + '\n' + fid->value, *at};
+}
+
+Status Extractor::range(int fd, std::uint64_t begin, std::uint64_t end,
+                        const std::optional<Origin>& origin) {
   LineReader reader(fd, max_line_, begin, end);
+  std::uint64_t* done = origin ? &extracted_[origin->key] : nullptr;
+  std::uint64_t at = origin ? origin->offset : 0;  // remote offset of the next payload byte
   Line l;
   for (;;) {
     auto more = reader.next(l);
     if (!more) return more.error();
-    if (!*more) return {};
-    if (l.too_long) continue;  // reported by the verifier; its bytes are not all at hand
-    if (auto st = line(l.bytes); !st) return st;
+    if (!*more) break;
+    if (l.too_long) {  // reported by the verifier; its bytes are not all at hand
+      done = nullptr;
+      continue;
+    }
+    const auto kind = classify(l.bytes);
+    const bool bytes_known =
+        kind == LineKind::payload || kind == LineKind::escaped || kind == LineKind::part;
+    if (done && kind == LineKind::redacted) {  // its length is unknown: stop tracking here
+      *done = std::max(*done, at);
+      done = nullptr;
+    }
+    if (!done || !bytes_known) {
+      if (auto st = line(l.bytes); !st) return st;
+      continue;
+    }
+    const std::string_view payload = unescape(l.bytes, kind);
+    const bool newline = kind != LineKind::part;
+    const std::uint64_t n = payload.size() + (newline ? 1 : 0);
+    if (at + n <= *done) {  // extracted before
+      repeated_bytes_ += n;
+    } else if (at < *done) {  // partly extracted before (a fragment cut elsewhere)
+      const std::uint64_t cut = *done - at;
+      repeated_bytes_ += cut;
+      ++lines_;
+      if (cut < payload.size())
+        if (auto st = sink_.write(payload.substr(cut)); !st) return st;
+      if (newline)
+        if (auto st = sink_.write("\n"); !st) return st;
+    } else if (auto st = line(l.bytes); !st) {
+      return st;
+    }
+    at += n;
   }
+  if (done) *done = std::max(*done, at);
+  return {};
 }
 
 }  // namespace logship::vault

@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "util/result.hpp"
+#include "vault/control_line.hpp"
 
 namespace logship::vault {
 
@@ -46,21 +49,37 @@ class StringSink final : public ByteSink {
 // Writes the payload of vault lines to a sink.
 class Extractor {
  public:
+  // Where a batch's payload came from, when its begin line says so with fid= (the remote file)
+  // and off= (the remote offset of its first payload byte), as logship-pull writes them.
+  // Payload bytes at remote offsets that were already extracted for the same src, stream and
+  // fid are dropped: a batch written again after a crash yields no repeat (FORMAT.md §12).
+  struct Origin {
+    std::string key;           // src, stream and fid
+    std::uint64_t offset = 0;  // remote offset of the first payload byte
+  };
+  // The origin a begin line states (both fid= and a decimal off=), or nullopt.
+  static std::optional<Origin> origin_of(const BeginLine& begin);
+
   Extractor(ByteSink& sink, std::size_t max_line) : sink_(sink), max_line_(max_line) {}
 
   // One vault line inside a batch (without '\n'); control lines other than part/redacted are
   // skipped.
   Status line(std::string_view vault_line);
 
-  // Every vault line in [begin, end) of fd, read again from the file.
-  Status range(int fd, std::uint64_t begin, std::uint64_t end);
+  // Every vault line in [begin, end) of fd, read again from the file; with an origin, repeats
+  // of bytes already extracted are dropped.
+  Status range(int fd, std::uint64_t begin, std::uint64_t end,
+               const std::optional<Origin>& origin = std::nullopt);
 
-  std::uint64_t lines() const { return lines_; }  // payload vault lines written
+  std::uint64_t lines() const { return lines_; }                    // payload vault lines written
+  std::uint64_t repeated_bytes() const { return repeated_bytes_; }  // dropped as repeats
 
  private:
   ByteSink& sink_;
   std::size_t max_line_;
   std::uint64_t lines_ = 0;
+  std::uint64_t repeated_bytes_ = 0;
+  std::map<std::string, std::uint64_t> extracted_;  // per origin key: remote bytes [0, n) done
 };
 
 }  // namespace logship::vault

@@ -34,6 +34,7 @@ struct TornBatch {
   std::uint64_t last_len = 0;        // length of line m
   bool reported = false;             // a finding was already reported for it
   std::string reason;
+  std::optional<Extractor::Origin> origin;  // fid= and off=, for dropping repeats
 };
 
 struct StreamState {
@@ -119,9 +120,10 @@ struct Verifier::Impl {
     if (report) report(Finding{name(f), line, kind, printable(msg)});
   }
 
-  void extract(std::size_t f, std::uint64_t begin, std::uint64_t end) {
+  void extract(std::size_t f, std::uint64_t begin, std::uint64_t end,
+               const std::optional<Extractor::Origin>& origin) {
     if (!extractor || !extract_error || begin >= end) return;
-    extract_error = extractor->range(fds[f].get(), begin, end);
+    extract_error = extractor->range(fds[f].get(), begin, end, origin);
   }
 
   StreamState& stream_of(const BeginLine& b) {
@@ -266,6 +268,7 @@ struct Verifier::Impl {
     t.begin_digest = o.begin_digest;
     t.reason = std::move(reason);
     t.reported = reported;
+    t.origin = Extractor::origin_of(o.begin);
     if (cut == Cut::by_line) {  // the line that broke the batch is its cut last line
       if (o.has_pending) batch.add(o.pending);
       t.prefix = batch.peek();
@@ -307,7 +310,7 @@ struct Verifier::Impl {
       emit(t.file, t.line, FindingKind::torn_batch,
            "batch seq " + seq_str(t.seq) + " has no valid end (" + t.reason +
                ") and no resend completed it; its complete lines are kept");
-    extract(t.file, t.payload_offset, t.complete_end);
+    extract(t.file, t.payload_offset, t.complete_end, t.origin);
   }
 
   void end_batch(const Line& l) {
@@ -343,6 +346,8 @@ struct Verifier::Impl {
     StreamState& s = *o.stream;
     const auto seq = o.begin.seq;
     const std::string batch_name = "batch seq " + seq_str(seq);
+    // (taken before o.begin.extra is moved below)
+    const auto origin = Extractor::origin_of(o.begin);
     if (s.torn) {  // same seq: start_batch resolved any other
       TornBatch t = std::move(*s.torn);
       s.torn.reset();
@@ -358,7 +363,7 @@ struct Verifier::Impl {
           emit(t.file, t.line, FindingKind::torn_mismatch,
                "torn copy of " + batch_name + " is not a prefix of the completed copy at " +
                    where(o.file, o.line) + "; its complete lines are kept");
-        extract(t.file, t.payload_offset, t.complete_end);
+        extract(t.file, t.payload_offset, t.complete_end, t.origin);
       }
     }
     if (chain != e.chain)
@@ -446,7 +451,7 @@ struct Verifier::Impl {
     s.sum.dropped += o.begin.dropped;
     s.sum.redacted += o.redacted;
     s.sum.payload_lines += o.lines;
-    extract(o.file, o.payload_offset, end_offset);
+    extract(o.file, o.payload_offset, end_offset, origin);
   }
 
   // ---- driving ----
