@@ -1,0 +1,48 @@
+// FramedOutput: the followed lines as vault format v1 batches (see output.hpp), one stream per
+// followed file, sealed with the stream's own SealState.
+#pragma once
+
+#include <optional>
+
+#include "follow/output.hpp"
+#include "vault/batch_builder.hpp"
+#include "vault/line_splitter.hpp"
+#include "vault/seal.hpp"
+
+namespace logship::follow {
+
+class FramedOutput final : public Output {
+ public:
+  FramedOutput(OutputOptions options, const Clock& clock);
+
+  // Rolls forward the batches written after the checkpoint (the seal state, and the offset
+  // their payload covers); a torn batch at the end is resent byte-identical when its bytes are
+  // read again. Never cuts the file.
+  Result<Checkpoint> recover(const std::optional<Checkpoint>& c,
+                             std::vector<std::string>& notes) override;
+  Status set_origin(Origin origin) override;
+  Status append(std::string_view bytes) override;
+  Status flush() override;
+  Status finish() override;
+  Status mark(const std::vector<vault::Field>& fields) override;
+  std::uint64_t resumable_offset() const override { return written_; }
+  std::uint64_t pending() const override { return splitter_.pending(); }
+  std::string seal_record() const override { return state_ ? state_->persist() : std::string(); }
+
+ private:
+  std::vector<vault::Field> origin_fields(std::uint64_t off) const;  // file=, fid=, off=
+  Status open_batch(std::vector<vault::Field> extra);
+  Status seal_and_write();
+  void emit(std::string_view piece, vault::LineEnd end);
+
+  std::optional<vault::SealState> state_;
+  vault::LineSplitter splitter_;
+  std::optional<vault::BatchBuilder> builder_;  // the open batch
+  std::string buf_;                             // its vault lines so far
+  std::uint64_t emitted_ = 0;               // remote offset after the last piece given to a batch
+  std::uint64_t written_ = 0;               // remote offset after the last batch written
+  Status emit_error_;                       // the first failure inside emit()
+  std::optional<vault::BeginLine> resend_;  // a torn batch to complete byte-identically
+};
+
+}  // namespace logship::follow

@@ -1,0 +1,158 @@
+#include "follow/puller.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "ssh/deadline.hpp"
+#include "ssh/session.hpp"
+#include "ssh/sftp.hpp"
+#include "vault/format.hpp"
+
+namespace logship::follow {
+
+namespace {
+
+constexpr std::chrono::seconds kHeartbeatCheck{1};  // how often heartbeats are considered
+
+}  // namespace
+
+Puller::Puller(PullerOptions options, std::vector<std::unique_ptr<Follower>> followers,
+               const Clock& clock)
+    : options_(std::move(options)),
+      followers_(std::move(followers)),
+      clock_(clock),
+      backoff_(options_.backoff, clock) {
+  host_.endpoint = options_.ssh.endpoint();
+}
+
+Puller::~Puller() = default;
+
+Status Puller::start() {
+  for (auto& f : followers_)
+    if (auto st = f->start(); !st) return st;
+  next_checkpoint_ = clock_.now() + options_.checkpoint_interval;
+  return {};
+}
+
+void Puller::connect() {
+  auto s = ssh::Session::connect(options_.ssh);
+  if (!s) return fail(s.error(), false);
+  std::unique_ptr<ssh::SftpSession> sftp;
+  if (options_.sftp) {
+    auto f = ssh::SftpSession::start(**s, ssh::deadline_in(options_.ssh.op_timeout));
+    if (!f) return fail(f.error(), false);
+    sftp = std::move(*f);
+  }
+  session_ = std::move(*s);
+  sftp_ = std::move(sftp);
+  proven_ = false;
+  ++host_.connections;
+  host_.connected = true;
+  host_.connected_since = clock_.wall_now();
+  next_poll_ = last_ping_ = clock_.now();
+  if (host_.unreachable_since)
+    spdlog::info("connected to {} again", host_.endpoint);
+  else
+    spdlog::info("connected to {}", host_.endpoint);
+  logged_error_.clear();
+}
+
+void Puller::fail(const Error& e, bool was_connected) {
+  ++host_.failures;
+  host_.last_error = e.message;
+  host_.last_error_kind = std::string(to_string(e.kind));
+  if (!host_.unreachable_since) host_.unreachable_since = clock_.wall_now();
+  if (was_connected) {
+    for (auto& f : followers_) f->disconnected();
+    sftp_.reset();
+    session_.reset();
+    host_.connected = false;
+    host_.connected_since.reset();
+  }
+  const auto delay = backoff_.failed();
+  if (e.message != logged_error_) {
+    logged_error_ = e.message;
+    if (e.retryable())
+      spdlog::warn("{}{}; retrying (next in {} ms, then with backoff up to {} s)",
+                   was_connected ? "connection lost: " : "", e.message, delay.count(),
+                   options_.backoff.cap.count() / 1000);
+    else
+      spdlog::error("{} (this needs fixing; retrying meanwhile, up to every {} s)", e.message,
+                    options_.backoff.cap.count() / 1000);
+  } else {
+    spdlog::debug("still failing: {} (next attempt in {} ms)", e.message, delay.count());
+  }
+}
+
+void Puller::poll_files(const std::function<bool()>& stop) {
+  Link link{*session_, sftp_.get()};
+  bool busy = false;
+  for (auto& f : followers_) {
+    if (stop && stop()) return;
+    auto st = f->poll(link);
+    if (!st) {
+      if (st.error().kind == ErrorKind::io) {  // the local copy; the connection is fine
+        spdlog::error("{}: {}", f->status().remote, st.error().message);
+        continue;
+      }
+      return fail(st.error(), true);
+    }
+    busy = busy || f->busy();
+  }
+  if (!options_.sftp && clock_.now() - last_ping_ >= options_.keepalive) {
+    last_ping_ = clock_.now();
+    if (auto st = session_->ping(ssh::deadline_in(options_.ssh.op_timeout)); !st)
+      return fail(st.error(), true);
+  }
+  if (!proven_) {
+    proven_ = true;
+    backoff_.succeeded();
+    host_.unreachable_since.reset();
+    host_.last_error.clear();
+    host_.last_error_kind.clear();
+  }
+  next_poll_ = busy ? clock_.now() : clock_.now() + options_.poll;
+}
+
+void Puller::tick(const std::function<bool()>& stop) {
+  if (!session_ && backoff_.ready()) connect();
+  if (session_ && clock_.now() >= next_poll_) poll_files(stop);
+  if (clock_.now() >= next_checkpoint_) {
+    for (auto& f : followers_) (void)f->checkpoint();  // failures are the follower's state
+    next_checkpoint_ = clock_.now() + options_.checkpoint_interval;
+  }
+  std::vector<vault::Field> fields;
+  if (host_.unreachable_since)
+    fields.push_back(
+        {"unreachable", vault::format_time(std::chrono::floor<std::chrono::microseconds>(
+                            *host_.unreachable_since))});
+  for (auto& f : followers_) (void)f->heartbeat(options_.heartbeat, fields);
+}
+
+SteadyTime Puller::next_deadline() const {
+  SteadyTime next = std::min(next_checkpoint_, clock_.now() + kHeartbeatCheck);
+  if (session_)
+    next = std::min(next, next_poll_);
+  else
+    next = std::min(next, backoff_.next_deadline());
+  return next;
+}
+
+void Puller::shutdown() {
+  if (session_) {
+    Link link{*session_, sftp_.get()};
+    for (auto& f : followers_) f->close(link);
+  }
+  for (auto& f : followers_) (void)f->checkpoint();
+  sftp_.reset();
+  if (session_) session_->disconnect();
+  session_.reset();
+}
+
+std::vector<FileStatus> Puller::files() const {
+  std::vector<FileStatus> out;
+  out.reserve(followers_.size());
+  for (const auto& f : followers_) out.push_back(f->status());
+  return out;
+}
+
+}  // namespace logship::follow

@@ -1,0 +1,497 @@
+#include "follow/sftp_follower.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <limits>
+
+#include "follow/rotated_names.hpp"
+#include "ssh/deadline.hpp"
+#include "ssh/sftp_wire.hpp"
+
+namespace logship::follow {
+
+namespace {
+
+constexpr std::uint64_t kReadChunk = 4u << 20;  // bytes per pipelined read call (one deadline)
+
+Attrs to_attrs(const ssh::FileAttrs& a) {
+  Attrs r;
+  r.size = a.size;
+  r.mtime = a.mtime;
+  r.mode = a.mode;
+  switch (a.type) {
+    case ssh::FileType::regular:
+      r.kind = Kind::regular;
+      break;
+    case ssh::FileType::directory:
+      r.kind = Kind::directory;
+      break;
+    default:
+      r.kind = Kind::special;
+  }
+  return r;
+}
+
+bool same_attrs(const Attrs& a, const Attrs& b) {
+  return a.kind == b.kind && a.size == b.size && a.mtime == b.mtime && a.mode == b.mode;
+}
+
+std::string_view event_name(int e) {
+  static constexpr std::string_view names[] = {"started", "rotated", "truncated", "copytruncated",
+                                               "replaced"};
+  return names[e];
+}
+
+}  // namespace
+
+SftpFollower::SftpFollower(SftpFollowOptions options, std::unique_ptr<Output> output,
+                           CheckpointFile file, const Clock& clock)
+    : options_(std::move(options)), out_(std::move(output)), file_(std::move(file)), clock_(clock) {
+  status_.remote = options_.remote;
+  status_.local = out_->path().string();
+}
+
+SteadyTime SftpFollower::deadline() const {
+  return ssh::deadline_in(options_.op_timeout);
+}
+
+bool SftpFollower::transport(const Error& e, const ssh::SftpSession& sftp) const {
+  return !(e.kind == ErrorKind::remote_refused && sftp.last_problem() != ssh::FileProblem::none);
+}
+
+Status SftpFollower::start() {
+  auto loaded = file_.load();
+  if (!loaded) return make_error(ErrorKind::config, loaded.error().message);
+  std::vector<std::string> notes;
+  auto c = out_->recover(*loaded, notes);
+  if (!c) return c.error();
+  for (const auto& n : notes) spdlog::warn("{}", n);
+  generation_ = c->generation;
+  identity_ = c->identity;
+  if (auto st = out_->set_origin({options_.remote, generation_, c->offset}); !st) return st;
+  if (loaded->has_value()) saved_ = **loaded;
+  return save();
+}
+
+void SftpFollower::restore_output() {
+  std::vector<std::string> notes;
+  auto c = out_->recover(saved_, notes);
+  for (const auto& n : notes) spdlog::warn("{}", n);
+  if (!c) {
+    set_state("error", c.error().message);
+    return;
+  }
+  generation_ = c->generation;
+  identity_ = c->identity;
+  if (auto st = out_->set_origin({options_.remote, generation_, c->offset}); !st) {
+    set_state("error", st.error().message);
+    return;
+  }
+  if (auto st = save(); !st) {
+    set_state("error", st.error().message);
+    return;
+  }
+  broken_ = false;
+}
+
+Status SftpFollower::save() {
+  if (auto st = out_->flush(); !st) return st;
+  Checkpoint c{generation_, identity_, out_->resumable_offset(), out_->size(), out_->seal_record()};
+  if (c == saved_) return {};
+  if (auto st = out_->sync(); !st) return st;
+  if (auto st = file_.save(c); !st) return st;
+  saved_ = std::move(c);
+  return {};
+}
+
+Status SftpFollower::checkpoint() {
+  if (broken_) return {};
+  if (auto st = save(); !st) {
+    fail_locally(st.error());
+    return st;
+  }
+  return {};
+}
+
+void SftpFollower::fail_locally(const Error& e) {
+  spdlog::error("{}: writing the local copy failed, will start again from the last checkpoint: {}",
+                options_.remote, e.message);
+  set_state("error", e.message);
+  broken_ = true;
+  held_.reset();  // (its server handle is released when the session ends or on close)
+  draining_ = false;
+  last_path_.reset();
+}
+
+void SftpFollower::set_state(const std::string& state, const std::string& problem) {
+  if (state == status_.state && problem == status_.problem) return;
+  if (problem.empty())
+    spdlog::info("{}: {}", options_.remote, state);
+  else
+    spdlog::warn("{}: {}: {}", options_.remote, state, problem);
+  status_.state = state;
+  status_.problem = problem;
+}
+
+void SftpFollower::path_absent(const Attrs& a) {
+  switch (a.kind) {
+    case Kind::missing:
+      return set_state(held_ ? "draining" : "missing",
+                       "no such file; retrying" +
+                           std::string(held_ ? " (the file held open is read meanwhile)" : ""));
+    case Kind::unreadable:
+      return set_state("unreadable", "permission denied; retrying");
+    default:
+      return set_state("not-regular", "the path names " + std::string(to_string(a.kind)) +
+                                          ", not a file; retrying");
+  }
+}
+
+Result<Attrs> SftpFollower::look(ssh::SftpSession& sftp) {
+  auto a = sftp.stat(options_.remote, deadline());
+  if (a) {
+    status_.remote_size = a->size;
+    return to_attrs(*a);
+  }
+  if (transport(a.error(), sftp)) return a.error();
+  Attrs r;
+  switch (sftp.last_problem()) {
+    case ssh::FileProblem::no_such_file: {
+      auto l = sftp.lstat(options_.remote, deadline());
+      if (!l && transport(l.error(), sftp)) return l.error();
+      r.kind = l && l->type == ssh::FileType::symlink ? Kind::dangling_symlink : Kind::missing;
+      return r;
+    }
+    default:
+      r.kind = Kind::unreadable;
+      return r;
+  }
+}
+
+Result<std::string> SftpFollower::head(ssh::SftpSession& sftp, const ssh::SftpFile& f) {
+  std::string h;
+  auto r = sftp.read(
+      f, 0, kFingerprintBytes,
+      [&](std::string_view b) -> Status {
+        h.append(b);
+        return {};
+      },
+      deadline());
+  if (!r) return r.error();
+  return h;
+}
+
+void SftpFollower::close_handle(ssh::SftpSession& sftp, std::optional<ssh::SftpFile>& f) {
+  if (!f) return;
+  (void)sftp.close(*f, deadline());
+  f.reset();
+}
+
+Status SftpFollower::poll(Link& link) {
+  busy_ = false;
+  if (broken_) restore_output();
+  if (broken_) return {};
+  local_error_.reset();
+  auto& sftp = *link.sftp;
+  Status st = held_ ? follow_held(sftp) : open_path(sftp);
+  if (local_error_) {
+    fail_locally(*local_error_);
+    return {};
+  }
+  if (!st && !transport(st.error(), sftp)) {  // a problem of the file: look again next poll
+    set_state("error", st.error().message);
+    close_handle(sftp, held_);
+    return {};
+  }
+  return st;
+}
+
+Status SftpFollower::local(Status st) {
+  if (!st) local_error_ = st.error();
+  return st;
+}
+
+Status SftpFollower::open_path(ssh::SftpSession& sftp) {
+  auto a = look(sftp);
+  if (!a) return a.error();
+  if (a->kind != Kind::regular) {
+    path_absent(*a);
+    return {};
+  }
+  auto f = sftp.open(options_.remote, ssh::sftp::kRead, deadline());
+  if (!f) {
+    if (transport(f.error(), sftp)) return f.error();
+    path_absent(Attrs{Kind::unreadable});
+    return {};
+  }
+  std::optional<ssh::SftpFile> file(std::move(*f));
+  auto h = head(sftp, *file);
+  if (!h) {
+    close_handle(sftp, file);
+    return h.error();
+  }
+  if (generation_ == 0) return start_generation(sftp, std::move(*file), *h, Event::started, "");
+  Probe p{*a, std::nullopt, std::nullopt, *h};
+  const auto change = classify(identity_, out_->origin().offset, p);
+  if (change == Change::grown || change == Change::unchanged) {
+    held_ = std::move(file);
+    identity_ = grow(identity_, *h);
+    set_state("following", "");
+    return read_to_eof(sftp, *held_, false);
+  }
+  // Truncated or replaced while nobody watched: the rest of the old file may be in a copy.
+  auto copy = finish_from_copy(sftp);
+  if (!copy) {
+    close_handle(sftp, file);
+    return copy.error();
+  }
+  Event e = change == Change::truncated ? (copy->empty() ? Event::truncated : Event::copytruncated)
+                                        : (copy->empty() ? Event::replaced : Event::rotated);
+  return start_generation(sftp, std::move(*file), *h, e, *copy);
+}
+
+Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
+  auto a = look(sftp);
+  if (!a) return a.error();
+  if (!draining_ && last_path_ && same_attrs(*a, *last_path_)) {  // quiet: nothing changed
+    if (out_->pending() > 0 && clock_.now() - last_growth_ >= options_.partial_wait)
+      return local(out_->finish());
+    return {};
+  }
+  auto ha = sftp.fstat(*held_, deadline());
+  if (!ha) return ha.error();
+  auto hh = head(sftp, *held_);
+  if (!hh) return hh.error();
+  Probe p{*a, to_attrs(*ha), *hh, std::nullopt};
+  auto change = classify(identity_, out_->origin().offset, p);
+  std::optional<ssh::SftpFile> other;  // the file the path names, if opened
+  std::string other_head;
+  if (change == Change::need_path_head) {
+    auto f = sftp.open(options_.remote, ssh::sftp::kRead, deadline());
+    if (!f) {
+      if (transport(f.error(), sftp)) return f.error();
+      change = Change::unreadable;  // (it vanished or became unreadable between the looks)
+    } else {
+      other = std::move(*f);
+      auto h = head(sftp, *other);
+      if (!h) {
+        close_handle(sftp, other);
+        return h.error();
+      }
+      other_head = std::move(*h);
+      p.path_head = other_head;
+      change = classify(identity_, out_->origin().offset, p);
+      if (change != Change::rotated) close_handle(sftp, other);
+    }
+  }
+
+  switch (change) {
+    case Change::truncated: {
+      // The held file itself lost bytes. copytruncate left the rest in a copy; then the file
+      // starts over: a new generation on the same handle.
+      close_handle(sftp, other);
+      auto copy = finish_from_copy(sftp);
+      if (!copy) return copy.error();
+      ssh::SftpFile same = std::move(*held_);
+      held_.reset();
+      return start_generation(sftp, std::move(same), *hh,
+                              copy->empty() ? Event::truncated : Event::copytruncated, *copy);
+    }
+    case Change::grown:
+    case Change::unchanged: {
+      draining_ = false;
+      identity_ = grow(identity_, *hh);
+      set_state("following", "");
+      auto st = read_to_eof(sftp, *held_, false);
+      if (st) last_path_ = *a;
+      return st;
+    }
+    case Change::rotated: {
+      draining_ = true;
+      last_path_.reset();
+      auto st = read_to_eof(sftp, *held_, false);
+      if (!st || busy_ || a->size == 0) {
+        close_handle(sftp, other);
+        if (st && !busy_)
+          set_state("draining", "the path names a new, empty file; the old one is read meanwhile");
+        return st;
+      }
+      // The new file had data before the old one was read to its end just now: the writer has
+      // moved on, the old file is complete.
+      if (!other) {
+        auto f = sftp.open(options_.remote, ssh::sftp::kRead, deadline());
+        if (!f) return transport(f.error(), sftp) ? Status(f.error()) : Status();
+        other = std::move(*f);
+        auto h = head(sftp, *other);
+        if (!h) {
+          close_handle(sftp, other);
+          return h.error();
+        }
+        other_head = std::move(*h);
+      }
+      ssh::SftpFile next = std::move(*other);
+      return start_generation(sftp, std::move(next), other_head, Event::rotated, "");
+    }
+    default:  // missing, unreadable, not regular: finish the held file meanwhile
+      close_handle(sftp, other);
+      draining_ = true;
+      last_path_.reset();
+      path_absent(*a);
+      return read_to_eof(sftp, *held_, false);
+  }
+}
+
+Status SftpFollower::read_to_eof(ssh::SftpSession& sftp, const ssh::SftpFile& f, bool unlimited) {
+  std::uint64_t budget = unlimited ? std::numeric_limits<std::uint64_t>::max() : options_.burst;
+  auto sink = [this](std::string_view b) -> Status {
+    status_.bytes += b.size();
+    return local(out_->append(b));
+  };
+  for (;;) {
+    const auto chunk = std::min(kReadChunk, budget);
+    auto r = sftp.read(f, out_->origin().offset, chunk, sink, deadline());
+    if (!r) return r.error();
+    if (auto st = local(out_->flush()); !st) return st;
+    if (r->bytes) {
+      last_growth_ = clock_.now();
+      status_.last_data = clock_.wall_now();
+    }
+    budget -= r->bytes;
+    if (r->eof) break;
+    if (budget == 0) {
+      busy_ = true;
+      return {};
+    }
+  }
+  if (out_->pending() > 0 && clock_.now() - last_growth_ >= options_.partial_wait)
+    return local(out_->finish());
+  return {};
+}
+
+Result<std::string> SftpFollower::finish_from_copy(ssh::SftpSession& sftp) {
+  const auto offset = out_->origin().offset;
+  for (const auto& name :
+       rotated_names(options_.remote, options_.rotated_patterns, clock_.wall_now())) {
+    auto a = sftp.stat(name, deadline());
+    if (!a) {
+      if (transport(a.error(), sftp)) return a.error();
+      continue;
+    }
+    const Attrs at = to_attrs(*a);
+    if (at.kind != Kind::regular || at.size < offset) continue;
+    auto f = sftp.open(name, ssh::sftp::kRead, deadline());
+    if (!f) {
+      if (transport(f.error(), sftp)) return f.error();
+      continue;
+    }
+    std::optional<ssh::SftpFile> copy(std::move(*f));
+    auto h = head(sftp, *copy);
+    if (!h || !is_copy_of(identity_, offset, at, *h)) {
+      close_handle(sftp, copy);
+      if (!h && transport(h.error(), sftp)) return h.error();
+      continue;
+    }
+    Status st = local(out_->set_origin({name, generation_, offset}));
+    if (st) st = read_to_eof(sftp, *copy, true);
+    close_handle(sftp, copy);
+    if (!st) return st.error();
+    spdlog::info("{}: read {} bytes after offset {} from the rotated copy {}", options_.remote,
+                 out_->origin().offset - offset, offset, name);
+    return name;
+  }
+  return std::string();
+}
+
+Status SftpFollower::start_generation(ssh::SftpSession& sftp, ssh::SftpFile file,
+                                      std::string_view start, Event event,
+                                      const std::string& copy) {
+  const auto prev = generation_;
+  const auto prev_off = out_->origin().offset;
+  if (auto st = local(out_->finish()); !st) return st;
+  close_handle(sftp, held_);
+  generation_ = new_generation();
+  identity_ = identify(start);
+  if (auto st = local(out_->set_origin({options_.remote, generation_, 0})); !st) return st;
+  const auto name = event_name(static_cast<int>(event));
+  std::vector<vault::Field> fields{{"event", std::string(name)}};
+  if (prev != 0) {
+    fields.push_back({"prev-fid", generation_hex(prev)});
+    fields.push_back({"prev-off", std::to_string(prev_off)});
+  }
+  if (!copy.empty()) fields.push_back({"copy", copy});
+  if (auto st = local(out_->mark(fields)); !st) return st;
+  if (auto st = local(save()); !st) return st;  // the new generation, before any of its bytes
+  held_ = std::move(file);
+  draining_ = false;
+  last_path_.reset();
+
+  status_.last_event = std::string(name);
+  status_.last_event_time = clock_.wall_now();
+  switch (event) {
+    case Event::started:
+      spdlog::info("{}: following from offset 0 (new file)", options_.remote);
+      break;
+    case Event::rotated:
+      ++status_.rotations;
+      spdlog::info(
+          "{}: rotated; the old file was read to its end ({} bytes{}{}), following the "
+          "new one from 0",
+          options_.remote, prev_off, copy.empty() ? "" : ", the rest from ", copy);
+      break;
+    case Event::copytruncated:
+      ++status_.copytruncations;
+      spdlog::info("{}: truncated (copytruncate); the rest was read from {}, reading from 0 again",
+                   options_.remote, copy);
+      break;
+    case Event::truncated:
+      ++status_.truncations;
+      spdlog::warn(
+          "{}: truncated at offset {} and no rotated copy found: lines written between "
+          "the last read and the truncation, if any, are lost; reading from 0 again",
+          options_.remote, prev_off);
+      break;
+    case Event::replaced:
+      ++status_.replaced;
+      spdlog::warn(
+          "{}: now names another file and the old one was not found (patterns: {}): its "
+          "bytes after offset {}, if any, are lost; following the new file from 0",
+          options_.remote, options_.rotated_patterns.size(), prev_off);
+      break;
+  }
+  set_state("following", "");
+  return read_to_eof(sftp, *held_, false);
+}
+
+void SftpFollower::disconnected() {
+  held_.reset();
+  draining_ = false;
+  busy_ = false;
+  last_path_.reset();
+}
+
+Status SftpFollower::heartbeat(std::chrono::seconds interval,
+                               const std::vector<vault::Field>& fields) {
+  if (broken_ || clock_.now() - out_->last_write() < interval) return {};
+  std::vector<vault::Field> f{{"state", status_.state}};
+  f.insert(f.end(), fields.begin(), fields.end());
+  if (auto st = out_->mark(f); !st) {
+    fail_locally(st.error());
+    return st;
+  }
+  return {};
+}
+
+void SftpFollower::close(Link& link) {
+  if (link.sftp) close_handle(*link.sftp, held_);
+  held_.reset();
+}
+
+FileStatus SftpFollower::status() const {
+  FileStatus s = status_;
+  s.generation = generation_;
+  s.offset = out_->resumable_offset();
+  s.local_size = out_->size();
+  return s;
+}
+
+}  // namespace logship::follow

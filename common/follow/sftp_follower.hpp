@@ -1,0 +1,88 @@
+// SftpFollower: follows one remote file over SFTP like `tail -F --retry`, resumable and
+// rotation-safe (docs/PULL.md). Each poll: stat the path; when it changed, fstat the file held
+// open and read its first bytes (has it been truncated?), read it from the offset to EOF with
+// pipelined reads, and decide with classify() whether the path still names it:
+//  - rename rotation / delete + create: the held file is read to its end once the new one has
+//    data (the writer has moved on), then the new one is read from 0;
+//  - truncation / copytruncate: the rest is read from the rotated copy when one with the same
+//    identity exists (patterns), then the file is read again from 0; the event is recorded;
+//  - missing, unreadable, a directory, a dangling symlink: the state, logged once per change.
+// A new file generation is checkpointed before any of its bytes are written.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "follow/checkpoint.hpp"
+#include "follow/classify.hpp"
+#include "follow/follower.hpp"
+#include "follow/output.hpp"
+#include "ssh/sftp.hpp"
+
+namespace logship::follow {
+
+struct SftpFollowOptions {
+  std::string remote;                             // the followed path on the monitored host
+  std::vector<std::string> rotated_patterns;      // where rotated copies are (rotated_names.hpp)
+  std::chrono::milliseconds op_timeout{30'000};   // ms; deadline of one SFTP round trip
+  std::uint64_t burst = 64u << 20;                // bytes read per poll before others get a turn
+  std::chrono::milliseconds partial_wait{5'000};  // ms; then an incomplete line is a fragment
+};
+
+class SftpFollower final : public Follower {
+ public:
+  SftpFollower(SftpFollowOptions options, std::unique_ptr<Output> output, CheckpointFile file,
+               const Clock& clock);
+
+  Status start() override;
+  Status poll(Link& link) override;
+  void disconnected() override;
+  bool busy() const override { return busy_; }
+  Status checkpoint() override;
+  Status heartbeat(std::chrono::seconds interval, const std::vector<vault::Field>& fields) override;
+  void close(Link& link) override;
+  FileStatus status() const override;
+
+ private:
+  enum class Event { started, rotated, truncated, copytruncated, replaced };
+
+  SteadyTime deadline() const;
+  Result<Attrs> look(ssh::SftpSession& sftp);  // stat of the path, problems as Kind
+  Result<std::string> head(ssh::SftpSession& sftp, const ssh::SftpFile& f);  // first bytes
+  Status open_path(ssh::SftpSession& sftp);    // no file held: the first look
+  Status follow_held(ssh::SftpSession& sftp);  // a file is held open
+  // Reads f from the output's origin offset to EOF (at most a burst unless `unlimited`).
+  Status read_to_eof(ssh::SftpSession& sftp, const ssh::SftpFile& f, bool unlimited);
+  // Reads the rest of the current generation from a rotated copy; the copy's path, or "".
+  Result<std::string> finish_from_copy(ssh::SftpSession& sftp);
+  // Ends the current generation and starts one on `file` (first bytes `start`) at offset 0.
+  Status start_generation(ssh::SftpSession& sftp, ssh::SftpFile file, std::string_view start,
+                          Event event, const std::string& copy);
+  Status save();                      // sync + checkpoint, when anything changed
+  Status local(Status st);            // notes a failure of the local output
+  void fail_locally(const Error& e);  // the output failed: start again from the checkpoint
+  void restore_output();              // ... which is this
+  void set_state(const std::string& state, const std::string& problem);  // logs changes
+  void path_absent(const Attrs& a);
+  void close_handle(ssh::SftpSession& sftp, std::optional<ssh::SftpFile>& f);
+  bool transport(const Error& e, const ssh::SftpSession& sftp) const;  // not a file problem
+
+  SftpFollowOptions options_;
+  std::unique_ptr<Output> out_;
+  CheckpointFile file_;
+  const Clock& clock_;
+  Checkpoint saved_;                   // the last checkpoint saved
+  std::uint64_t generation_ = 0;       // the file followed (0: none yet)
+  FileIdentity identity_;              // its identity
+  std::optional<ssh::SftpFile> held_;  // the file followed, open
+  std::optional<Attrs> last_path_;     // the path at the last quiet look
+  bool draining_ = false;              // the path no longer names the held file
+  bool busy_ = false;
+  bool broken_ = false;               // the output failed; restore_output() before going on
+  std::optional<Error> local_error_;  // of the current poll
+  SteadyTime last_growth_{};
+  FileStatus status_;
+};
+
+}  // namespace logship::follow

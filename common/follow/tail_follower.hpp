@@ -1,0 +1,52 @@
+// TailFollower: the classic pull, for a key whose forced command is `tail -F FILE`: whatever the
+// command prints goes to the local output. Nothing is resumable: after a reconnect `tail -F`
+// prints the file's last 10 lines again and what was written meanwhile beyond them is never
+// seen (docs/PULL.md has the measurement). The channel is closed so the remote tail exits.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "follow/checkpoint.hpp"
+#include "follow/follower.hpp"
+#include "follow/output.hpp"
+#include "ssh/channel.hpp"
+
+namespace logship::follow {
+
+struct TailFollowOptions {
+  std::string remote;   // the followed path (what the forced command tails)
+  std::string command;  // sent as the exec command; a forced command wins
+  std::chrono::milliseconds op_timeout{30'000};  // ms
+};
+
+class TailFollower final : public Follower {
+ public:
+  TailFollower(TailFollowOptions options, std::unique_ptr<Output> output, CheckpointFile file,
+               const Clock& clock);
+
+  Status start() override;
+  Status poll(Link& link) override;
+  void disconnected() override;
+  bool busy() const override { return false; }
+  Status checkpoint() override;
+  Status heartbeat(std::chrono::seconds interval, const std::vector<vault::Field>& fields) override;
+  void close(Link& link) override;
+  FileStatus status() const override;
+
+ private:
+  Status save();
+  void set_state(const std::string& state, const std::string& problem);
+
+  TailFollowOptions options_;
+  std::unique_ptr<Output> out_;
+  CheckpointFile file_;
+  const Clock& clock_;
+  Checkpoint saved_;
+  std::unique_ptr<ssh::Channel> channel_;
+  std::string buf_;
+  std::uint64_t runs_ = 0;  // commands started
+  FileStatus status_;
+};
+
+}  // namespace logship::follow

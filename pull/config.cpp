@@ -1,0 +1,193 @@
+#include "pull/config.hpp"
+
+#include <cstdlib>
+#include <set>
+
+#include "crypto/sha256.hpp"
+#include "follow/rotated_names.hpp"
+
+namespace logship::pull {
+
+namespace po = cli::po;
+
+std::filesystem::path default_state_dir() {
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg)
+    return std::filesystem::path(xdg) / "logship" / "pull";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return std::filesystem::path(home) / ".local" / "state" / "logship" / "pull";
+  return "logship-pull-state";
+}
+
+std::filesystem::path checkpoint_file(const std::filesystem::path& dir, const FollowSpec& f) {
+  std::string name;
+  for (char c : f.local.filename().string())
+    name +=
+        (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') ? c : '_';
+  const auto h = crypto::to_hex(crypto::sha256(f.remote + '\0' + f.local.string()));
+  return dir / "files" / (name.substr(0, 64) + "-" + h.substr(0, 12) + ".ckpt");
+}
+
+std::string shell_quote(const std::string& path) {
+  std::string q = "'";
+  for (char c : path) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+void add_run_options(cli::OptionSet& set) {
+  // clang-format off
+  set.options.add_options()
+    ("follow", po::value<std::vector<std::string>>()->value_name("REMOTE=LOCAL"),
+     "follow the file REMOTE (absolute path on the host) into the local file LOCAL; repeat for "
+     "more files (in a config file: one `follow = REMOTE=LOCAL` line each)")
+    ("mode", po::value<std::string>()->default_value("sftp")->value_name("sftp|tail"),
+     "sftp: resumable and rotation-safe, with a read-only SFTP key; tail: the classic forced "
+     "`tail -F FILE` (loses what is written while disconnected; see docs/PULL.md)")
+    ("format", po::value<std::string>()->default_value("framed")->value_name("framed|raw"),
+     "framed: vault format v1 batches (tamper-evident, verify with logship-verify); raw: a "
+     "byte-exact copy")
+    ("source", po::value<std::string>()->value_name("NAME"),
+     "source name written into every batch (default: --host)")
+    ("host", po::value<std::string>()->value_name("HOST"), "the monitored host")
+    ("port", po::value<int>()->default_value(22)->value_name("PORT"), "its sshd port")
+    ("user", po::value<std::string>()->value_name("USER"), "account there (default: ours)")
+    ("identity", po::value<std::string>()->value_name("FILE"),
+     "private key (mode 0600; made by logship-keys new --role pull, or --role tail)")
+    ("known-hosts", po::value<std::string>()->value_name("FILE"),
+     "OpenSSH known_hosts file holding the host's key")
+    ("accept-new-host-key", po::bool_switch(),
+     "trust and record the host's key if known_hosts has none (first use only)")
+    ("state-dir", po::value<std::string>()->value_name("DIR"),
+     "checkpoints, seal states and lock (default: $XDG_STATE_HOME/logship/pull)")
+    ("poll", po::value<int>()->default_value(500)->value_name("MS"),
+     "how often each file is looked at (a stat per file and poll when nothing changes)")
+    ("heartbeat", po::value<int>()->default_value(60)->value_name("SECONDS"),
+     "framed: an empty batch per file after this long without one, so the copy shows we are alive")
+    ("rotated-name", po::value<std::vector<std::string>>()->value_name("PATTERN"),
+     "where a rotated copy of FILE may be, '{}' standing for FILE, strftime conversions for the "
+     "day (today and yesterday); repeatable (default: {}.1 and {}-%Y%m%d)")
+    ("tail-command", po::value<std::string>()->default_value("tail -F {}")->value_name("CMD"),
+     "tail mode: the command sent, '{}' standing for the quoted path (a forced command wins)")
+    ("max-line", po::value<std::string>()->default_value("64K")->value_name("BYTES"),
+     "framed: longer lines are split into marked fragments (never dropped)")
+    ("batch-max-bytes", po::value<std::string>()->default_value("4M")->value_name("BYTES"),
+     "framed: largest batch")
+    ("checkpoint-interval", po::value<int>()->default_value(1000)->value_name("MS"),
+     "fsync the copies and save the checkpoints at most this often (and at every rotation)")
+    ("connect-timeout", po::value<int>()->default_value(10)->value_name("SECONDS"),
+     "TCP connect, SSH handshake and authentication must finish within this")
+    ("timeout", po::value<int>()->default_value(30)->value_name("SECONDS"),
+     "a host that does not answer a request within this is dropped and reconnected")
+    ("retry-max", po::value<int>()->default_value(30)->value_name("SECONDS"),
+     "longest wait between connection attempts (capped exponential backoff with jitter)")
+    ("status-file", po::value<std::string>()->value_name("FILE"),
+     "JSON status, rewritten atomically every --status-interval")
+    ("prometheus-file", po::value<std::string>()->value_name("FILE"),
+     "the same as a node_exporter textfile (name it *.prom)")
+    ("status-interval", po::value<int>()->default_value(5)->value_name("SECONDS"),
+     "how often the status files are rewritten");
+  // clang-format on
+}
+
+namespace {
+
+std::optional<std::string> opt(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return std::nullopt;
+  return vm[name].as<std::string>();
+}
+
+std::string required(const po::variables_map& vm, const char* name, const char* fix) {
+  auto v = opt(vm, name);
+  if (!v || v->empty()) throw cli::UsageError(std::string("missing --") + name + ": " + fix);
+  return *v;
+}
+
+int at_least(const po::variables_map& vm, const char* name, int min) {
+  const int v = vm[name].as<int>();
+  if (v < min)
+    throw cli::UsageError("--" + std::string(name) + " must be at least " + std::to_string(min));
+  return v;
+}
+
+FollowSpec parse_follow(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+    throw cli::UsageError("--follow '" + text +
+                          "': write REMOTE=LOCAL, e.g. "
+                          "/var/log/auth.log=/srv/vault/web1/auth.log");
+  FollowSpec f{text.substr(0, eq), text.substr(eq + 1)};
+  if (f.remote.front() != '/')
+    throw cli::UsageError("--follow '" + text + "': the remote path must be absolute");
+  return f;
+}
+
+}  // namespace
+
+Config run_config(const po::variables_map& vm) {
+  Config c;
+  if (!vm.count("follow"))
+    throw cli::UsageError("missing --follow REMOTE=LOCAL: name at least one file to follow");
+  std::set<std::string> remotes, locals;
+  for (const auto& text : vm["follow"].as<std::vector<std::string>>()) {
+    auto f = parse_follow(text);
+    if (!locals.insert(std::filesystem::absolute(f.local).lexically_normal().string()).second)
+      throw cli::UsageError("--follow: " + f.local.string() + " is the copy of two files");
+    if (!remotes.insert(f.remote).second)
+      throw cli::UsageError("--follow: " + f.remote + " is followed twice");
+    c.follow.push_back(std::move(f));
+  }
+  const auto mode = vm["mode"].as<std::string>();
+  if (mode != "sftp" && mode != "tail")
+    throw cli::UsageError("--mode '" + mode + "': use sftp or tail");
+  c.tail_mode = mode == "tail";
+  const auto format = vm["format"].as<std::string>();
+  if (format != "framed" && format != "raw")
+    throw cli::UsageError("--format '" + format + "': use framed or raw");
+  c.format = format == "raw" ? follow::Format::raw : follow::Format::framed;
+  c.tail_command = vm["tail-command"].as<std::string>();
+  if (c.tail_command.find("{}") == std::string::npos)
+    throw cli::UsageError("--tail-command must contain {} for the remote path");
+  if (vm.count("rotated-name")) {
+    c.rotated_patterns = vm["rotated-name"].as<std::vector<std::string>>();
+    for (const auto& p : c.rotated_patterns)
+      if (!follow::valid_rotated_pattern(p))
+        throw cli::UsageError("--rotated-name '" + p + "' must contain {} exactly once");
+  } else {
+    c.rotated_patterns = follow::default_rotated_patterns();
+  }
+  c.max_line = cli::parse_size(vm["max-line"].as<std::string>(), "max-line");
+  if (c.max_line < 256 || c.max_line > (8u << 20))
+    throw cli::UsageError("--max-line must be between 256 bytes and 8M");
+  c.batch_max = cli::parse_size(vm["batch-max-bytes"].as<std::string>(), "batch-max-bytes");
+  if (c.batch_max < 4096 || c.batch_max > (64u << 20))
+    throw cli::UsageError("--batch-max-bytes must be between 4K and 64M");
+
+  auto& ssh = c.puller.ssh;
+  ssh.host = required(vm, "host", "name the monitored host");
+  const int port = vm["port"].as<int>();
+  if (port < 1 || port > 65535) throw cli::UsageError("--port must be 1..65535");
+  ssh.port = static_cast<std::uint16_t>(port);
+  ssh.user = opt(vm, "user").value_or("");
+  ssh.identity_file =
+      required(vm, "identity", "give the private key made by `logship-keys new --role pull`");
+  ssh.known_hosts_file =
+      required(vm, "known-hosts", "give a known_hosts file holding the host's key (ssh-keyscan)");
+  ssh.accept_new_host_key = vm["accept-new-host-key"].as<bool>();
+  ssh.connect_timeout = std::chrono::seconds(at_least(vm, "connect-timeout", 1));
+  ssh.op_timeout = std::chrono::seconds(at_least(vm, "timeout", 1));
+  c.source = opt(vm, "source").value_or(ssh.host);
+  if (c.source.empty()) throw cli::UsageError("--source must not be empty");
+
+  c.puller.sftp = !c.tail_mode;
+  c.puller.poll = std::chrono::milliseconds(at_least(vm, "poll", 10));
+  c.puller.heartbeat = std::chrono::seconds(at_least(vm, "heartbeat", 1));
+  c.puller.checkpoint_interval = std::chrono::milliseconds(at_least(vm, "checkpoint-interval", 0));
+  c.puller.backoff.cap = std::chrono::seconds(at_least(vm, "retry-max", 1));
+  c.puller.backoff.base = std::min(c.puller.backoff.base, c.puller.backoff.cap);
+  c.state_dir = opt(vm, "state-dir").value_or(default_state_dir().string());
+  if (auto f = opt(vm, "status-file")) c.status_file = *f;
+  if (auto f = opt(vm, "prometheus-file")) c.prometheus_file = *f;
+  c.status_interval = std::chrono::seconds(at_least(vm, "status-interval", 1));
+  return c;
+}
+
+}  // namespace logship::pull
