@@ -15,15 +15,33 @@ EVP_MD_CTX* ctx_of(void* p) {
 void check(int rc) {
   if (rc != 1) throw std::runtime_error("OpenSSL SHA-256 failure");
 }
+// Fetched once: an implicit fetch on every init is what makes EVP slow per line.
+const EVP_MD* sha256_md() {
+  static EVP_MD* md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (!m) throw std::runtime_error("OpenSSL: SHA256 unavailable");
+    return m;
+  }();
+  return md;
+}
 }  // namespace
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
   if (!ctx_) throw std::bad_alloc();
-  check(EVP_DigestInit_ex(ctx_of(ctx_), EVP_sha256(), nullptr));
+  check(EVP_DigestInit_ex2(ctx_of(ctx_), sha256_md(), nullptr));
 }
 
 Sha256::~Sha256() {
-  EVP_MD_CTX_free(ctx_of(ctx_));
+  EVP_MD_CTX_free(ctx_of(ctx_));  // null after a move: a no-op
+}
+
+Sha256& Sha256::operator=(Sha256&& o) noexcept {
+  if (this != &o) {
+    EVP_MD_CTX_free(ctx_of(ctx_));
+    ctx_ = o.ctx_;
+    o.ctx_ = nullptr;
+  }
+  return *this;
 }
 
 Sha256& Sha256::update(std::string_view bytes) {
@@ -35,8 +53,23 @@ Digest Sha256::finish() {
   Digest d{};
   unsigned int len = 0;
   check(EVP_DigestFinal_ex(ctx_of(ctx_), d.data(), &len));
-  check(EVP_DigestInit_ex(ctx_of(ctx_), EVP_sha256(), nullptr));
+  check(EVP_DigestInit_ex2(ctx_of(ctx_), sha256_md(), nullptr));
   return d;
+}
+
+Digest Sha256::peek() const {
+  EVP_MD_CTX* copy = EVP_MD_CTX_new();
+  if (!copy) throw std::bad_alloc();
+  Digest d{};
+  unsigned int len = 0;
+  const int ok = EVP_MD_CTX_copy_ex(copy, ctx_of(ctx_)) && EVP_DigestFinal_ex(copy, d.data(), &len);
+  EVP_MD_CTX_free(copy);
+  check(ok ? 1 : 0);
+  return d;
+}
+
+Digest Sha256::digest(std::string_view bytes) {
+  return update(bytes).finish();
 }
 
 Digest sha256(std::string_view bytes) {

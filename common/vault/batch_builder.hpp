@@ -61,7 +61,7 @@ class BatchBuilder {
   std::string begin_;
   std::string scratch_;
   BatchHasher batch_;
-  Hasher line_;
+  crypto::Sha256 line_;
   std::uint64_t lines_ = 0;
   std::uint64_t bytes_ = 0;
   bool sealed_ = false;

@@ -63,7 +63,7 @@ struct StreamSummary {
   std::uint64_t dropped = 0;        // sum of dropped=
   std::uint64_t redacted = 0;       // redacted payload lines
   std::uint64_t payload_lines = 0;  // payload vault lines in distinct complete batches
-  std::vector<Field> last_extra;     // extra begin-line fields of the last accepted batch
+  std::vector<Field> last_extra;    // extra begin-line fields of the last accepted batch
 };
 
 struct Summary {

@@ -16,29 +16,9 @@ inline constexpr std::string_view kChainDomain{"logship-v1 chain\0", 17};
 inline constexpr std::string_view kMacDomain{"logship-v1 mac\0", 15};
 inline constexpr std::string_view kKeyDomain{"logship-v1 key\0", 15};
 
-// A reusable SHA-256 context (OpenSSL EVP, the digest fetched once): cheap per call, so it
-// can hash every line of a multi-GB file.
-class Hasher {
- public:
-  Hasher();
-  ~Hasher();
-  Hasher(Hasher&& o) noexcept : ctx_(o.ctx_) { o.ctx_ = nullptr; }
-  Hasher& operator=(Hasher&& o) noexcept;
-  Hasher(const Hasher&) = delete;
-  Hasher& operator=(const Hasher&) = delete;
-
-  void update(std::string_view bytes);            // feeds bytes
-  crypto::Digest finish();                        // digest of what was fed; then resets
-  crypto::Digest peek() const;                    // digest so far, without resetting
-  crypto::Digest digest(std::string_view bytes);  // one-shot (the context must be fresh)
-
- private:
-  void* ctx_;  // EVP_MD_CTX
-};
-
 // h_i of one payload vault line: SHA-256 of its bytes, or for a redacted line the hash it
 // carries.
-crypto::Digest line_hash(Hasher& hasher, std::string_view line, LineKind kind);
+crypto::Digest line_hash(crypto::Sha256& hasher, std::string_view line, LineKind kind);
 
 // D = SHA-256("logship-v1 batch\0" || begin || "\0" || h_1 || ... || h_L || L || "\0" || B).
 class BatchHasher {
@@ -49,7 +29,7 @@ class BatchHasher {
   crypto::Digest finish(std::uint64_t lines, std::uint64_t bytes);
 
  private:
-  Hasher h_;
+  crypto::Sha256 h_;
 };
 
 // C_n = SHA-256("logship-v1 chain\0" || prev || D).

@@ -102,7 +102,7 @@ struct Verifier::Impl {
   std::optional<OpenBatch> open;
   StrayRun stray;
   BatchHasher batch;
-  Hasher hasher;
+  crypto::Sha256 hasher;
   Status extract_error;
   std::size_t file = 0;  // index of the file being read
 
