@@ -178,6 +178,7 @@ Config run_config(const po::variables_map& vm) {
   if (c.source.empty()) throw cli::UsageError("--source must not be empty");
 
   c.puller.sftp = !c.tail_mode;
+  c.puller.keepalive = ssh.op_timeout;  // tail mode: a silent link is pinged this often
   c.puller.poll = std::chrono::milliseconds(at_least(vm, "poll", 10));
   c.puller.heartbeat = std::chrono::seconds(at_least(vm, "heartbeat", 1));
   c.puller.checkpoint_interval = std::chrono::milliseconds(at_least(vm, "checkpoint-interval", 0));

@@ -162,6 +162,7 @@ Result<Checkpoint> FramedOutput::recover(const std::optional<Checkpoint>& c,
     if (auto st = write("\n"); !st) return st.error();  // separator before a resend (FORMAT §7)
   }
   r.local_size = size_;
+  r.seal = state_->persist();
   return r;
 }
 

@@ -1,0 +1,597 @@
+// End-to-end tests of logship-pull: the built binary follows files of a private sshd (the
+// "monitored host" is this machine, reached over SSH with a read-only SFTP key, or a forced
+// `tail -F`) while a writer appends, rotates, truncates, deletes; the copies are checked byte
+// for byte (raw) or with the built logship-verify --extract (framed).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "pull_test_util.hpp"
+#include "support/child.hpp"
+#include "support/sshd_fixture.hpp"
+
+namespace logship::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+fs::path bin(const std::string& name) {
+  const char* dir = std::getenv("LOGSHIP_BIN_DIR");
+  return fs::path(dir ? dir : "build/bin") / name;
+}
+
+std::int64_t json_number(const std::string& json, const std::string& key) {
+  std::smatch m;
+  if (std::regex_search(json, m, std::regex("\"" + key + "\":(-?[0-9]+)"))) return std::stoll(m[1]);
+  return -1;
+}
+std::string json_string(const std::string& json, const std::string& key) {
+  std::smatch m;
+  if (std::regex_search(json, m, std::regex("\"" + key + "\":\"([^\"]*)\""))) return m[1];
+  return "";
+}
+
+std::string numbered(std::uint64_t i) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "line %08llu sshd[4242]: Accepted publickey for alice port %llu\n",
+                static_cast<unsigned long long>(i), static_cast<unsigned long long>(i % 65536));
+  return buf;
+}
+
+// Appends numbered lines to a file at a steady rate, like a logging daemon: it keeps its
+// descriptor (O_APPEND) and opens the path again only when told to (logrotate's postrotate
+// HUP). Everything written is remembered in order.
+class Writer {
+ public:
+  Writer(fs::path path, int lines_per_second) : path_(std::move(path)) {
+    open();
+    thread_ = std::thread([this, lines_per_second] {
+      const auto period = std::chrono::microseconds(1'000'000 / lines_per_second);
+      auto next = std::chrono::steady_clock::now();
+      while (!stop_) {
+        {
+          std::lock_guard<std::mutex> l(mu_);
+          if (reopen_) {
+            ::close(fd_);
+            open();
+            reopen_ = false;
+          }
+          const auto line = numbered(++count_);
+          if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+            failed_ = true;
+          written_ += line;
+        }
+        next += period;
+        std::this_thread::sleep_until(next);
+      }
+    });
+  }
+  ~Writer() { stop(); }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  void reopen() {
+    std::lock_guard<std::mutex> l(mu_);
+    reopen_ = true;
+  }
+  std::mutex& mutex() { return mu_; }  // held: the writer waits (logrotate's copy + truncate)
+  std::string written() {
+    std::lock_guard<std::mutex> l(mu_);
+    return written_;
+  }
+  std::uint64_t count() {
+    std::lock_guard<std::mutex> l(mu_);
+    return count_;
+  }
+  bool failed() const { return failed_; }
+
+ private:
+  void open() {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd_ < 0) failed_ = true;
+  }
+  fs::path path_;
+  std::mutex mu_;
+  int fd_ = -1;
+  bool reopen_ = false;
+  std::uint64_t count_ = 0;
+  std::string written_;
+  std::atomic<bool> stop_{false}, failed_{false};
+  std::thread thread_;
+};
+
+// logrotate with `create`: FILE.1 -> FILE.2, FILE -> FILE.1, a new empty FILE.
+void rotate_by_rename(const fs::path& file) {
+  const fs::path one = file.string() + ".1", two = file.string() + ".2";
+  if (fs::exists(one)) fs::rename(one, two);
+  fs::rename(file, one);
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0640);
+  ::close(fd);
+}
+
+// logrotate with `copytruncate`: copy FILE to FILE.1, then cut FILE to 0.
+void rotate_by_copytruncate(const fs::path& file) {
+  const fs::path one = file.string() + ".1";
+  fs::copy_file(file, one, fs::copy_options::overwrite_existing);
+  fs::resize_file(file, 0);
+}
+
+class PullTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    host_ = sshd_.dir() / "host";
+    vault_ = sshd_.dir() / "vault";
+    fs::create_directories(host_);
+    fs::create_directories(vault_);
+    sshd_.add_authorized_key(pull_key_options(), sshd_.client_key());
+    sshd_.start();
+    sshd_.write_known_hosts();
+    auto init = run_program({bin("logship-pull").string(), "init", "--state-dir", state().string(),
+                             "--key-out", key().string(), "--source", "web1"});
+    ASSERT_EQ(init.code, 0) << init.err;
+  }
+
+  fs::path state() const { return vault_ / "state"; }
+  fs::path key() const { return vault_ / "web1.key"; }
+  fs::path status() const { return vault_ / "status.json"; }
+  fs::path log() const { return vault_ / "pull.log"; }
+  fs::path remote(const std::string& name) const { return host_ / name; }
+  fs::path copy(const std::string& name) const { return vault_ / "copies" / name; }
+  std::string follow(const std::string& name) const {
+    return remote(name).string() + "=" + copy(name).string();
+  }
+
+  std::vector<std::string> args(std::vector<std::string> extra) const {
+    std::vector<std::string> a = {bin("logship-pull").string(),
+                                  "--host",
+                                  "127.0.0.1",
+                                  "--port",
+                                  std::to_string(sshd_.port()),
+                                  "--identity",
+                                  sshd_.client_key().private_key.string(),
+                                  "--known-hosts",
+                                  sshd_.known_hosts().string(),
+                                  "--state-dir",
+                                  state().string(),
+                                  "--status-file",
+                                  status().string(),
+                                  "--status-interval",
+                                  "1",
+                                  "--retry-max",
+                                  "1",
+                                  "--timeout",
+                                  "3",
+                                  "--connect-timeout",
+                                  "3",
+                                  "--source",
+                                  "web1",
+                                  "--log-level",
+                                  "debug"};
+    if (std::find(extra.begin(), extra.end(), "--poll") == extra.end())
+      a.insert(a.end(), {"--poll", "100"});
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  std::unique_ptr<Child> start(std::vector<std::string> extra) {
+    auto c = std::make_unique<Child>(args(std::move(extra)), log());
+    EXPECT_TRUE(eventually([&] { return fs::exists(status()); }, 10s)) << slurp(log());
+    return c;
+  }
+  void stop(std::unique_ptr<Child>& agent) {
+    agent->signal(SIGTERM);
+    EXPECT_EQ(agent->wait_for(10s), 0) << tail_of_log();
+  }
+  std::string tail_of_log() const {
+    const auto l = slurp(log());
+    return l.size() > 6000 ? l.substr(l.size() - 6000) : l;
+  }
+  std::string status_text() const { return slurp(status()); }
+
+  Output verify(const fs::path& file, std::vector<std::string> extra = {}) const {
+    std::vector<std::string> a = {bin("logship-verify").string()};
+    a.insert(a.end(), extra.begin(), extra.end());
+    a.push_back(file.string());
+    return run_program(a);
+  }
+  std::string extract(const fs::path& file) const { return verify(file, {"--extract"}).out; }
+
+  // Waits until the copy (raw: the file; framed: what --extract prints) holds `expected`.
+  void expect_copy(const fs::path& file, const std::string& expected, bool framed,
+                   std::chrono::seconds timeout = 30s, bool settle = true) {
+    auto content = [&] { return framed ? extract(file) : slurp(file); };
+    EXPECT_TRUE(eventually([&] { return content().size() >= expected.size(); }, timeout))
+        << "copy has " << content().size() << " of " << expected.size()
+        << " bytes\nstatus: " << status_text() << "\nlog:\n"
+        << tail_of_log();
+    if (settle) std::this_thread::sleep_for(300ms);  // a repeat arriving late would show now
+    const auto got = content();
+    EXPECT_EQ(got.size(), expected.size());
+    EXPECT_TRUE(got == expected) << "the copy differs from what was written"
+                                 << first_difference(got, expected);
+  }
+  static std::string first_difference(const std::string& got, const std::string& want) {
+    std::size_t i = 0;
+    while (i < got.size() && i < want.size() && got[i] == want[i]) ++i;
+    auto around = [&](const std::string& s) {
+      const auto from = i > 200 ? i - 200 : 0;
+      return s.substr(from, 400);
+    };
+    return " at byte " + std::to_string(i) + "\n--- got:\n" + around(got) + "\n--- want:\n" +
+           around(want);
+  }
+  // logship-verify --key finds nothing (infos allowed).
+  void expect_verifies(const fs::path& file, std::vector<std::string> extra = {}) {
+    extra.insert(extra.begin(), {"--key", key().string()});
+    auto v = verify(file, extra);
+    EXPECT_EQ(v.code, 0) << v.out << v.err;
+  }
+
+  SshdFixture sshd_;
+  fs::path host_, vault_;
+};
+
+// ---- rotation under load ----
+
+class RotationTest : public PullTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(RotationTest, RenameRotationWhileWritingTwoThousandLinesASecond) {
+  const bool framed = std::string(GetParam()) == "framed";
+  const auto file = remote("auth.log");
+  Writer w(file, 2000);
+  auto agent = start({"--follow", follow("auth.log"), "--format", GetParam(), "--heartbeat", "1"});
+  for (int i = 0; i < 4; ++i) {
+    std::this_thread::sleep_for(700ms);
+    rotate_by_rename(file);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30 + 60 * i));  // postrotate's delay
+    w.reopen();  // lines up to here went to the renamed file
+  }
+  std::this_thread::sleep_for(500ms);
+  w.stop();
+  ASSERT_FALSE(w.failed());
+  expect_copy(copy("auth.log"), w.written(), framed);
+  EXPECT_TRUE(eventually([&] { return json_number(status_text(), "rotations") == 4; }, 5s))
+      << status_text();
+  EXPECT_EQ(json_number(status_text(), "truncations"), 0);
+  stop(agent);
+  if (framed) expect_verifies(copy("auth.log"), {"--max-silence", "3"});
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, RotationTest, ::testing::Values("raw", "framed"));
+
+TEST_F(PullTest, CopytruncateReadsTheRestFromTheCopy) {
+  const auto file = remote("app.log");
+  Writer w(file, 2000);
+  auto agent = start({"--follow", follow("app.log"), "--format", "framed", "--poll", "300"});
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(600ms);
+    // The writer waits during copy + truncate (lines written in between would be lost by
+    // logrotate itself, not by us). Meanwhile up to 300 ms of lines are not read yet: they
+    // must come from the copy.
+    std::lock_guard<std::mutex> hold(w.mutex());
+    rotate_by_copytruncate(file);
+  }
+  std::this_thread::sleep_for(500ms);
+  w.stop();
+  expect_copy(copy("app.log"), w.written(), true);
+  auto events = [&] {
+    const auto st = status_text();
+    return json_number(st, "copytruncations") + json_number(st, "truncations");
+  };
+  EXPECT_TRUE(eventually([&] { return events() == 3; }, 5s)) << status_text();
+  // (one may find everything read already, the rest in the copy being empty)
+  EXPECT_GE(json_number(status_text(), "copytruncations"), 2) << status_text();
+  stop(agent);
+  expect_verifies(copy("app.log"));
+  EXPECT_NE(slurp(copy("app.log")).find("event=copytruncated"), std::string::npos);
+}
+
+TEST_F(PullTest, PlainTruncationStartsAgainAndIsRecorded) {
+  const auto file = remote("app.log");
+  std::string expected;
+  for (int i = 1; i <= 100; ++i) expected += numbered(i);
+  append(file, expected);
+  auto agent = start({"--follow", follow("app.log"), "--format", "raw"});
+  expect_copy(copy("app.log"), expected, false);
+  // Cut to 0 and at once written past the old size (before the next poll, most likely): the
+  // first bytes differ, so it is seen as a truncation, not as growth.
+  std::string again;
+  for (int i = 1000; i < 1300; ++i) again += numbered(i);
+  fs::resize_file(file, 0);
+  append(file, again);
+  expected += again;
+  expect_copy(copy("app.log"), expected, false);
+  // And a plain `: > file` followed by a little.
+  fs::resize_file(file, 0);
+  std::this_thread::sleep_for(400ms);
+  append(file, numbered(5000));
+  expected += numbered(5000);
+  expect_copy(copy("app.log"), expected, false);
+  EXPECT_TRUE(eventually([&] { return json_number(status_text(), "truncations") == 2; }, 5s))
+      << status_text();
+  stop(agent);
+}
+
+TEST_F(PullTest, MissingAtStartThenCreatedThenDeletedAndRecreated) {
+  const auto file = remote("late.log");
+  auto agent = start({"--follow", follow("late.log"), "--format", "raw"});
+  EXPECT_TRUE(eventually([&] { return json_string(status_text(), "state") == "connected"; }, 10s));
+  EXPECT_TRUE(eventually(
+      [&] { return status_text().find("\"state\":\"missing\"") != std::string::npos; }, 5s))
+      << status_text();
+  // A dangling symlink and a directory are reported, not fatal.
+  fs::create_symlink(host_ / "nowhere", file);
+  EXPECT_TRUE(eventually(
+      [&] { return status_text().find("dangling symbolic link") != std::string::npos; }, 5s))
+      << status_text();
+  fs::remove(file);
+  fs::create_directory(file);
+  EXPECT_TRUE(
+      eventually([&] { return status_text().find("a directory") != std::string::npos; }, 5s))
+      << status_text();
+  fs::remove(file);
+
+  std::string expected;
+  for (int i = 1; i <= 50; ++i) expected += numbered(i);
+  append(file, expected);
+  expect_copy(copy("late.log"), expected, false);
+
+  // Deleted with lines not read yet, recreated at once: the deleted file is finished through
+  // its open handle, then the new one is read from 0.
+  std::string more;
+  for (int i = 51; i <= 80; ++i) more += numbered(i);
+  std::string fresh;
+  for (int i = 81; i <= 90; ++i) fresh += numbered(i);
+  append(file, more);
+  fs::remove(file);
+  append(file, fresh);
+  expected += more + fresh;
+  expect_copy(copy("late.log"), expected, false);
+  EXPECT_TRUE(eventually([&] { return json_number(status_text(), "rotations") == 1; }, 5s))
+      << status_text();
+  stop(agent);
+  EXPECT_NE(slurp(log()).find("missing: no such file"), std::string::npos);
+}
+
+// ---- crashes and outages ----
+
+class CrashTest : public PullTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(CrashTest, KillNineDuringCatchUpThenRestart) {
+  const bool framed = std::string(GetParam()) == "framed";
+  const auto file = remote("big.log");
+  std::string expected;
+  for (std::uint64_t i = 1; expected.size() < (96u << 20); ++i) expected += numbered(i);
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << expected;
+  }
+  const std::vector<std::string> a = {"--follow", follow("big.log"),       "--format",
+                                      GetParam(), "--checkpoint-interval", "50"};
+  int killed_mid_way = 0;
+  for (std::uint64_t at : {4u << 20, 24u << 20, 48u << 20}) {
+    auto agent = std::make_unique<Child>(args(a), log());
+    const bool reached = eventually(
+        [&] {
+          std::error_code ec;
+          return fs::file_size(copy("big.log"), ec) >= at && !ec;
+        },
+        30s);
+    agent->signal(SIGKILL);
+    agent->wait_for(10s);
+    std::error_code ec;
+    if (reached && fs::file_size(copy("big.log"), ec) < expected.size()) ++killed_mid_way;
+  }
+  EXPECT_GE(killed_mid_way, 2) << "the copy was complete before the kill: make the file larger";
+  auto agent = start(a);
+  expect_copy(copy("big.log"), expected, framed, 60s);
+  stop(agent);
+  if (framed) expect_verifies(copy("big.log"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, CrashTest, ::testing::Values("raw", "framed"));
+
+TEST_F(PullTest, ConnectionCutDuringRotation) {
+  const auto file = remote("auth.log");
+  Writer w(file, 2000);
+  auto agent = start({"--follow", follow("auth.log"), "--format", "framed"});
+  std::this_thread::sleep_for(800ms);
+  // The connection drops and stays down while the file is rotated and the writer moves on.
+  sshd_.stop();
+  sshd_.cut_connections();
+  rotate_by_rename(file);
+  std::this_thread::sleep_for(100ms);
+  w.reopen();
+  std::this_thread::sleep_for(1s);
+  EXPECT_TRUE(eventually([&] { return json_string(status_text(), "state") == "unreachable"; }, 5s))
+      << status_text();
+  EXPECT_NE(json_string(status_text(), "unreachable_since"), "");
+  sshd_.start();
+  // Cut again while it catches up with the renamed file, as a flaky link would.
+  std::this_thread::sleep_for(1500ms);
+  sshd_.cut_connections();
+  std::this_thread::sleep_for(800ms);
+  w.stop();
+  expect_copy(copy("auth.log"), w.written(), true);
+  // The renamed file was found as auth.log.1 by its identity and read to its end.
+  EXPECT_TRUE(eventually([&] { return json_number(status_text(), "rotations") == 1; }, 5s))
+      << status_text();
+  EXPECT_EQ(json_number(status_text(), "replaced"), 0);
+  stop(agent);
+  expect_verifies(copy("auth.log"));
+}
+
+TEST_F(PullTest, HundredFilesOnOneSession) {
+  std::vector<std::string> a;
+  std::vector<std::string> expected(100);
+  for (int f = 0; f < 100; ++f) {
+    const auto name = "f" + std::to_string(f) + ".log";
+    for (int i = 0; i < 20; ++i) expected[f] += numbered(f * 1000 + i);
+    append(remote(name), expected[f]);
+    a.push_back("--follow");
+    a.push_back(follow(name));
+  }
+  a.push_back("--format");
+  a.push_back("raw");
+  auto agent = start(a);
+  for (int f = 0; f < 100; ++f) {
+    const auto name = "f" + std::to_string(f) + ".log";
+    const auto line = numbered(f * 1000 + 500);
+    append(remote(name), line);
+    expected[f] += line;
+  }
+  for (int f = 0; f < 100; ++f)
+    expect_copy(copy("f" + std::to_string(f) + ".log"), expected[f], false, 30s, false);
+  std::this_thread::sleep_for(300ms);
+  for (int f = 0; f < 100; ++f)
+    EXPECT_EQ(slurp(copy("f" + std::to_string(f) + ".log")), expected[f]);
+  int sftp_servers = 0;
+  for (const auto& p : sshd_.processes()) sftp_servers += p.comm == "sftp-server";
+  EXPECT_EQ(sftp_servers, 1);
+  EXPECT_TRUE(eventually([&] { return json_number(status_text(), "connections") == 1; }, 5s));
+  stop(agent);
+}
+
+TEST_F(PullTest, SecondInstanceExitsZeroSighupIgnoredUnreachableReported) {
+  append(remote("a.log"), numbered(1));
+  auto agent = start({"--follow", follow("a.log"), "--format", "raw"});
+  auto second = run_program(args({"--follow", follow("a.log"), "--format", "raw"}));
+  EXPECT_EQ(second.code, 0);
+  EXPECT_NE(second.err.find("already running"), std::string::npos) << second.err;
+  agent->signal(SIGHUP);
+  std::this_thread::sleep_for(300ms);  // time for a wrong SIGHUP handling to kill it
+  EXPECT_TRUE(agent->running());
+  stop(agent);
+}
+
+// ---- tail mode ----
+
+class TailModeTest : public PullTest {
+ protected:
+  void SetUp() override {
+    PullTest::SetUp();
+    tail_key_ = sshd_.make_client_key("tail");
+    sshd_.add_authorized_key(tail_key_options(remote("auth.log")), tail_key_);
+  }
+  std::vector<std::string> tail_args() const {
+    auto a = args({"--mode", "tail", "--format", "raw", "--follow", follow("auth.log")});
+    for (std::size_t i = 0; i + 1 < a.size(); ++i)
+      if (a[i] == "--identity") a[i + 1] = tail_key_.private_key.string();
+    return a;
+  }
+  int tails() const {
+    int n = 0;
+    for (const auto& p : sshd_.processes()) n += p.comm == "tail";
+    return n;
+  }
+  ClientKey tail_key_;
+};
+
+// The copy's numbered lines: how many of 1..total it lacks, and how many it holds twice.
+struct Tally {
+  std::uint64_t lost = 0, repeated = 0;
+};
+Tally tally(const std::string& copy, std::uint64_t total) {
+  std::map<std::uint64_t, int> seen;
+  std::istringstream in(copy);
+  std::string line;
+  while (std::getline(in, line)) ++seen[std::stoull(line.substr(5, 8))];
+  Tally t;
+  for (std::uint64_t i = 1; i <= total; ++i) {
+    if (!seen.count(i))
+      ++t.lost;
+    else
+      t.repeated += static_cast<std::uint64_t>(seen[i] - 1);
+  }
+  return t;
+}
+
+TEST_F(TailModeTest, MeasuresWhatAReconnectLosesAndRepeats) {
+  const auto file = remote("auth.log");
+  auto agent = std::make_unique<Child>(tail_args(), log());
+  std::uint64_t total = 0;
+  {
+    Writer w(file, 2000);
+    ASSERT_TRUE(eventually([&] { return tails() == 1 && fs::exists(copy("auth.log")); }, 10s))
+        << tail_of_log();
+    std::this_thread::sleep_for(500ms);
+    sshd_.cut_connections();  // the link is down for about 1 s while lines are written
+    EXPECT_TRUE(eventually([&] { return tails() == 1; }, 10s)) << tail_of_log();
+    std::this_thread::sleep_for(700ms);
+    w.stop();
+    total = w.count();
+  }
+  ASSERT_TRUE(eventually([&] { return slurp(copy("auth.log")).ends_with(numbered(total)); }, 10s));
+  const auto busy = tally(slurp(copy("auth.log")), total);
+
+  // The same on a quiet file: nothing written while the link is down.
+  std::this_thread::sleep_for(300ms);
+  sshd_.cut_connections();
+  EXPECT_TRUE(eventually([&] { return tails() == 1; }, 10s)) << tail_of_log();
+  append(file, numbered(total + 1));
+  ASSERT_TRUE(
+      eventually([&] { return slurp(copy("auth.log")).ends_with(numbered(total + 1)); }, 10s));
+  const auto quiet = tally(slurp(copy("auth.log")), total + 1);
+
+  std::printf(
+      "tail mode, a reconnect after ~1 s down while 2000 lines/s are written: %llu lines "
+      "lost, %llu repeated (of %llu); on a quiet file: %llu lost, %llu repeated\n",
+      static_cast<unsigned long long>(busy.lost), static_cast<unsigned long long>(busy.repeated),
+      static_cast<unsigned long long>(total),
+      static_cast<unsigned long long>(quiet.lost - busy.lost),
+      static_cast<unsigned long long>(quiet.repeated - busy.repeated));
+  RecordProperty("busy_lost_lines", std::to_string(busy.lost));
+  RecordProperty("busy_repeated_lines", std::to_string(busy.repeated));
+  RecordProperty("quiet_repeated_lines", std::to_string(quiet.repeated - busy.repeated));
+  // While lines are written, tail -F prints the last 10 on restart: all that is left of what
+  // was written meanwhile; the rest is lost. On a quiet file the same 10 lines are repeats.
+  EXPECT_GT(busy.lost, 1000u);
+  EXPECT_EQ(busy.repeated, 0u);
+  EXPECT_EQ(quiet.lost, busy.lost);
+  EXPECT_EQ(quiet.repeated - busy.repeated, 10u);
+  stop(agent);
+  EXPECT_TRUE(eventually([&] { return tails() == 0; }, 5s)) << "a remote tail outlived SIGTERM";
+}
+
+TEST_F(TailModeTest, NoRemoteTailLeftAfterKillOrFrozenLink) {
+  append(remote("auth.log"), numbered(1));
+  auto agent = std::make_unique<Child>(tail_args(), log());
+  ASSERT_TRUE(eventually([&] { return tails() == 1; }, 10s)) << tail_of_log();
+  // The agent dies without closing anything: sshd sees the connection close, tail goes.
+  agent->signal(SIGKILL);
+  agent->wait_for(5s);
+  EXPECT_TRUE(eventually([&] { return tails() == 0; }, 10s)) << "a remote tail outlived kill -9";
+
+  // A frozen link: the agent times out, reconnects (a second tail), and when the old
+  // connection wakes up and finds its client gone, its tail goes too.
+  agent = std::make_unique<Child>(tail_args(), log());
+  ASSERT_TRUE(eventually([&] { return tails() == 1; }, 10s)) << tail_of_log();
+  sshd_.freeze_connections();
+  EXPECT_TRUE(eventually([&] { return tails() == 2; }, 20s)) << tail_of_log();
+  sshd_.thaw_connections();
+  append(remote("auth.log"), numbered(2));
+  EXPECT_TRUE(eventually([&] { return tails() == 1; }, 10s))
+      << "the frozen connection's tail stayed";
+  stop(agent);
+  EXPECT_TRUE(eventually([&] { return tails() == 0; }, 5s));
+}
+
+}  // namespace
+}  // namespace logship::test
