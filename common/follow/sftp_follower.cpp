@@ -307,10 +307,14 @@ Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
       return st;
     }
     case Change::rotated: {
+      // Has the writer moved on to the new file? As seen *before* the held file is read to its
+      // end below: by the first bytes read through `other` (the path's stat may predate the
+      // rename), else by the path's stat (larger than the held file: already the new file).
+      const bool moved_on = other ? !other_head.empty() : a->size > 0;
       draining_ = true;
       last_path_.reset();
       auto st = read_to_eof(sftp, *held_, false);
-      if (!st || busy_ || a->size == 0) {
+      if (!st || busy_ || !moved_on) {
         close_handle(sftp, other);
         if (st && !busy_)
           set_state("draining", "the path names a new, empty file; the old one is read meanwhile");

@@ -10,12 +10,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -35,15 +35,23 @@ fs::path bin(const std::string& name) {
   return fs::path(dir ? dir : "build/bin") / name;
 }
 
+// The first "key": value in a JSON text (top-level fields come before the files; tests with
+// one file read its fields). No std::regex: gcc 12 warns inside it under the sanitizers.
+std::string json_raw(const std::string& json, const std::string& key) {
+  const auto at = json.find("\"" + key + "\":");
+  if (at == std::string::npos) return "";
+  const auto from = at + key.size() + 3;
+  const auto end = json.find_first_of(",}", from);
+  return json.substr(from, end - from);
+}
 std::int64_t json_number(const std::string& json, const std::string& key) {
-  std::smatch m;
-  if (std::regex_search(json, m, std::regex("\"" + key + "\":(-?[0-9]+)"))) return std::stoll(m[1]);
-  return -1;
+  const auto v = json_raw(json, key);
+  if (v.empty() || !(std::isdigit(static_cast<unsigned char>(v[0])) || v[0] == '-')) return -1;
+  return std::stoll(v);
 }
 std::string json_string(const std::string& json, const std::string& key) {
-  std::smatch m;
-  if (std::regex_search(json, m, std::regex("\"" + key + "\":\"([^\"]*)\""))) return m[1];
-  return "";
+  const auto v = json_raw(json, key);
+  return v.size() >= 2 && v.front() == '"' ? v.substr(1, v.size() - 2) : "";
 }
 
 std::string numbered(std::uint64_t i) {
@@ -204,6 +212,14 @@ class PullTest : public ::testing::Test {
     return l.size() > 6000 ? l.substr(l.size() - 6000) : l;
   }
   std::string status_text() const { return slurp(status()); }
+  // The agent's log without its debug lines.
+  std::string log_events() const {
+    std::istringstream in(slurp(log()));
+    std::string out;
+    for (std::string l; std::getline(in, l);)
+      if (l.find("] debug:") == std::string::npos) out += l + "\n";
+    return out.size() > 8000 ? out.substr(out.size() - 8000) : out;
+  }
 
   Output verify(const fs::path& file, std::vector<std::string> extra = {}) const {
     std::vector<std::string> a = {bin("logship-verify").string()};
