@@ -1,0 +1,703 @@
+// logship-bench-push: the measuring tools of bench/push/run (no logship code linked, so the
+// measurements do not depend on what they measure). All times are CLOCK_MONOTONIC.
+//
+//   gen OUT BYTES SENTINEL        syslog-like lines of 100-200 bytes, about BYTES in all, the
+//                                 last one being SENTINEL; prints "lines=N bytes=B"
+//   feed-wait FIFO DATA VAULT (--sentinel S | --size N) [--pid P] [--chunk B] [--poll-ms M]
+//             [--timeout S]
+//                                 writes DATA into FIFO at full speed with a non-blocking writer
+//                                 (EAGAIN counted, then poll(POLLOUT)), while polling VAULT until
+//                                 it holds the framed SENTINEL line followed by a complete end
+//                                 line (--sentinel) or reaches N bytes (--size). Reports wall
+//                                 time from the first byte written, and the CPU of P over it.
+//                                 FIFO and DATA "-": only wait; VAULT "-": only feed.
+//   exec-wait DATA VAULT SIZE [--poll-ms M] [--timeout S] -- CMD...
+//                                 runs CMD with stdin = DATA, polls VAULT until SIZE bytes;
+//                                 reports wall time from the fork, and CMD's rusage (wait4).
+//   paced FIFO RATE SECONDS ACCEPTED [--warmup S] [--len B]
+//                                 a syslog-style writer: one non-blocking write(2) per line at
+//                                 RATE lines/s; a line that meets EAGAIN, EPIPE or ENXIO (no
+//                                 reader: reopened before every later line) is lost, as syslog
+//                                 would lose it. Lines carry "lsbseq=N t=NS". Writes the
+//                                 sequence numbers it delivered into the pipe to ACCEPTED.
+//   tail VAULT N TIMEOUT_S        follows VAULT (inotify, 1 ms poll fallback) until N distinct
+//                                 lsbseq lines arrived or TIMEOUT_S passed; prints latency
+//                                 percentiles (arrival - t) in ms.
+//   count N ACCEPTED              reads payload lines on stdin; prints how many of seq 0..N-1
+//                                 arrived once, twice or more, not at all, and how many of the
+//                                 accepted ones are missing.
+//   treecpu PID                   CPU seconds of PID and its live descendants, with what they
+//                                 reaped (utime+stime+cutime+cstime), as "cpu_s=X"
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <dirent.h>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace {
+
+std::int64_t now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return std::int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
+
+[[noreturn]] void die(const std::string& msg) {
+  std::fprintf(stderr, "logship-bench-push: %s\n", msg.c_str());
+  std::exit(1);
+}
+
+[[noreturn]] void die_errno(const std::string& what) {
+  die(what + ": " + std::strerror(errno));
+}
+
+std::uint64_t to_u64(const char* s, const char* what) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(s, &end, 10);
+  if (errno || !end || *end || end == s) die(std::string("bad ") + what + ": " + s);
+  return v;
+}
+
+double to_double(const char* s, const char* what) {
+  char* end = nullptr;
+  const double v = std::strtod(s, &end);
+  if (!end || *end || end == s) die(std::string("bad ") + what + ": " + s);
+  return v;
+}
+
+// utime+stime (and, with children, cutime+cstime) of a process from /proc/PID/stat, in ticks.
+bool proc_ticks(long pid, bool children, std::uint64_t& ticks, long* ppid = nullptr) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string s;
+  if (!std::getline(in, s)) return false;
+  const auto close = s.rfind(')');
+  if (close == std::string::npos) return false;
+  std::istringstream rest(s.substr(close + 2));
+  std::vector<std::string> f;  // f[0] is field 3 (state)
+  std::string w;
+  while (rest >> w) f.push_back(w);
+  if (f.size() < 15) return false;
+  if (ppid) *ppid = std::stol(f[1]);
+  ticks = std::stoull(f[11]) + std::stoull(f[12]);  // fields 14, 15
+  if (children) ticks += std::stoull(f[13]) + std::stoull(f[14]);  // 16, 17
+  return true;
+}
+
+// --- gen ----------------------------------------------------------------------------------
+
+int cmd_gen(int argc, char** argv) {
+  if (argc != 3) die("usage: gen OUT BYTES SENTINEL");
+  const std::uint64_t target = to_u64(argv[1], "BYTES");
+  const std::string sentinel = argv[2];
+  FILE* out = std::fopen(argv[0], "wb");
+  if (!out) die_errno(argv[0]);
+  std::setvbuf(out, nullptr, _IOFBF, 1 << 20);
+  std::mt19937_64 rng(20240611);
+  auto pick = [&](std::uint64_t n) { return rng() % n; };
+  static const char* hosts[] = {"web1", "web2", "db1", "bastion", "mail"};
+  static const char* users[] = {"alice", "bob", "deploy", "root", "backup", "postgres", "www-data"};
+  static const char* words[] = {"session", "opened", "closed", "for", "user", "by", "uid=0",
+                                "connection", "from", "port", "invalid", "failed", "accepted",
+                                "key", "cron", "pam_unix", "audit", "type=USER_LOGIN", "res=success"};
+  std::string line;
+  std::uint64_t bytes = 0, lines = 0;
+  std::int64_t t = 1718000000;  // a fixed start keeps runs comparable
+  while (bytes + sentinel.size() + 1 < target) {
+    line.clear();
+    t += static_cast<std::int64_t>(pick(2));
+    char ts[32];
+    const time_t tt = static_cast<time_t>(t);
+    tm tmv{};
+    ::gmtime_r(&tt, &tmv);
+    std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tmv);
+    char head[512];
+    const auto kind = pick(4);
+    const char* host = hosts[pick(5)];
+    const char* user = users[pick(7)];
+    const unsigned pid = 1000 + static_cast<unsigned>(pick(60000));
+    const unsigned a = static_cast<unsigned>(pick(256)), b = static_cast<unsigned>(pick(256));
+    const unsigned port = 1024 + static_cast<unsigned>(pick(64000));
+    if (kind == 0)
+      std::snprintf(head, sizeof head,
+                    "%s.%06u+00:00 %s sshd[%u]: Accepted publickey for %s from 10.%u.%u.7 port %u "
+                    "ssh2: ED25519 SHA256:",
+                    ts, static_cast<unsigned>(pick(1000000)), host, pid, user, a, b, port);
+    else if (kind == 1)
+      std::snprintf(head, sizeof head,
+                    "%s.%06u+00:00 %s sshd[%u]: Failed password for invalid user %s from "
+                    "192.0.2.%u port %u ssh2 ",
+                    ts, static_cast<unsigned>(pick(1000000)), host, pid, user, a, port);
+    else if (kind == 2)
+      std::snprintf(head, sizeof head,
+                    "%s.%06u+00:00 %s CRON[%u]: pam_unix(cron:session): session opened for user "
+                    "%s(uid=%u) by (uid=0) ",
+                    ts, static_cast<unsigned>(pick(1000000)), host, pid, user, a * 10);
+    else
+      std::snprintf(head, sizeof head,
+                    "%s.%06u+00:00 %s audit[%u]: type=USER_CMD msg=audit(%" PRId64 ".%03u:%u): ",
+                    ts, static_cast<unsigned>(pick(1000000)), host, pid, t,
+                    static_cast<unsigned>(pick(1000)), static_cast<unsigned>(pick(900000)));
+    line = head;
+    const std::size_t want = 100 + pick(101);  // 100..200 bytes with the newline
+    static const char b64[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (kind == 0) {
+      for (int i = 0; i < 43; ++i) line += b64[pick(64)];
+      line += ' ';
+    }
+    while (line.size() + 1 < want) {
+      line += words[pick(sizeof words / sizeof *words)];
+      line += ' ';
+    }
+    line.resize(want - 1);
+    if (line.back() == ' ') line.back() = '.';
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), out);
+    bytes += line.size();
+    ++lines;
+  }
+  std::fprintf(out, "%s\n", sentinel.c_str());
+  bytes += sentinel.size() + 1;
+  ++lines;
+  if (std::fclose(out) != 0) die_errno("write");
+  std::printf("lines=%" PRIu64 " bytes=%" PRIu64 "\n", lines, bytes);
+  return 0;
+}
+
+// --- data file -----------------------------------------------------------------------------
+
+struct Mapped {
+  const char* data = nullptr;
+  std::size_t size = 0;
+  explicit Mapped(const char* path) {
+    if (!path) return;
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) die_errno(path);
+    struct stat st {};
+    ::fstat(fd, &st);
+    size = static_cast<std::size_t>(st.st_size);
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+    if (p == MAP_FAILED) die_errno("mmap");
+    ::close(fd);
+    data = static_cast<const char*>(p);
+  }
+};
+
+// Waits until `path` (a vault file) is complete: either `size` bytes, or the framed sentinel
+// line followed by a whole line (the batch's end line).
+struct VaultWaiter {
+  std::string path;
+  std::uint64_t want_size = 0;   // 0: use the sentinel
+  std::string sentinel;          // "\n" SENTINEL "\n@logship end "
+  int fd = -1;
+  std::uint64_t seen = 0;
+
+  bool complete() {
+    if (fd < 0) {
+      fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return false;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return false;
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    if (size == seen) return false;
+    seen = size;
+    if (want_size) return size >= want_size;
+    const std::uint64_t tail = std::min<std::uint64_t>(size, 8192);
+    std::string buf(tail, '\0');
+    if (::pread(fd, buf.data(), tail, static_cast<off_t>(size - tail)) !=
+        static_cast<ssize_t>(tail))
+      return false;
+    const auto at = buf.rfind(sentinel);
+    return at != std::string::npos && buf.back() == '\n' &&
+           buf.find('\n', at + sentinel.size()) != std::string::npos;
+  }
+};
+
+// --- feed-wait -----------------------------------------------------------------------------
+
+int cmd_feed_wait(int argc, char** argv) {
+  if (argc < 3) die("usage: feed-wait FIFO DATA VAULT (--sentinel S | --size N) [...]");
+  const char* fifo = argv[0];
+  Mapped data(std::string(argv[1]) == "-" ? nullptr : argv[1]);
+  VaultWaiter w;
+  w.path = argv[2];
+  long pid = 0;
+  std::size_t chunk = 64 << 10;
+  int poll_ms = 10;
+  double timeout_s = 600;
+  for (int i = 3; i + 1 < argc; i += 2) {
+    const std::string o = argv[i];
+    if (o == "--sentinel")
+      w.sentinel = "\n" + std::string(argv[i + 1]) + "\n@logship end ";
+    else if (o == "--size")
+      w.want_size = to_u64(argv[i + 1], "size");
+    else if (o == "--pid")
+      pid = static_cast<long>(to_u64(argv[i + 1], "pid"));
+    else if (o == "--chunk")
+      chunk = to_u64(argv[i + 1], "chunk");
+    else if (o == "--poll-ms")
+      poll_ms = static_cast<int>(to_u64(argv[i + 1], "poll-ms"));
+    else if (o == "--timeout")
+      timeout_s = to_double(argv[i + 1], "timeout");
+    else
+      die("unknown option " + o);
+  }
+  if (w.sentinel.empty() && !w.want_size) die("feed-wait needs --sentinel or --size");
+  ::signal(SIGPIPE, SIG_IGN);
+  const bool feed = std::string(fifo) != "-", wait_vault = w.path != "-";
+  int fd = -1;
+  const auto open_deadline = now_ns() + 30'000'000'000;
+  while (feed && (fd = ::open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+    if ((errno != ENXIO && errno != ENOENT) || now_ns() > open_deadline) die_errno(fifo);
+    ::usleep(1000);
+  }
+  const int pipe_size = feed ? ::fcntl(fd, F_GETPIPE_SZ) : 0;
+  std::uint64_t cpu0 = 0, cpu1 = 0;
+  if (pid && !proc_ticks(pid, false, cpu0)) die("no process " + std::to_string(pid));
+
+  std::atomic<std::int64_t> fed_ns{0};
+  std::uint64_t eagain = 0, writes = 0, short_writes = 0;
+  std::int64_t stalled_ns = 0;  // time the writer spent waiting for room in the pipe
+  const std::int64_t t0 = now_ns();
+  std::thread feeder([&] {
+    if (!feed) {
+      fed_ns = t0;
+      return;
+    }
+    std::size_t off = 0;
+    while (off < data.size) {
+      std::size_t n = std::min(chunk, data.size - off);
+      if (off + n < data.size) {  // end the chunk at a line boundary, as a logger would
+        const void* nl = ::memrchr(data.data + off, '\n', n);
+        if (nl) n = static_cast<std::size_t>(static_cast<const char*>(nl) - (data.data + off)) + 1;
+      }
+      const ssize_t r = ::write(fd, data.data + off, n);
+      if (r > 0) {
+        ++writes;
+        if (static_cast<std::size_t>(r) < n) ++short_writes;
+        off += static_cast<std::size_t>(r);
+        continue;
+      }
+      if (r < 0 && errno == EAGAIN) {
+        ++eagain;
+        const auto s = now_ns();
+        pollfd p{fd, POLLOUT, 0};
+        ::poll(&p, 1, 1000);
+        if (now_ns() > t0 + static_cast<std::int64_t>(timeout_s * 1e9)) {
+          std::fprintf(stderr, "logship-bench-push: the FIFO took nothing for too long\n");
+          std::_Exit(1);
+        }
+        stalled_ns += now_ns() - s;
+        continue;
+      }
+      if (r < 0 && errno == EINTR) continue;
+      die_errno("write to FIFO");
+    }
+    fed_ns = now_ns();
+  });
+  std::int64_t t_done = 0;
+  const std::int64_t give_up = t0 + static_cast<std::int64_t>(timeout_s * 1e9);
+  while (wait_vault) {
+    if (w.complete()) {
+      t_done = now_ns();
+      break;
+    }
+    if (now_ns() > give_up) {
+      std::fprintf(stderr, "logship-bench-push: %s not complete after %.0f s (%" PRIu64
+                   " bytes)\n", w.path.c_str(), timeout_s, w.seen);
+      std::_Exit(1);  // the feeder may be blocked: do not join it
+    }
+    ::usleep(static_cast<useconds_t>(poll_ms) * 1000);
+  }
+  feeder.join();
+  if (!wait_vault) t_done = fed_ns;
+  if (pid && !proc_ticks(pid, false, cpu1)) cpu1 = cpu0;
+  if (fd >= 0) ::close(fd);
+  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  std::printf(
+      "wall_s=%.4f fed_s=%.4f cpu_s=%.3f eagain=%" PRIu64 " writes=%" PRIu64
+      " short_writes=%" PRIu64 " stalled_s=%.4f pipe_bytes=%d vault_bytes=%" PRIu64 "\n",
+      static_cast<double>(t_done - t0) / 1e9, static_cast<double>(fed_ns.load() - t0) / 1e9,
+      static_cast<double>(cpu1 - cpu0) / tick, eagain, writes, short_writes,
+      static_cast<double>(stalled_ns) / 1e9, pipe_size, w.seen);
+  return 0;
+}
+
+// --- exec-wait -----------------------------------------------------------------------------
+
+int cmd_exec_wait(int argc, char** argv) {
+  if (argc < 5) die("usage: exec-wait DATA VAULT SIZE [--poll-ms M] -- CMD...");
+  VaultWaiter w;
+  w.path = argv[1];
+  w.want_size = to_u64(argv[2], "SIZE");
+  int poll_ms = 10, i = 3;
+  double timeout_s = 600;
+  for (; i < argc && std::string(argv[i]) != "--"; i += 2) {
+    if (std::string(argv[i]) == "--poll-ms" && i + 1 < argc)
+      poll_ms = static_cast<int>(to_u64(argv[i + 1], "poll-ms"));
+    else if (std::string(argv[i]) == "--timeout" && i + 1 < argc)
+      timeout_s = to_double(argv[i + 1], "timeout");
+    else
+      die(std::string("unknown option ") + argv[i]);
+  }
+  if (i + 1 >= argc) die("exec-wait: no command");
+  char** cmd = argv + i + 1;
+  const int in = ::open(argv[0], O_RDONLY | O_CLOEXEC);
+  if (in < 0) die_errno(argv[0]);
+  const std::int64_t t0 = now_ns();
+  const pid_t pid = ::fork();
+  if (pid < 0) die_errno("fork");
+  if (pid == 0) {
+    ::dup2(in, 0);
+    ::execvp(cmd[0], cmd);
+    std::perror(cmd[0]);
+    _exit(127);
+  }
+  ::close(in);
+  std::int64_t t_done = 0;
+  int status = 0;
+  rusage ru{};
+  bool exited = false;
+  for (;;) {
+    if (w.complete()) {
+      t_done = now_ns();
+      break;
+    }
+    if (!exited && ::wait4(pid, &status, WNOHANG, &ru) == pid) {
+      exited = true;
+      // it may have written everything just before exiting: one last look
+      if (w.complete() || w.seen >= w.want_size) {
+        t_done = now_ns();
+        break;
+      }
+      std::fprintf(stderr, "command exited (status %d) before the vault held %" PRIu64
+                   " bytes (it has %" PRIu64 ")\n", status, w.want_size, w.seen);
+      return 1;
+    }
+    if (now_ns() > t0 + static_cast<std::int64_t>(timeout_s * 1e9)) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      std::fprintf(stderr, "%s not complete after %.0f s\n", w.path.c_str(), timeout_s);
+      return 1;
+    }
+    ::usleep(static_cast<useconds_t>(poll_ms) * 1000);
+  }
+  if (!exited && ::wait4(pid, &status, 0, &ru) != pid) die_errno("wait4");
+  const auto secs = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
+  std::printf("wall_s=%.4f cpu_s=%.3f user_s=%.3f sys_s=%.3f maxrss_kib=%ld exit=%d\n",
+              static_cast<double>(t_done - t0) / 1e9, secs(ru.ru_utime) + secs(ru.ru_stime),
+              secs(ru.ru_utime), secs(ru.ru_stime), ru.ru_maxrss,
+              WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  return 0;
+}
+
+// --- paced ---------------------------------------------------------------------------------
+
+int cmd_paced(int argc, char** argv) {
+  if (argc < 4) die("usage: paced FIFO RATE SECONDS ACCEPTED [--warmup S] [--len B]");
+  const char* fifo = argv[0];
+  const double rate = to_double(argv[1], "RATE");
+  const double seconds = to_double(argv[2], "SECONDS");
+  double warmup = 0;
+  std::size_t len = 150;
+  for (int i = 4; i + 1 < argc; i += 2) {
+    const std::string o = argv[i];
+    if (o == "--warmup")
+      warmup = to_double(argv[i + 1], "warmup");
+    else if (o == "--len")
+      len = to_u64(argv[i + 1], "len");
+    else
+      die("unknown option " + o);
+  }
+  FILE* acc = std::fopen(argv[3], "w");
+  if (!acc) die_errno(argv[3]);
+  ::signal(SIGPIPE, SIG_IGN);
+  int fd = -1;
+  const auto open_deadline = now_ns() + 30'000'000'000;
+  while ((fd = ::open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+    if ((errno != ENXIO && errno != ENOENT) || now_ns() > open_deadline) die_errno(fifo);
+    ::usleep(1000);
+  }
+  const std::uint64_t n_warm = static_cast<std::uint64_t>(warmup * rate);
+  const std::uint64_t n = static_cast<std::uint64_t>(seconds * rate);
+  const double period_ns = 1e9 / rate;
+  std::uint64_t ok = 0, eagain = 0, epipe = 0, enxio = 0, other = 0, late = 0;
+  std::string line;
+  const std::string filler =
+      " pam_unix(sshd:session): session opened for user deploy(uid=1001) by (uid=0) "
+      "from 10.2.3.4 port 51514 ssh2 ED25519 SHA256:q0Xq8v1mXbYk3S2oBwz4x9a7mK2Pz1u0Lr5d6e7f8g9"
+      " and some more padding text to reach the requested length .........................";
+  const std::int64_t t0 = now_ns();
+  for (std::uint64_t i = 0; i < n_warm + n; ++i) {
+    const std::int64_t due = t0 + static_cast<std::int64_t>(static_cast<double>(i) * period_ns);
+    timespec ts{static_cast<time_t>(due / 1000000000), static_cast<long>(due % 1000000000)};
+    while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+    }
+    const bool warm = i < n_warm;
+    const std::uint64_t seq = i - n_warm;
+    char head[128];
+    const std::int64_t t = now_ns();
+    if (t - due > 1'000'000) ++late;  // more than 1 ms behind schedule
+    if (warm)
+      std::snprintf(head, sizeof head, "bench sshd[4242]: lsbwarm=%09" PRIu64 " t=%" PRId64,
+                    i, t);
+    else
+      std::snprintf(head, sizeof head, "bench sshd[4242]: lsbseq=%09" PRIu64 " t=%" PRId64, seq,
+                    t);
+    line = head;
+    if (line.size() + 1 < len) line += filler.substr(0, std::min(filler.size(), len - 1 - line.size()));
+    line += '\n';
+    if (fd < 0) {  // a logger reopens the pipe before each message while it has no reader
+      fd = ::open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd < 0) {
+        if (!warm) ++enxio;
+        continue;
+      }
+    }
+    const ssize_t r = ::write(fd, line.data(), line.size());
+    if (r == static_cast<ssize_t>(line.size())) {
+      if (!warm) {
+        ++ok;
+        std::fprintf(acc, "%" PRIu64 "\n", seq);
+      }
+      continue;
+    }
+    if (warm) continue;
+    if (r < 0 && errno == EAGAIN)
+      ++eagain;
+    else if (r < 0 && errno == EPIPE) {
+      ++epipe;
+      ::close(fd);
+      fd = -1;
+    } else
+      ++other;  // a short write cannot happen below PIPE_BUF
+  }
+  if (fd >= 0) ::close(fd);
+  std::fclose(acc);
+  std::printf("sent=%" PRIu64 " ok=%" PRIu64 " eagain=%" PRIu64 " epipe=%" PRIu64
+              " enxio=%" PRIu64 " other=%" PRIu64 " late=%" PRIu64 " secs=%.2f\n",
+              n, ok, eagain, epipe, enxio, other, late, static_cast<double>(now_ns() - t0) / 1e9);
+  return 0;
+}
+
+// --- tail ----------------------------------------------------------------------------------
+
+bool parse_seq(std::string_view line, std::uint64_t& seq, std::int64_t& t) {
+  const auto at = line.find("lsbseq=");
+  if (at == std::string_view::npos) return false;
+  const auto tat = line.find(" t=", at);
+  if (tat == std::string_view::npos) return false;
+  char* end = nullptr;
+  std::string s(line.substr(at + 7, tat - at - 7));
+  seq = std::strtoull(s.c_str(), &end, 10);
+  if (*end) return false;
+  std::string ts(line.substr(tat + 3, 20));
+  t = std::strtoll(ts.c_str(), &end, 10);
+  return end != ts.c_str();
+}
+
+int cmd_tail(int argc, char** argv) {
+  if (argc != 3) die("usage: tail VAULT N TIMEOUT_S");
+  const std::string path = argv[0];
+  const std::uint64_t want = to_u64(argv[1], "N");
+  const double timeout = to_double(argv[2], "TIMEOUT_S");
+  const int in = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (in < 0) die_errno("inotify_init1");
+  int fd = -1;
+  std::uint64_t off = 0;
+  std::string pending;
+  std::vector<std::int64_t> lat(want, -1);
+  std::uint64_t got = 0, dup = 0;
+  const std::int64_t deadline = now_ns() + static_cast<std::int64_t>(timeout * 1e9);
+  std::vector<char> buf(1 << 20);
+  char ev[4096];
+  while (got < want && now_ns() < deadline) {
+    if (fd < 0) {
+      fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd >= 0 && ::inotify_add_watch(in, path.c_str(), IN_MODIFY) < 0) die_errno("watch");
+    }
+    if (fd >= 0) {
+      for (;;) {
+        const ssize_t r = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(off));
+        if (r <= 0) break;
+        const std::int64_t arrived = now_ns();
+        off += static_cast<std::uint64_t>(r);
+        pending.append(buf.data(), static_cast<std::size_t>(r));
+        std::size_t start = 0, nl;
+        while ((nl = pending.find('\n', start)) != std::string::npos) {
+          std::uint64_t seq;
+          std::int64_t t;
+          if (parse_seq(std::string_view(pending).substr(start, nl - start), seq, t) &&
+              seq < want) {
+            if (lat[seq] < 0) {
+              lat[seq] = arrived - t;
+              ++got;
+            } else {
+              ++dup;
+            }
+          }
+          start = nl + 1;
+        }
+        pending.erase(0, start);
+      }
+    }
+    pollfd p{in, POLLIN, 0};
+    ::poll(&p, 1, 1);  // inotify wakes us at once; 1 ms is the fallback
+    while (::read(in, ev, sizeof ev) > 0) {
+    }
+  }
+  std::vector<std::int64_t> v;
+  for (auto x : lat)
+    if (x >= 0) v.push_back(x);
+  std::sort(v.begin(), v.end());
+  auto pct = [&](double p) {
+    if (v.empty()) return -1.0;
+    const auto idx = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
+    return static_cast<double>(v[std::min(idx, v.size() - 1)]) / 1e6;
+  };
+  std::printf("lines=%" PRIu64 " missing=%" PRIu64 " dup=%" PRIu64
+              " p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n",
+              got, want - got, dup, pct(50), pct(90), pct(99), pct(99.9), pct(100));
+  return 0;
+}
+
+// --- count ---------------------------------------------------------------------------------
+
+int cmd_count(int argc, char** argv) {
+  if (argc != 2) die("usage: count N ACCEPTED < payload");
+  const std::uint64_t n = to_u64(argv[0], "N");
+  std::vector<std::uint32_t> seen(n, 0);
+  std::vector<char> accepted(n, 0);
+  {
+    std::ifstream acc(argv[1]);
+    std::uint64_t s;
+    while (acc >> s)
+      if (s < n) accepted[s] = 1;
+  }
+  std::string line;
+  std::uint64_t other = 0, torn = 0;
+  char buf[1 << 16];
+  std::setvbuf(stdin, nullptr, _IOFBF, 1 << 20);
+  while (std::fgets(buf, sizeof buf, stdin)) {
+    std::string_view l(buf);
+    std::uint64_t seq;
+    std::int64_t t;
+    // A line cut by a lost connection runs into whatever the next write brought: the cut
+    // line is lost (torn), the last record on the line is whole.
+    const auto last = l.rfind("bench sshd[4242]: lsb");
+    if (last == std::string_view::npos) {
+      ++other;
+      continue;
+    }
+    if (last != l.find("bench sshd[4242]: lsb")) ++torn;
+    l.remove_prefix(last);
+    if (l.back() != '\n') {
+      ++torn;
+      continue;
+    }
+    if (l.find("lsbwarm=") != std::string_view::npos) continue;
+    if (!parse_seq(l, seq, t) || seq >= n) {
+      ++other;
+      continue;
+    }
+    ++seen[seq];
+  }
+  std::uint64_t once = 0, multi = 0, extra = 0, none = 0, acc_missing = 0, acc = 0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    acc += accepted[i];
+    if (seen[i] == 0) {
+      ++none;
+      if (accepted[i]) ++acc_missing;
+    } else if (seen[i] == 1) {
+      ++once;
+    } else {
+      ++multi;
+      extra += seen[i] - 1;
+    }
+  }
+  std::printf("lines=%" PRIu64 " once=%" PRIu64 " repeated=%" PRIu64 " extra_copies=%" PRIu64
+              " missing=%" PRIu64 " accepted=%" PRIu64 " accepted_missing=%" PRIu64
+              " torn=%" PRIu64 " other=%" PRIu64 "\n",
+              n, once, multi, extra, none, acc, acc_missing, torn, other);
+  return 0;
+}
+
+// --- treecpu -------------------------------------------------------------------------------
+
+int cmd_treecpu(int argc, char** argv) {
+  if (argc != 1) die("usage: treecpu PID");
+  const long root = static_cast<long>(to_u64(argv[0], "PID"));
+  std::map<long, long> parent;
+  std::map<long, std::uint64_t> ticks;
+  DIR* d = ::opendir("/proc");
+  if (!d) die_errno("/proc");
+  while (dirent* e = ::readdir(d)) {
+    char* end = nullptr;
+    const long pid = std::strtol(e->d_name, &end, 10);
+    if (*end || pid <= 0) continue;
+    std::uint64_t t = 0;
+    long pp = 0;
+    if (proc_ticks(pid, true, t, &pp)) {
+      parent[pid] = pp;
+      ticks[pid] = t;
+    }
+  }
+  ::closedir(d);
+  std::set<long> family{root};
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [pid, pp] : parent)
+      if (!family.count(pid) && family.count(pp)) {
+        family.insert(pid);
+        changed = true;
+      }
+  }
+  std::uint64_t sum = 0;
+  for (long pid : family) sum += ticks.count(pid) ? ticks[pid] : 0;
+  std::printf("cpu_s=%.3f procs=%zu\n", static_cast<double>(sum) / static_cast<double>(::sysconf(_SC_CLK_TCK)),
+              family.size());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) die("usage: logship-bench-push gen|feed-wait|exec-wait|paced|tail|count|treecpu ...");
+  const std::string cmd = argv[1];
+  argc -= 2;
+  argv += 2;
+  if (cmd == "gen") return cmd_gen(argc, argv);
+  if (cmd == "feed-wait") return cmd_feed_wait(argc, argv);
+  if (cmd == "exec-wait") return cmd_exec_wait(argc, argv);
+  if (cmd == "paced") return cmd_paced(argc, argv);
+  if (cmd == "tail") return cmd_tail(argc, argv);
+  if (cmd == "count") return cmd_count(argc, argv);
+  if (cmd == "treecpu") return cmd_treecpu(argc, argv);
+  die("unknown command " + cmd);
+}
