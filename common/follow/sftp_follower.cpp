@@ -253,7 +253,8 @@ Status SftpFollower::open_path(ssh::SftpSession& sftp) {
 Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
   auto a = look(sftp);
   if (!a) return a.error();
-  if (!draining_ && last_path_ && same_attrs(*a, *last_path_)) {  // quiet: nothing changed
+  if (!draining_ && last_path_ && same_attrs(*a, *last_path_) &&
+      a->size == out_->origin().offset) {  // quiet: nothing changed, everything read
     if (out_->pending() > 0 && clock_.now() - last_growth_ >= options_.partial_wait)
       return local(out_->finish());
     return {};
@@ -303,7 +304,7 @@ Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
       identity_ = grow(identity_, *hh);
       set_state("following", "");
       auto st = read_to_eof(sftp, *held_, false);
-      if (st) last_path_ = *a;
+      if (st && !busy_) last_path_ = *a;
       return st;
     }
     case Change::rotated: {

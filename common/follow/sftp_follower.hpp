@@ -26,7 +26,7 @@ struct SftpFollowOptions {
   std::string remote;                             // the followed path on the monitored host
   std::vector<std::string> rotated_patterns;      // where rotated copies are (rotated_names.hpp)
   std::chrono::milliseconds op_timeout{30'000};   // ms; deadline of one SFTP round trip
-  std::uint64_t burst = 64u << 20;                // bytes read per poll before others get a turn
+  std::uint64_t burst = 16u << 20;                // bytes read per poll before others get a turn
   std::chrono::milliseconds partial_wait{5'000};  // ms; then an incomplete line is a fragment
 };
 
