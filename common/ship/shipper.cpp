@@ -182,6 +182,9 @@ bool Shipper::build(const InFlight& f, const std::vector<spool::Record>& records
   }
   auto b = std::make_unique<Batch>();
   b->inflight = f;
+  std::size_t size = 1 + builder->begin_line().size() + 256;  // separator, begin, end line
+  for (const auto& r : records) size += r.data.size() + 16;   // newline, a possible marker
+  b->bytes.reserve(size);  // exactly once: the batch must not exist twice while it grows
   b->bytes = "\n";
   b->bytes += builder->begin_line();
   for (const auto& r : records) {
@@ -223,15 +226,20 @@ void Shipper::attempt() {
   }
   state_.acked = batch_->inflight.last;
   state_.inflight.reset();
-  persist();  // if this fails, a restart resends the same batch: an identical, tolerated repeat
+  const InFlight done = batch_->inflight;
+  batch_.reset();
+  // Under a backlog the next batch is cut now, so one state save records both the commit and
+  // the next batch in flight. If the save fails, a restart resends the committed batch: an
+  // identical, tolerated repeat.
+  if (spool_.next_id() - 1 <= state_.acked || !cut_batch(Decision::Action::send_lines)) persist();
   if (auto r = spool_.release(state_.acked); !r)
     spdlog::warn("cannot free acknowledged spool segments: {}", r.error().message);
   const unsigned failures = backoff_.failures();
   backoff_.succeeded();
   last_batch_ = clock_.now();
-  if (batch_->inflight.dropped)
+  if (done.dropped)
     spdlog::warn("batch seq {} reports {} lines lost before it (spool full or local disk error)",
-                 seq, batch_->inflight.dropped);
+                 seq, done.dropped);
   std::lock_guard lock(mu_);
   if (!status_.last_error.empty() || failures)
     spdlog::info("vault reachable again: batch seq {} delivered after {} failed attempts", seq,
@@ -239,10 +247,9 @@ void Shipper::attempt() {
   status_.last_ack = clock_.wall_now();
   status_.last_acked_seq = seq;
   ++status_.batches;
-  status_.dropped_sent += batch_->inflight.dropped;
+  status_.dropped_sent += done.dropped;
   status_.last_error.clear();
   status_.last_error_kind.clear();
-  batch_.reset();
 }
 
 void Shipper::note_failure(const Error& e) {

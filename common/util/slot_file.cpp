@@ -62,7 +62,8 @@ Result<std::optional<std::string>> SlotFile::read() {
   return std::optional<std::string>{std::move(best->record)};
 }
 
-Status SlotFile::write_slot(int slot, std::string_view record, std::uint64_t generation) {
+Status SlotFile::write_slot(int slot, std::string_view record, std::uint64_t generation,
+                            bool sync) {
   std::string b(kMagic, 8);
   b.append(reinterpret_cast<const char*>(&generation), 8);
   const auto len = static_cast<std::uint32_t>(record.size());
@@ -83,7 +84,7 @@ Status SlotFile::write_slot(int slot, std::string_view record, std::uint64_t gen
     }
     done += static_cast<std::size_t>(w);
   }
-  if (::fdatasync(fd_.get()) != 0)
+  if (sync && ::fdatasync(fd_.get()) != 0)
     return make_error(ErrorKind::io, errno_message("fsync state file", path_));
   return {};
 }
@@ -93,9 +94,12 @@ Status SlotFile::write(std::string_view record) {
     return make_error(ErrorKind::data, "state record too large for " + path_.string());
   const std::uint64_t gen = generation_ + 1;
   // The newest record is in slot (generation_ % 2); write the other one first.
+  // The fresh slot is synced before the other is touched, so one valid slot always survives.
+  // The overwrite of the old record is synced by the next write's fdatasync (or the kernel's
+  // writeback): one fdatasync per write.
   const int fresh = static_cast<int>(gen % 2);
-  if (auto st = write_slot(fresh, record, gen); !st) return st;
-  if (auto st = write_slot(1 - fresh, record, gen); !st) return st;  // erases the old record
+  if (auto st = write_slot(fresh, record, gen, true); !st) return st;
+  if (auto st = write_slot(1 - fresh, record, gen, false); !st) return st;
   generation_ = gen;
   return {};
 }

@@ -2,7 +2,8 @@
 // atomic_write_file's rename leaves the old content in freed disk blocks; for state that holds
 // a sealing key that must be forgotten (forward security), that is not good enough. A slot
 // file has two fixed slots overwritten in place: the new record goes to the older slot, is
-// synced, then overwrites the other slot too. A crash in between leaves one valid slot.
+// synced, then overwrites the other slot too (synced with the next write, so one fdatasync per
+// write). A crash at any point leaves one valid slot holding the newest durable record.
 #pragma once
 
 #include <cstddef>
@@ -34,7 +35,7 @@ class SlotFile {
 
  private:
   SlotFile(UniqueFd fd, std::filesystem::path path) : fd_(std::move(fd)), path_(std::move(path)) {}
-  Status write_slot(int slot, std::string_view record, std::uint64_t generation);
+  Status write_slot(int slot, std::string_view record, std::uint64_t generation, bool sync);
 
   UniqueFd fd_;
   std::filesystem::path path_;
