@@ -11,13 +11,13 @@
 #include <thread>
 
 #include "input/fifo.hpp"
-#include "input/line_splitter.hpp"
 #include "ship/shipper.hpp"
 #include "spool/spool.hpp"
 #include "status/status.hpp"
 #include "util/instance_lock.hpp"
 #include "vault/format.hpp"
 #include "vault/key_file.hpp"
+#include "vault/line_splitter.hpp"
 
 namespace logship::push {
 
@@ -209,12 +209,14 @@ int run_agent(const Config& c) {
                c.ssh.endpoint(), c.source, c.stream);
 
   std::string last_spool_error;
-  input::LineSplitter splitter(c.max_line, [&](std::string_view line, bool partial) {
-    if (auto st = spool.append(line, partial); !st && st.error().message != last_spool_error) {
+  vault::LineSplitter splitter(c.max_line);
+  const vault::LineSplitter::Emit to_spool = [&](std::string_view line, vault::LineEnd end) {
+    if (auto st = spool.append(line, end == vault::LineEnd::none);
+        !st && st.error().message != last_spool_error) {
       last_spool_error = st.error().message;
       spdlog::error("spool write failed, lines are being lost and counted: {}", last_spool_error);
     }
-  });
+  };
   std::string buf(kReadChunk, '\0');
   auto next_status = clock.now();
   bool input_open = true, stop = false;
@@ -230,13 +232,13 @@ int run_agent(const Config& c) {
       while (burst < kMaxBurst) {
         const ssize_t n = ::read(input->read_fd.get(), buf.data(), buf.size());
         if (n > 0) {
-          splitter.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+          splitter.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)), to_spool);
           burst += static_cast<std::size_t>(n);
           continue;
         }
         if (n == 0) {  // only stdin ends: we hold a write end of our FIFO
           spdlog::info("end of input; delivering what is pending");
-          splitter.finish();
+          splitter.flush(to_spool);
           input_open = false;
           stop = true;
         } else if (errno != EAGAIN && errno != EINTR) {
@@ -269,7 +271,7 @@ int run_agent(const Config& c) {
   }
 
   // Stop reading; whatever was read is in the spool. Deliver what the grace allows.
-  splitter.finish();
+  splitter.flush(to_spool);
   if (auto st = spool.sync(); !st) spdlog::error("spool: {}", st.error().message);
   shipper.on_input();
   shipper.request_stop(clock.now() + c.shutdown_grace);

@@ -1,11 +1,11 @@
-#include "input/line_splitter.hpp"
+#include "vault/line_splitter.hpp"
 
 #include <gtest/gtest.h>
 
 #include <random>
 #include <vector>
 
-namespace logship::input {
+namespace logship::vault {
 namespace {
 
 struct Piece {
@@ -16,9 +16,12 @@ struct Piece {
 
 std::vector<Piece> split(const std::vector<std::string>& reads, std::size_t max, bool finish) {
   std::vector<Piece> out;
-  LineSplitter s(max, [&](std::string_view l, bool p) { out.push_back({std::string(l), p}); });
-  for (const auto& r : reads) s.feed(r);
-  if (finish) s.finish();
+  LineSplitter s(max);
+  const LineSplitter::Emit emit = [&](std::string_view l, LineEnd e) {
+    out.push_back({std::string(l), e == LineEnd::none});
+  };
+  for (const auto& r : reads) s.feed(r, emit);
+  if (finish) s.flush(emit);
   return out;
 }
 
@@ -88,4 +91,4 @@ TEST(LineSplitter, RandomReadBoundariesReproduceTheStream) {
 }
 
 }  // namespace
-}  // namespace logship::input
+}  // namespace logship::vault
