@@ -9,12 +9,10 @@
 #include <utility>
 #include <vector>
 
+#include "util/json.hpp"
 #include "util/result.hpp"
 
 namespace logship::status {
-
-// Quotes and escapes a string for JSON (bytes that are not valid UTF-8 become \ufffd).
-std::string json_quote(std::string_view s);
 
 // An ordered JSON object, built field by field.
 class JsonObject {

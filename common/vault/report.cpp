@@ -1,46 +1,19 @@
 #include "vault/report.hpp"
 
+#include "util/json.hpp"
+
 namespace logship::vault {
 
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-// Length of the valid UTF-8 sequence at s[i], or 0.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = 0;
-  std::uint32_t cp = 0;
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2;
-    cp = c & 0x1f;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-    cp = c & 0x0f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xc0) != 0x80) return 0;
-    cp = cp << 6 | (cc & 0x3f);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-      (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return n;
-}
-
 void field(std::string& out, std::string_view key, std::uint64_t value) {
-  out += json_string(key) + ":" + std::to_string(value) + ",";
+  out += json_quote(key) + ":" + std::to_string(value) + ",";
 }
 
 void field(std::string& out, std::string_view key, std::string_view value) {
-  out += json_string(key) + ":" + json_string(value) + ",";
+  out += json_quote(key) + ":" + json_quote(value) + ",";
 }
 
 void close(std::string& out, char bracket) {
@@ -49,7 +22,7 @@ void close(std::string& out, char bracket) {
 }
 
 void findings_array(std::string& out, std::string_view key, const std::vector<Finding>& list) {
-  out += json_string(key) + ":[";
+  out += json_quote(key) + ":[";
   for (const auto& f : list) {
     out += "{";
     field(out, "file", f.file);
@@ -82,29 +55,6 @@ std::string printable(std::string_view bytes) {
   return out;
 }
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else if (c < 0x80) {
-      out += static_cast<char>(c);
-    } else if (auto n = utf8_length(s, i)) {
-      out.append(s.substr(i, n));
-      i += n - 1;
-    } else {
-      out += "\\ufffd";
-    }
-  }
-  return out + "\"";
-}
-
 std::string to_json(const Summary& s, const std::vector<Finding>& findings,
                     const std::vector<Finding>& infos, std::uint64_t omitted) {
   StreamSummary total;
@@ -120,7 +70,7 @@ std::string to_json(const Summary& s, const std::vector<Finding>& findings,
   std::string out = "{";
   out += "\"ok\":" + std::string(s.ok() ? "true" : "false") + ",";
   out += "\"files\":[";
-  for (const auto& f : s.files) out += json_string(f) + ",";
+  for (const auto& f : s.files) out += json_quote(f) + ",";
   close(out, ']');
   out += ",";
   field(out, "lines_read", s.lines_read);

@@ -14,9 +14,6 @@ namespace logship::vault {
 // Bytes outside printable ASCII become \xNN, and a backslash becomes \\.
 std::string printable(std::string_view bytes);
 
-// A JSON string literal; invalid UTF-8 becomes U+FFFD.
-std::string json_string(std::string_view bytes);
-
 // The --json document: totals, per-stream summaries, findings and infos (as given; `omitted`
 // says how many were not kept), and "ok".
 std::string to_json(const Summary& summary, const std::vector<Finding>& findings,
