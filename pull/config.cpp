@@ -69,7 +69,7 @@ void add_run_options(cli::OptionSet& set) {
      "tail mode: the command sent, '{}' standing for the quoted path (a forced command wins)")
     ("max-line", po::value<std::string>()->default_value("64K")->value_name("BYTES"),
      "framed: longer lines are split into marked fragments (never dropped)")
-    ("batch-max-bytes", po::value<std::string>()->default_value("4M")->value_name("BYTES"),
+    ("batch-max-bytes", po::value<std::string>()->default_value("1M")->value_name("BYTES"),
      "framed: largest batch")
     ("checkpoint-interval", po::value<int>()->default_value(1000)->value_name("MS"),
      "fsync the copies and save the checkpoints at most this often (and at every rotation)")

@@ -28,7 +28,7 @@ struct Config {
   std::string tail_command;  // with "{}" for the remote path (shell-quoted)
   std::vector<std::string> rotated_patterns;
   std::size_t max_line = 64 * 1024;
-  std::size_t batch_max = 4u << 20;
+  std::size_t batch_max = 1u << 20;
   follow::PullerOptions puller;
   std::filesystem::path state_dir;
   std::optional<std::filesystem::path> status_file;

@@ -189,6 +189,8 @@ Status FramedOutput::open_batch(std::vector<vault::Field> extra) {
   auto b = vault::BatchBuilder::open(*state_, h);
   if (!b) return b.error();
   builder_.emplace(std::move(*b));
+  // Room for a whole batch at once: no reallocation (and no doubled peak) while it grows.
+  buf_.reserve(options_.max_batch + options_.max_line + 2 * vault::kMaxControlLine);
   buf_ = builder_->begin_line();
   return {};
 }

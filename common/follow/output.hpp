@@ -33,7 +33,7 @@ struct OutputOptions {
   std::string source;                  // framed: src= (the monitored host)
   std::string stream;                  // framed: stream= (the followed remote path)
   std::size_t max_line = 64 * 1024;    // framed: bytes; longer lines become marked fragments
-  std::size_t max_batch = 4u << 20;    // framed: bytes of vault lines per batch, about
+  std::size_t max_batch = 1u << 20;    // framed: bytes of vault lines per batch, about
   const crypto::Digest* k0 = nullptr;  // framed: key that starts a stream never sealed before
 };
 
@@ -89,9 +89,12 @@ class Output {
 
   OutputOptions options_;
   const Clock& clock_;
+  static constexpr std::uint64_t kWritebackChunk = 8u << 20;  // bytes; see write()
+
   SteadyTime last_write_;
   UniqueFd fd_;
   std::uint64_t size_ = 0;
+  std::uint64_t writeback_from_ = 0;  // writeback not started yet from here
   Origin origin_;
 };
 
