@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -47,7 +48,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <dirent.h>
 #include <fstream>
 #include <map>
 #include <random>
@@ -103,7 +103,7 @@ bool proc_ticks(long pid, bool children, std::uint64_t& ticks, long* ppid = null
   while (rest >> w) f.push_back(w);
   if (f.size() < 15) return false;
   if (ppid) *ppid = std::stol(f[1]);
-  ticks = std::stoull(f[11]) + std::stoull(f[12]);  // fields 14, 15
+  ticks = std::stoull(f[11]) + std::stoull(f[12]);                 // fields 14, 15
   if (children) ticks += std::stoull(f[13]) + std::stoull(f[14]);  // 16, 17
   return true;
 }
@@ -121,9 +121,10 @@ int cmd_gen(int argc, char** argv) {
   auto pick = [&](std::uint64_t n) { return rng() % n; };
   static const char* hosts[] = {"web1", "web2", "db1", "bastion", "mail"};
   static const char* users[] = {"alice", "bob", "deploy", "root", "backup", "postgres", "www-data"};
-  static const char* words[] = {"session", "opened", "closed", "for", "user", "by", "uid=0",
-                                "connection", "from", "port", "invalid", "failed", "accepted",
-                                "key", "cron", "pam_unix", "audit", "type=USER_LOGIN", "res=success"};
+  static const char* words[] = {"session",  "opened", "closed",          "for",        "user",
+                                "by",       "uid=0",  "connection",      "from",       "port",
+                                "invalid",  "failed", "accepted",        "key",        "cron",
+                                "pam_unix", "audit",  "type=USER_LOGIN", "res=success"};
   std::string line;
   std::uint64_t bytes = 0, lines = 0;
   std::int64_t t = 1718000000;  // a fixed start keeps runs comparable
@@ -164,8 +165,7 @@ int cmd_gen(int argc, char** argv) {
                     static_cast<unsigned>(pick(1000)), static_cast<unsigned>(pick(900000)));
     line = head;
     const std::size_t want = 100 + pick(101);  // 100..200 bytes with the newline
-    static const char b64[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     if (kind == 0) {
       for (int i = 0; i < 43; ++i) line += b64[pick(64)];
       line += ' ';
@@ -212,8 +212,8 @@ struct Mapped {
 // line followed by a whole line (the batch's end line).
 struct VaultWaiter {
   std::string path;
-  std::uint64_t want_size = 0;   // 0: use the sentinel
-  std::string sentinel;          // "\n" SENTINEL "\n@logship end "
+  std::uint64_t want_size = 0;  // 0: use the sentinel
+  std::string sentinel;         // "\n" SENTINEL "\n@logship end "
   int fd = -1;
   std::uint64_t seen = 0;
 
@@ -329,8 +329,8 @@ int cmd_feed_wait(int argc, char** argv) {
       break;
     }
     if (now_ns() > give_up) {
-      std::fprintf(stderr, "logship-bench-push: %s not complete after %.0f s (%" PRIu64
-                   " bytes)\n", w.path.c_str(), timeout_s, w.seen);
+      std::fprintf(stderr, "logship-bench-push: %s not complete after %.0f s (%" PRIu64 " bytes)\n",
+                   w.path.c_str(), timeout_s, w.seen);
       std::_Exit(1);  // the feeder may be blocked: do not join it
     }
     ::usleep(static_cast<useconds_t>(poll_ms) * 1000);
@@ -340,12 +340,11 @@ int cmd_feed_wait(int argc, char** argv) {
   if (pid && !proc_ticks(pid, false, cpu1)) cpu1 = cpu0;
   if (fd >= 0) ::close(fd);
   const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  std::printf(
-      "wall_s=%.4f fed_s=%.4f cpu_s=%.3f eagain=%" PRIu64 " writes=%" PRIu64
-      " short_writes=%" PRIu64 " stalled_s=%.4f pipe_bytes=%d vault_bytes=%" PRIu64 "\n",
-      static_cast<double>(t_done - t0) / 1e9, static_cast<double>(fed_ns.load() - t0) / 1e9,
-      static_cast<double>(cpu1 - cpu0) / tick, eagain, writes, short_writes,
-      static_cast<double>(stalled_ns) / 1e9, pipe_size, w.seen);
+  std::printf("wall_s=%.4f fed_s=%.4f cpu_s=%.3f eagain=%" PRIu64 " writes=%" PRIu64
+              " short_writes=%" PRIu64 " stalled_s=%.4f pipe_bytes=%d vault_bytes=%" PRIu64 "\n",
+              static_cast<double>(t_done - t0) / 1e9, static_cast<double>(fed_ns.load() - t0) / 1e9,
+              static_cast<double>(cpu1 - cpu0) / tick, eagain, writes, short_writes,
+              static_cast<double>(stalled_ns) / 1e9, pipe_size, w.seen);
   return 0;
 }
 
@@ -396,8 +395,10 @@ int cmd_exec_wait(int argc, char** argv) {
         t_done = now_ns();
         break;
       }
-      std::fprintf(stderr, "command exited (status %d) before the vault held %" PRIu64
-                   " bytes (it has %" PRIu64 ")\n", status, w.want_size, w.seen);
+      std::fprintf(stderr,
+                   "command exited (status %d) before the vault held %" PRIu64
+                   " bytes (it has %" PRIu64 ")\n",
+                   status, w.want_size, w.seen);
       return 1;
     }
     if (now_ns() > t0 + static_cast<std::int64_t>(timeout_s * 1e9)) {
@@ -465,13 +466,12 @@ int cmd_paced(int argc, char** argv) {
     const std::int64_t t = now_ns();
     if (t - due > 1'000'000) ++late;  // more than 1 ms behind schedule
     if (warm)
-      std::snprintf(head, sizeof head, "bench sshd[4242]: lsbwarm=%09" PRIu64 " t=%" PRId64,
-                    i, t);
+      std::snprintf(head, sizeof head, "bench sshd[4242]: lsbwarm=%09" PRIu64 " t=%" PRId64, i, t);
     else
-      std::snprintf(head, sizeof head, "bench sshd[4242]: lsbseq=%09" PRIu64 " t=%" PRId64, seq,
-                    t);
+      std::snprintf(head, sizeof head, "bench sshd[4242]: lsbseq=%09" PRIu64 " t=%" PRId64, seq, t);
     line = head;
-    if (line.size() + 1 < len) line += filler.substr(0, std::min(filler.size(), len - 1 - line.size()));
+    if (line.size() + 1 < len)
+      line += filler.substr(0, std::min(filler.size(), len - 1 - line.size()));
     line += '\n';
     if (fd < 0) {  // a logger reopens the pipe before each message while it has no reader
       fd = ::open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
@@ -500,8 +500,8 @@ int cmd_paced(int argc, char** argv) {
   }
   if (fd >= 0) ::close(fd);
   std::fclose(acc);
-  std::printf("sent=%" PRIu64 " ok=%" PRIu64 " eagain=%" PRIu64 " epipe=%" PRIu64
-              " enxio=%" PRIu64 " other=%" PRIu64 " late=%" PRIu64 " secs=%.2f\n",
+  std::printf("sent=%" PRIu64 " ok=%" PRIu64 " eagain=%" PRIu64 " epipe=%" PRIu64 " enxio=%" PRIu64
+              " other=%" PRIu64 " late=%" PRIu64 " secs=%.2f\n",
               n, ok, eagain, epipe, enxio, other, late, static_cast<double>(now_ns() - t0) / 1e9);
   return 0;
 }
@@ -642,8 +642,8 @@ int cmd_count(int argc, char** argv) {
     }
   }
   std::printf("lines=%" PRIu64 " once=%" PRIu64 " repeated=%" PRIu64 " extra_copies=%" PRIu64
-              " missing=%" PRIu64 " accepted=%" PRIu64 " accepted_missing=%" PRIu64
-              " torn=%" PRIu64 " other=%" PRIu64 "\n",
+              " missing=%" PRIu64 " accepted=%" PRIu64 " accepted_missing=%" PRIu64 " torn=%" PRIu64
+              " other=%" PRIu64 "\n",
               n, once, multi, extra, none, acc, acc_missing, torn, other);
   return 0;
 }
@@ -680,7 +680,8 @@ int cmd_treecpu(int argc, char** argv) {
   }
   std::uint64_t sum = 0;
   for (long pid : family) sum += ticks.count(pid) ? ticks[pid] : 0;
-  std::printf("cpu_s=%.3f procs=%zu\n", static_cast<double>(sum) / static_cast<double>(::sysconf(_SC_CLK_TCK)),
+  std::printf("cpu_s=%.3f procs=%zu\n",
+              static_cast<double>(sum) / static_cast<double>(::sysconf(_SC_CLK_TCK)),
               family.size());
   return 0;
 }
@@ -688,7 +689,8 @@ int cmd_treecpu(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) die("usage: logship-bench-push gen|feed-wait|exec-wait|paced|tail|count|treecpu ...");
+  if (argc < 2)
+    die("usage: logship-bench-push gen|feed-wait|exec-wait|paced|tail|count|treecpu ...");
   const std::string cmd = argv[1];
   argc -= 2;
   argv += 2;
