@@ -231,6 +231,9 @@ int run_agent(const Config& c) {
     k0 = *key;
   }
 
+  UniqueFd sigfd = signal_fd();  // before the Syncer's thread starts: it inherits the mask
+  if (!sigfd.valid()) throw std::runtime_error("signalfd failed");
+  follow::Syncer syncer;  // outlives the followers, which wait for it when destroyed
   std::vector<std::unique_ptr<follow::Follower>> followers;
   for (const auto& f : c.follow) {
     follow::OutputOptions oo;
@@ -250,14 +253,14 @@ int run_agent(const Config& c) {
       cmd.replace(cmd.find("{}"), 2, shell_quote(f.remote));
       followers.push_back(std::make_unique<follow::TailFollower>(
           follow::TailFollowOptions{f.remote, cmd, c.puller.ssh.op_timeout}, std::move(*out),
-          std::move(*ckpt), clock));
+          std::move(*ckpt), syncer, clock));
     } else {
       follow::SftpFollowOptions so;
       so.remote = f.remote;
       so.rotated_patterns = c.rotated_patterns;
       so.op_timeout = c.puller.ssh.op_timeout;
       followers.push_back(std::make_unique<follow::SftpFollower>(std::move(so), std::move(*out),
-                                                                 std::move(*ckpt), clock));
+                                                                 std::move(*ckpt), syncer, clock));
     }
   }
   follow::Puller puller(c.puller, std::move(followers), clock);
@@ -268,8 +271,6 @@ int run_agent(const Config& c) {
     throw std::runtime_error(started.error().message);
   }
 
-  UniqueFd sigfd = signal_fd();
-  if (!sigfd.valid()) throw std::runtime_error("signalfd failed");
   spdlog::info("following {} file(s) on {} ({} mode, {} output) as source {}", c.follow.size(),
                c.puller.ssh.endpoint(), c.tail_mode ? "tail" : "sftp",
                c.format == follow::Format::raw ? "raw" : "framed", c.source);

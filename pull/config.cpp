@@ -56,6 +56,9 @@ void add_run_options(cli::OptionSet& set) {
      "OpenSSH known_hosts file holding the host's key")
     ("accept-new-host-key", po::bool_switch(),
      "trust and record the host's key if known_hosts has none (first use only)")
+    ("ciphers", po::value<std::string>()->value_name("LIST"),
+     "SSH ciphers in order of preference, e.g. aes128-gcm@openssh.com,chacha20-poly1305@openssh.com"
+     " (default: libssh's)")
     ("state-dir", po::value<std::string>()->value_name("DIR"),
      "checkpoints, seal states and lock (default: $XDG_STATE_HOME/logship/pull)")
     ("poll", po::value<int>()->default_value(500)->value_name("MS"),
@@ -172,6 +175,7 @@ Config run_config(const po::variables_map& vm) {
   ssh.known_hosts_file =
       required(vm, "known-hosts", "give a known_hosts file holding the host's key (ssh-keyscan)");
   ssh.accept_new_host_key = vm["accept-new-host-key"].as<bool>();
+  ssh.ciphers = opt(vm, "ciphers").value_or("");
   ssh.connect_timeout = std::chrono::seconds(at_least(vm, "connect-timeout", 1));
   ssh.op_timeout = std::chrono::seconds(at_least(vm, "timeout", 1));
   c.source = opt(vm, "source").value_or(ssh.host);

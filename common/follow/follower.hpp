@@ -58,8 +58,9 @@ class Follower {
   virtual void disconnected() = 0;
   // True when a poll stopped at its burst limit with more to read.
   virtual bool busy() const = 0;
-  // Makes what was written durable, then saves the checkpoint (when anything changed).
-  virtual Status checkpoint() = 0;
+  // Makes what was written durable, then saves the checkpoint (when anything changed), on the
+  // Syncer's thread; `wait`: before returning. Returns an earlier save's failure, if any.
+  virtual Status checkpoint(bool wait) = 0;
   // Writes a heartbeat batch (framed) when none was written for `interval`; `fields` are added.
   virtual Status heartbeat(std::chrono::seconds interval,
                            const std::vector<vault::Field>& fields) = 0;

@@ -80,6 +80,7 @@ class Output {
   // fdatasync: everything written is durable (before a checkpoint may claim it).
   Status sync();
   const std::filesystem::path& path() const { return options_.path; }
+  int fd() const { return fd_.get(); }  // for fdatasync by the Syncer
 
  protected:
   Output(OutputOptions options, const Clock& clock)

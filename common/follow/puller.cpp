@@ -117,7 +117,7 @@ void Puller::tick(const std::function<bool()>& stop) {
   if (!session_ && backoff_.ready()) connect();
   if (session_ && clock_.now() >= next_poll_) poll_files(stop);
   if (clock_.now() >= next_checkpoint_) {
-    for (auto& f : followers_) (void)f->checkpoint();  // failures are the follower's state
+    for (auto& f : followers_) (void)f->checkpoint(false);  // failures are the follower's state
     next_checkpoint_ = clock_.now() + options_.checkpoint_interval;
   }
   std::vector<vault::Field> fields;
@@ -142,7 +142,7 @@ void Puller::shutdown() {
     Link link{*session_, sftp_.get()};
     for (auto& f : followers_) f->close(link);
   }
-  for (auto& f : followers_) (void)f->checkpoint();
+  for (auto& f : followers_) (void)f->checkpoint(true);
   sftp_.reset();
   if (session_) session_->disconnect();
   session_.reset();

@@ -45,10 +45,18 @@ std::string_view event_name(int e) {
 }  // namespace
 
 SftpFollower::SftpFollower(SftpFollowOptions options, std::unique_ptr<Output> output,
-                           CheckpointFile file, const Clock& clock)
-    : options_(std::move(options)), out_(std::move(output)), file_(std::move(file)), clock_(clock) {
+                           CheckpointFile file, Syncer& syncer, const Clock& clock)
+    : options_(std::move(options)),
+      out_(std::move(output)),
+      file_(std::move(file)),
+      syncer_(syncer),
+      clock_(clock) {
   status_.remote = options_.remote;
   status_.local = out_->path().string();
+}
+
+SftpFollower::~SftpFollower() {
+  (void)syncer_.wait(this);
 }
 
 SteadyTime SftpFollower::deadline() const {
@@ -69,13 +77,19 @@ Status SftpFollower::start() {
   generation_ = c->generation;
   identity_ = c->identity;
   if (auto st = out_->set_origin({options_.remote, generation_, c->offset}); !st) return st;
-  if (loaded->has_value()) saved_ = **loaded;
-  return save();
+  if (loaded->has_value()) submitted_ = **loaded;
+  return save(true);
 }
 
 void SftpFollower::restore_output() {
+  (void)syncer_.wait(this);     // (a failure of its is why we are here)
+  auto durable = file_.load();  // the last checkpoint actually saved
+  if (!durable) {
+    set_state("error", durable.error().message);
+    return;
+  }
   std::vector<std::string> notes;
-  auto c = out_->recover(saved_, notes);
+  auto c = out_->recover(*durable, notes);
   for (const auto& n : notes) spdlog::warn("{}", n);
   if (!c) {
     set_state("error", c.error().message);
@@ -87,26 +101,28 @@ void SftpFollower::restore_output() {
     set_state("error", st.error().message);
     return;
   }
-  if (auto st = save(); !st) {
+  submitted_ = durable->value_or(Checkpoint{});
+  if (auto st = save(true); !st) {
     set_state("error", st.error().message);
     return;
   }
   broken_ = false;
 }
 
-Status SftpFollower::save() {
+Status SftpFollower::save(bool wait) {
   if (auto st = out_->flush(); !st) return st;
+  if (auto st = syncer_.failure(this); !st) return st;  // an earlier save failed
   Checkpoint c{generation_, identity_, out_->resumable_offset(), out_->size(), out_->seal_record()};
-  if (c == saved_) return {};
-  if (auto st = out_->sync(); !st) return st;
-  if (auto st = file_.save(c); !st) return st;
-  saved_ = std::move(c);
-  return {};
+  if (!(c == submitted_)) {
+    submitted_ = c;
+    syncer_.submit(this, Syncer::Job{out_->fd(), std::move(c), &file_});
+  }
+  return wait ? syncer_.wait(this) : Status();
 }
 
-Status SftpFollower::checkpoint() {
+Status SftpFollower::checkpoint(bool wait) {
   if (broken_) return {};
-  if (auto st = save(); !st) {
+  if (auto st = save(wait); !st) {
     fail_locally(st.error());
     return st;
   }
@@ -425,7 +441,7 @@ Status SftpFollower::start_generation(ssh::SftpSession& sftp, ssh::SftpFile file
   }
   if (!copy.empty()) fields.push_back({"copy", copy});
   if (auto st = local(out_->mark(fields)); !st) return st;
-  if (auto st = local(save()); !st) return st;  // the new generation, before any of its bytes
+  if (auto st = local(save(true)); !st) return st;  // the new generation, before any bytes
   held_ = std::move(file);
   draining_ = false;
   last_path_.reset();

@@ -18,6 +18,7 @@
 #include "follow/classify.hpp"
 #include "follow/follower.hpp"
 #include "follow/output.hpp"
+#include "follow/syncer.hpp"
 #include "ssh/sftp.hpp"
 
 namespace logship::follow {
@@ -33,13 +34,14 @@ struct SftpFollowOptions {
 class SftpFollower final : public Follower {
  public:
   SftpFollower(SftpFollowOptions options, std::unique_ptr<Output> output, CheckpointFile file,
-               const Clock& clock);
+               Syncer& syncer, const Clock& clock);
+  ~SftpFollower() override;  // waits until its checkpoint is saved
 
   Status start() override;
   Status poll(Link& link) override;
   void disconnected() override;
   bool busy() const override { return busy_; }
-  Status checkpoint() override;
+  Status checkpoint(bool wait) override;
   Status heartbeat(std::chrono::seconds interval, const std::vector<vault::Field>& fields) override;
   void close(Link& link) override;
   FileStatus status() const override;
@@ -59,7 +61,7 @@ class SftpFollower final : public Follower {
   // Ends the current generation and starts one on `file` (first bytes `start`) at offset 0.
   Status start_generation(ssh::SftpSession& sftp, ssh::SftpFile file, std::string_view start,
                           Event event, const std::string& copy);
-  Status save();                      // sync + checkpoint, when anything changed
+  Status save(bool wait);             // sync + checkpoint (Syncer), when anything changed
   Status local(Status st);            // notes a failure of the local output
   void fail_locally(const Error& e);  // the output failed: start again from the checkpoint
   void restore_output();              // ... which is this
@@ -71,8 +73,9 @@ class SftpFollower final : public Follower {
   SftpFollowOptions options_;
   std::unique_ptr<Output> out_;
   CheckpointFile file_;
+  Syncer& syncer_;
   const Clock& clock_;
-  Checkpoint saved_;                   // the last checkpoint saved
+  Checkpoint submitted_;               // the last checkpoint handed to the Syncer
   std::uint64_t generation_ = 0;       // the file followed (0: none yet)
   FileIdentity identity_;              // its identity
   std::optional<ssh::SftpFile> held_;  // the file followed, open

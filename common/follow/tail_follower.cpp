@@ -8,10 +8,18 @@
 namespace logship::follow {
 
 TailFollower::TailFollower(TailFollowOptions options, std::unique_ptr<Output> output,
-                           CheckpointFile file, const Clock& clock)
-    : options_(std::move(options)), out_(std::move(output)), file_(std::move(file)), clock_(clock) {
+                           CheckpointFile file, Syncer& syncer, const Clock& clock)
+    : options_(std::move(options)),
+      out_(std::move(output)),
+      file_(std::move(file)),
+      syncer_(syncer),
+      clock_(clock) {
   status_.remote = options_.remote;
   status_.local = out_->path().string();
+}
+
+TailFollower::~TailFollower() {
+  (void)syncer_.wait(this);
 }
 
 Status TailFollower::start() {
@@ -21,23 +29,27 @@ Status TailFollower::start() {
   auto c = out_->recover(*loaded, notes);
   if (!c) return c.error();
   for (const auto& n : notes) spdlog::warn("{}", n);
-  if (loaded->has_value()) saved_ = **loaded;
+  if (loaded->has_value()) submitted_ = **loaded;
   if (auto st = out_->set_origin({options_.remote, 0, 0}); !st) return st;
-  return save();
+  return save(true);
 }
 
-Status TailFollower::save() {
+Status TailFollower::save(bool wait) {
   if (auto st = out_->flush(); !st) return st;
+  if (auto st = syncer_.failure(this); !st) return st;
   Checkpoint c{0, {}, 0, out_->size(), out_->seal_record()};
-  if (c == saved_) return {};
-  if (auto st = out_->sync(); !st) return st;
-  if (auto st = file_.save(c); !st) return st;
-  saved_ = std::move(c);
-  return {};
+  if (!(c == submitted_)) {
+    submitted_ = c;
+    syncer_.submit(this, Syncer::Job{out_->fd(), std::move(c), &file_});
+  }
+  return wait ? syncer_.wait(this) : Status();
 }
 
-Status TailFollower::checkpoint() {
-  return save();
+Status TailFollower::checkpoint(bool wait) {
+  auto st = save(wait);
+  if (!st)
+    spdlog::error("{}: saving the checkpoint failed: {}", options_.remote, st.error().message);
+  return st;
 }
 
 void TailFollower::set_state(const std::string& state, const std::string& problem) {

@@ -10,6 +10,7 @@
 #include "follow/checkpoint.hpp"
 #include "follow/follower.hpp"
 #include "follow/output.hpp"
+#include "follow/syncer.hpp"
 #include "ssh/channel.hpp"
 
 namespace logship::follow {
@@ -23,26 +24,28 @@ struct TailFollowOptions {
 class TailFollower final : public Follower {
  public:
   TailFollower(TailFollowOptions options, std::unique_ptr<Output> output, CheckpointFile file,
-               const Clock& clock);
+               Syncer& syncer, const Clock& clock);
+  ~TailFollower() override;  // waits until its checkpoint is saved
 
   Status start() override;
   Status poll(Link& link) override;
   void disconnected() override;
   bool busy() const override { return false; }
-  Status checkpoint() override;
+  Status checkpoint(bool wait) override;
   Status heartbeat(std::chrono::seconds interval, const std::vector<vault::Field>& fields) override;
   void close(Link& link) override;
   FileStatus status() const override;
 
  private:
-  Status save();
+  Status save(bool wait);
   void set_state(const std::string& state, const std::string& problem);
 
   TailFollowOptions options_;
   std::unique_ptr<Output> out_;
   CheckpointFile file_;
+  Syncer& syncer_;
   const Clock& clock_;
-  Checkpoint saved_;
+  Checkpoint submitted_;  // the last checkpoint handed to the Syncer
   std::unique_ptr<ssh::Channel> channel_;
   std::string buf_;
   std::uint64_t runs_ = 0;  // commands started
