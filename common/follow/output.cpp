@@ -73,10 +73,4 @@ Status Output::refresh() {
   return {};
 }
 
-Status Output::sync() {
-  if (::fdatasync(fd_.get()) != 0)
-    return make_error(ErrorKind::io, errno_message("fdatasync", options_.path));
-  return {};
-}
-
 }  // namespace logship::follow

@@ -77,8 +77,6 @@ class Output {
   SteadyTime last_write() const { return last_write_; }
   // The seal state to checkpoint (framed), "" for raw.
   virtual std::string seal_record() const = 0;
-  // fdatasync: everything written is durable (before a checkpoint may claim it).
-  Status sync();
   const std::filesystem::path& path() const { return options_.path; }
   int fd() const { return fd_.get(); }  // for fdatasync by the Syncer
 
