@@ -33,7 +33,7 @@ Result<std::unique_ptr<Output>> Output::open(OutputOptions options, const Clock&
     return make_error(ErrorKind::io, errno_message("stat", path));
   if (!S_ISREG(st.st_mode))
     return make_error(ErrorKind::config, path.string() + " is not a regular file");
-  out->size_ = out->writeback_from_ = static_cast<std::uint64_t>(st.st_size);
+  out->size_ = static_cast<std::uint64_t>(st.st_size);
   if (out->options_.format == Format::raw) {
     int flags = 0;
     if (::ioctl(out->fd_.get(), FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_APPEND_FL))
@@ -54,13 +54,6 @@ Status Output::write(std::string_view bytes) {
   }
   size_ += bytes.size();
   last_write_ = clock_.now();
-  if (size_ - writeback_from_ >= kWritebackChunk) {
-    // Start writing this back now, without waiting: the fdatasync before the next checkpoint
-    // then finds little left to do, and the disk works while the network does.
-    ::sync_file_range(fd_.get(), static_cast<off_t>(writeback_from_),
-                      static_cast<off_t>(size_ - writeback_from_), SYNC_FILE_RANGE_WRITE);
-    writeback_from_ = size_;
-  }
   return {};
 }
 
@@ -68,7 +61,6 @@ Status Output::refresh() {
   struct stat st {};
   if (::fstat(fd_.get(), &st) != 0) return make_error(ErrorKind::io, errno_message("stat", path()));
   size_ = static_cast<std::uint64_t>(st.st_size);
-  writeback_from_ = size_;
   origin_ = Origin{};
   return {};
 }

@@ -88,12 +88,9 @@ class Output {
 
   OutputOptions options_;
   const Clock& clock_;
-  static constexpr std::uint64_t kWritebackChunk = 8u << 20;  // bytes; see write()
-
   SteadyTime last_write_;
   UniqueFd fd_;
   std::uint64_t size_ = 0;
-  std::uint64_t writeback_from_ = 0;  // writeback not started yet from here
   Origin origin_;
 };
 

@@ -12,6 +12,10 @@ namespace logship::follow {
 namespace {
 
 constexpr std::chrono::seconds kHeartbeatCheck{1};  // how often heartbeats are considered
+// While files are caught up, checkpoints come this many times less often: each one makes the
+// disk write what was copied since the last, and that write competes with the copying for the
+// CPU (the copy itself is in the page cache at once; a crash only means reading more again).
+constexpr int kCatchUpCheckpointFactor = 10;
 
 }  // namespace
 
@@ -111,6 +115,11 @@ void Puller::poll_files(const std::function<bool()>& stop) {
     host_.last_error_kind.clear();
   }
   next_poll_ = busy ? clock_.now() : clock_.now() + options_.poll;
+  if (busy && !catching_up_)
+    next_checkpoint_ = std::max(
+        next_checkpoint_, clock_.now() + kCatchUpCheckpointFactor * options_.checkpoint_interval);
+  if (!busy && catching_up_) next_checkpoint_ = clock_.now();  // caught up: checkpoint now
+  catching_up_ = busy;
 }
 
 void Puller::tick(const std::function<bool()>& stop) {
@@ -118,7 +127,8 @@ void Puller::tick(const std::function<bool()>& stop) {
   if (session_ && clock_.now() >= next_poll_) poll_files(stop);
   if (clock_.now() >= next_checkpoint_) {
     for (auto& f : followers_) (void)f->checkpoint(false);  // failures are the follower's state
-    next_checkpoint_ = clock_.now() + options_.checkpoint_interval;
+    next_checkpoint_ =
+        clock_.now() + (catching_up_ ? kCatchUpCheckpointFactor : 1) * options_.checkpoint_interval;
   }
   std::vector<vault::Field> fields;
   if (host_.unreachable_since)

@@ -28,7 +28,8 @@ struct PullerOptions {
   bool sftp = true;                     // false: tail mode (one exec channel a file)
   std::chrono::milliseconds poll{500};  // ms between looks at the files
   std::chrono::seconds heartbeat{60};   // s; a heartbeat batch after this silence
-  std::chrono::milliseconds checkpoint_interval{1000};  // ms; fsync + checkpoint at most this often
+  std::chrono::milliseconds checkpoint_interval{1000};  // ms; fsync + checkpoint at most this
+                                                        // often (10x less while catching up)
   std::chrono::milliseconds keepalive{10'000};          // ms; tail mode: ping a silent connection
   Backoff::Policy backoff;
 };
@@ -77,6 +78,7 @@ class Puller {
   bool proven_ = false;  // a full poll round succeeded on this connection
   SteadyTime next_poll_{};
   SteadyTime next_checkpoint_{};
+  bool catching_up_ = false;  // the last poll stopped at a file's burst limit
   SteadyTime last_ping_{};
   std::string logged_error_;  // the last connection error logged (each is logged once)
   HostStatus host_;
