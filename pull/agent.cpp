@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cli/signals.hpp"
 #include "follow/sftp_follower.hpp"
 #include "follow/tail_follower.hpp"
 #include "status/status.hpp"
@@ -130,32 +131,6 @@ void write_status(const Config& c, const follow::Puller& puller, const Clock& cl
   }
 }
 
-// A descriptor that reads SIGTERM, SIGINT and SIGHUP (blocked for normal delivery).
-UniqueFd signal_fd() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
-  return UniqueFd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
-}
-
-// Reads pending signals; true once SIGTERM or SIGINT arrived.
-bool stop_requested(int sigfd, bool& stop) {
-  signalfd_siginfo si{};
-  while (::read(sigfd, &si, sizeof si) == sizeof si) {
-    if (si.ssi_signo == SIGHUP) {
-      spdlog::info("SIGHUP: nothing to reload; still running");
-    } else if (!stop) {
-      spdlog::info("{}: stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
-      stop = true;
-    }
-  }
-  return stop;
-}
-
 Result<crypto::Digest> read_genesis(const fs::path& dir) {
   auto file = SlotFile::open(key_state_file(dir));
   if (!file) return file.error();
@@ -231,7 +206,8 @@ int run_agent(const Config& c) {
     k0 = *key;
   }
 
-  UniqueFd sigfd = signal_fd();  // before the Syncer's thread starts: it inherits the mask
+  UniqueFd sigfd =
+      cli::block_agent_signals();  // before the Syncer's thread starts: it inherits the mask
   if (!sigfd.valid()) throw std::runtime_error("signalfd failed");
   follow::Syncer syncer;  // outlives the followers, which wait for it when destroyed
   std::vector<std::unique_ptr<follow::Follower>> followers;
@@ -276,7 +252,7 @@ int run_agent(const Config& c) {
                c.format == follow::Format::raw ? "raw" : "framed", c.source);
 
   bool stop = false;
-  auto stopping = [&] { return stop_requested(sigfd.get(), stop); };
+  auto stopping = [&] { return cli::read_agent_signals(sigfd.get(), stop); };
   auto next_status = clock.now();
   while (!stopping()) {
     puller.tick(stopping);

@@ -10,6 +10,7 @@
 #include <array>
 #include <thread>
 
+#include "cli/signals.hpp"
 #include "input/fifo.hpp"
 #include "ship/shipper.hpp"
 #include "spool/spool.hpp"
@@ -102,18 +103,6 @@ void write_status(const Config& c, const ship::Shipper& shipper, const spool::Sp
   }
 }
 
-// A descriptor that reads SIGTERM, SIGINT and SIGHUP, blocked for every thread.
-UniqueFd signal_fd() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
-  return UniqueFd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
-}
-
 }  // namespace
 
 int init_state(const fs::path& dir, const fs::path& key_out, const std::string& source) {
@@ -195,7 +184,7 @@ int run_agent(const Config& c) {
       c.input == "-" ? input::open_stdin() : input::open_fifo({c.input, c.fifo_mode, c.fifo_group});
   if (!input) throw cli::UsageError(input.error().message);
 
-  UniqueFd sigfd = signal_fd();  // before any thread starts, so all inherit the mask
+  UniqueFd sigfd = cli::block_agent_signals();  // before any thread starts, so all inherit the mask
   if (!sigfd.valid()) throw std::runtime_error("signalfd failed");
 
   ship::SshVaultLink link(c.ssh, c.remote_command);
@@ -252,17 +241,7 @@ int run_agent(const Config& c) {
       }
       if (burst) shipper.on_input();
     }
-    if (fds[1].revents & POLLIN) {
-      signalfd_siginfo si{};
-      while (::read(sigfd.get(), &si, sizeof si) == sizeof si) {
-        if (si.ssi_signo == SIGHUP) {
-          spdlog::info("SIGHUP: nothing to reload; still running");
-        } else {
-          spdlog::info("{}: stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
-          stop = true;
-        }
-      }
-    }
+    if (fds[1].revents & POLLIN) cli::read_agent_signals(sigfd.get(), stop);
     if (clock.now() >= next_status) {
       (void)spool.flush();  // lets the fsync interval run while input is quiet
       write_status(c, shipper, spool, input->description, clock);
