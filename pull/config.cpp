@@ -93,24 +93,6 @@ void add_run_options(cli::OptionSet& set) {
 
 namespace {
 
-std::optional<std::string> opt(const po::variables_map& vm, const char* name) {
-  if (!vm.count(name)) return std::nullopt;
-  return vm[name].as<std::string>();
-}
-
-std::string required(const po::variables_map& vm, const char* name, const char* fix) {
-  auto v = opt(vm, name);
-  if (!v || v->empty()) throw cli::UsageError(std::string("missing --") + name + ": " + fix);
-  return *v;
-}
-
-int at_least(const po::variables_map& vm, const char* name, int min) {
-  const int v = vm[name].as<int>();
-  if (v < min)
-    throw cli::UsageError("--" + std::string(name) + " must be at least " + std::to_string(min));
-  return v;
-}
-
 FollowSpec parse_follow(const std::string& text) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
@@ -165,33 +147,34 @@ Config run_config(const po::variables_map& vm) {
     throw cli::UsageError("--batch-max-bytes must be between 4K and 64M");
 
   auto& ssh = c.puller.ssh;
-  ssh.host = required(vm, "host", "name the monitored host");
+  ssh.host = cli::required_string(vm, "host", "name the monitored host");
   const int port = vm["port"].as<int>();
   if (port < 1 || port > 65535) throw cli::UsageError("--port must be 1..65535");
   ssh.port = static_cast<std::uint16_t>(port);
-  ssh.user = opt(vm, "user").value_or("");
-  ssh.identity_file =
-      required(vm, "identity", "give the private key made by `logship-keys new --role pull`");
-  ssh.known_hosts_file =
-      required(vm, "known-hosts", "give a known_hosts file holding the host's key (ssh-keyscan)");
+  ssh.user = cli::optional_string(vm, "user").value_or("");
+  ssh.identity_file = cli::required_string(
+      vm, "identity", "give the private key made by `logship-keys new --role pull`");
+  ssh.known_hosts_file = cli::required_string(
+      vm, "known-hosts", "give a known_hosts file holding the host's key (ssh-keyscan)");
   ssh.accept_new_host_key = vm["accept-new-host-key"].as<bool>();
-  ssh.ciphers = opt(vm, "ciphers").value_or("");
-  ssh.connect_timeout = std::chrono::seconds(at_least(vm, "connect-timeout", 1));
-  ssh.op_timeout = std::chrono::seconds(at_least(vm, "timeout", 1));
-  c.source = opt(vm, "source").value_or(ssh.host);
+  ssh.ciphers = cli::optional_string(vm, "ciphers").value_or("");
+  ssh.connect_timeout = std::chrono::seconds(cli::int_at_least(vm, "connect-timeout", 1));
+  ssh.op_timeout = std::chrono::seconds(cli::int_at_least(vm, "timeout", 1));
+  c.source = cli::optional_string(vm, "source").value_or(ssh.host);
   if (c.source.empty()) throw cli::UsageError("--source must not be empty");
 
   c.puller.sftp = !c.tail_mode;
   c.puller.keepalive = ssh.op_timeout;  // tail mode: a silent link is pinged this often
-  c.puller.poll = std::chrono::milliseconds(at_least(vm, "poll", 10));
-  c.puller.heartbeat = std::chrono::seconds(at_least(vm, "heartbeat", 1));
-  c.puller.checkpoint_interval = std::chrono::milliseconds(at_least(vm, "checkpoint-interval", 0));
-  c.puller.backoff.cap = std::chrono::seconds(at_least(vm, "retry-max", 1));
+  c.puller.poll = std::chrono::milliseconds(cli::int_at_least(vm, "poll", 10));
+  c.puller.heartbeat = std::chrono::seconds(cli::int_at_least(vm, "heartbeat", 1));
+  c.puller.checkpoint_interval =
+      std::chrono::milliseconds(cli::int_at_least(vm, "checkpoint-interval", 0));
+  c.puller.backoff.cap = std::chrono::seconds(cli::int_at_least(vm, "retry-max", 1));
   c.puller.backoff.base = std::min(c.puller.backoff.base, c.puller.backoff.cap);
-  c.state_dir = opt(vm, "state-dir").value_or(default_state_dir().string());
-  if (auto f = opt(vm, "status-file")) c.status_file = *f;
-  if (auto f = opt(vm, "prometheus-file")) c.prometheus_file = *f;
-  c.status_interval = std::chrono::seconds(at_least(vm, "status-interval", 1));
+  c.state_dir = cli::optional_string(vm, "state-dir").value_or(default_state_dir().string());
+  if (auto f = cli::optional_string(vm, "status-file")) c.status_file = *f;
+  if (auto f = cli::optional_string(vm, "prometheus-file")) c.prometheus_file = *f;
+  c.status_interval = std::chrono::seconds(cli::int_at_least(vm, "status-interval", 1));
   return c;
 }
 

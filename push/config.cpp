@@ -71,35 +71,14 @@ void add_run_options(cli::OptionSet& set) {
   // clang-format on
 }
 
-namespace {
-
-std::optional<std::string> opt(const po::variables_map& vm, const char* name) {
-  if (!vm.count(name)) return std::nullopt;
-  return vm[name].as<std::string>();
-}
-
-std::string required(const po::variables_map& vm, const char* name, const char* fix) {
-  auto v = opt(vm, name);
-  if (!v || v->empty()) throw cli::UsageError(std::string("missing --") + name + ": " + fix);
-  return *v;
-}
-
-int positive(const po::variables_map& vm, const char* name, int min = 1) {
-  const int v = vm[name].as<int>();
-  if (v < min)
-    throw cli::UsageError("--" + std::string(name) + " must be at least " + std::to_string(min));
-  return v;
-}
-
-}  // namespace
-
 Config run_config(const po::variables_map& vm) {
   Config c;
-  c.source = opt(vm, "source").value_or(cli::host_name());
+  c.source = cli::optional_string(vm, "source").value_or(cli::host_name());
   c.stream = vm["stream"].as<std::string>();
   if (c.source.empty() || c.stream.empty())
     throw cli::UsageError("--source and --stream must not be empty");
-  c.input = required(vm, "input", "give the FIFO path syslog writes to, or - for stdin");
+  c.input =
+      cli::required_string(vm, "input", "give the FIFO path syslog writes to, or - for stdin");
   {
     const auto m = vm["fifo-mode"].as<std::string>();
     char* end = nullptr;
@@ -108,39 +87,40 @@ Config run_config(const po::variables_map& vm) {
       throw cli::UsageError("--fifo-mode '" + m + "' is not an octal mode like 0620");
     c.fifo_mode = static_cast<mode_t>(mode);
   }
-  c.fifo_group = opt(vm, "fifo-group");
+  c.fifo_group = cli::optional_string(vm, "fifo-group");
   c.max_line = cli::parse_size(vm["max-line"].as<std::string>(), "max-line");
   if (c.max_line < 256 || c.max_line > (8u << 20))
     throw cli::UsageError("--max-line must be between 256 bytes and 8M");
 
-  c.ssh.host = required(vm, "host", "name the vault host");
+  c.ssh.host = cli::required_string(vm, "host", "name the vault host");
   const int port = vm["port"].as<int>();
   if (port < 1 || port > 65535) throw cli::UsageError("--port must be 1..65535");
   c.ssh.port = static_cast<std::uint16_t>(port);
-  c.ssh.user = opt(vm, "user").value_or("");
-  c.ssh.identity_file =
-      required(vm, "identity", "give the private key made by `logship-keys new --role push`");
-  c.ssh.known_hosts_file =
-      required(vm, "known-hosts", "give a known_hosts file holding the vault's key (ssh-keyscan)");
+  c.ssh.user = cli::optional_string(vm, "user").value_or("");
+  c.ssh.identity_file = cli::required_string(
+      vm, "identity", "give the private key made by `logship-keys new --role push`");
+  c.ssh.known_hosts_file = cli::required_string(
+      vm, "known-hosts", "give a known_hosts file holding the vault's key (ssh-keyscan)");
   c.ssh.accept_new_host_key = vm["accept-new-host-key"].as<bool>();
-  c.ssh.connect_timeout = std::chrono::seconds(positive(vm, "connect-timeout"));
-  c.ssh.op_timeout = std::chrono::seconds(positive(vm, "timeout"));
-  c.remote_command = opt(vm, "remote-command").value_or("cat >> logship-" + c.source + ".log");
+  c.ssh.connect_timeout = std::chrono::seconds(cli::int_at_least(vm, "connect-timeout", 1));
+  c.ssh.op_timeout = std::chrono::seconds(cli::int_at_least(vm, "timeout", 1));
+  c.remote_command =
+      cli::optional_string(vm, "remote-command").value_or("cat >> logship-" + c.source + ".log");
 
-  c.state_dir = opt(vm, "state-dir").value_or(default_state_dir().string());
+  c.state_dir = cli::optional_string(vm, "state-dir").value_or(default_state_dir().string());
   c.spool_max = cli::parse_size(vm["spool-max"].as<std::string>(), "spool-max");
   if (c.spool_max < (1u << 20)) throw cli::UsageError("--spool-max must be at least 1M");
-  c.fsync_interval = std::chrono::milliseconds(positive(vm, "fsync-interval", 0));
+  c.fsync_interval = std::chrono::milliseconds(cli::int_at_least(vm, "fsync-interval", 0));
   c.policy.max_bytes = cli::parse_size(vm["batch-max-bytes"].as<std::string>(), "batch-max-bytes");
   if (c.policy.max_bytes < 4096 || c.policy.max_bytes > (64u << 20))
     throw cli::UsageError("--batch-max-bytes must be between 4K and 64M");
-  c.policy.linger = std::chrono::milliseconds(positive(vm, "linger", 0));
-  c.policy.heartbeat = std::chrono::seconds(positive(vm, "heartbeat"));
-  c.retry_max = std::chrono::seconds(positive(vm, "retry-max"));
-  if (auto f = opt(vm, "status-file")) c.status_file = *f;
-  if (auto f = opt(vm, "prometheus-file")) c.prometheus_file = *f;
-  c.status_interval = std::chrono::seconds(positive(vm, "status-interval"));
-  c.shutdown_grace = std::chrono::seconds(positive(vm, "shutdown-grace", 0));
+  c.policy.linger = std::chrono::milliseconds(cli::int_at_least(vm, "linger", 0));
+  c.policy.heartbeat = std::chrono::seconds(cli::int_at_least(vm, "heartbeat", 1));
+  c.retry_max = std::chrono::seconds(cli::int_at_least(vm, "retry-max", 1));
+  if (auto f = cli::optional_string(vm, "status-file")) c.status_file = *f;
+  if (auto f = cli::optional_string(vm, "prometheus-file")) c.prometheus_file = *f;
+  c.status_interval = std::chrono::seconds(cli::int_at_least(vm, "status-interval", 1));
+  c.shutdown_grace = std::chrono::seconds(cli::int_at_least(vm, "shutdown-grace", 0));
   return c;
 }
 

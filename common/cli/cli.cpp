@@ -85,6 +85,24 @@ int run(const ProgramInfo& info, const std::function<int()>& body) {
   }
 }
 
+std::optional<std::string> optional_string(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return std::nullopt;
+  return vm[name].as<std::string>();
+}
+
+std::string required_string(const po::variables_map& vm, const char* name, const char* fix) {
+  auto v = optional_string(vm, name);
+  if (!v || v->empty()) throw UsageError(std::string("missing --") + name + ": " + fix);
+  return *v;
+}
+
+int int_at_least(const po::variables_map& vm, const char* name, int min) {
+  const int v = vm[name].as<int>();
+  if (v < min)
+    throw UsageError("--" + std::string(name) + " must be at least " + std::to_string(min));
+  return v;
+}
+
 std::uint64_t parse_size(const std::string& text, const std::string& option) {
   std::size_t digits = 0;
   while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;

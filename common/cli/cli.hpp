@@ -48,6 +48,13 @@ std::optional<po::variables_map> parse(int argc, const char* const* argv, const 
 // UsageError -> 2, anything else -> 1.
 int run(const ProgramInfo& info, const std::function<int()>& body);
 
+// The string value of option `name`, if it was given (command line or config file).
+std::optional<std::string> optional_string(const po::variables_map& vm, const char* name);
+// The non-empty string value of option `name`; UsageError "missing --NAME: FIX" otherwise.
+std::string required_string(const po::variables_map& vm, const char* name, const char* fix);
+// The int value of option `name`; UsageError unless it is at least `min`.
+int int_at_least(const po::variables_map& vm, const char* name, int min);
+
 // Parses a byte count: digits with an optional binary suffix K, M, G or T (e.g. "256M").
 // Throws UsageError naming `option` for anything else.
 std::uint64_t parse_size(const std::string& text, const std::string& option);
