@@ -1,0 +1,1 @@
+# Packaging: install rules for what is not a program, and the .deb (CPack).
