@@ -97,8 +97,9 @@ set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
-# Depends: the shared libraries the programs link, computed by dpkg-shlibdeps. Nothing in
-# the package runs ssh, ssh-keygen or sshd; they are needed around it, hence Recommends.
+# Depends: the shared libraries the programs link, computed by dpkg-shlibdeps (the programs
+# speak SSH through libssh). openssh-client is recommended: ssh-keyscan fills known_hosts,
+# and logship-vault-setup runs ssh-keygen (a vault has it anyway, with openssh-server).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "openssh-client, rsyslog | system-log-daemon")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "auditd, openssh-server, openssh-sftp-server, logrotate")
