@@ -44,13 +44,14 @@ Result<std::string> pread_some(int fd, std::uint64_t offset, std::size_t n, cons
   return buf;
 }
 
-// pread_some into a reused buffer: `out` holds what was read (fewer bytes only at end of file).
-Status pread_into(int fd, std::uint64_t offset, std::size_t n, std::string& out,
-                  const fs::path& p) {
-  out.resize(n);
+// pread_some into a reused buffer, grown but never shrunk (no zero-filling on every read):
+// the bytes read are the first ones of `buf`, fewer than n only at end of file.
+Result<std::size_t> pread_into(int fd, std::uint64_t offset, std::size_t n, std::string& buf,
+                               const fs::path& p) {
+  if (buf.size() < n) buf.resize(n);
   std::size_t got = 0;
   while (got < n) {
-    ssize_t r = ::pread(fd, out.data() + got, n - got, static_cast<off_t>(offset + got));
+    ssize_t r = ::pread(fd, buf.data() + got, n - got, static_cast<off_t>(offset + got));
     if (r < 0) {
       if (errno == EINTR) continue;
       return io_error(errno_message("read", p));
@@ -58,8 +59,7 @@ Status pread_into(int fd, std::uint64_t offset, std::size_t n, std::string& out,
     if (r == 0) break;
     got += static_cast<std::size_t>(r);
   }
-  out.resize(got);
-  return {};
+  return got;
 }
 
 // Reads the records of one segment file in order, from `offset` up to `end`.
@@ -376,9 +376,10 @@ Status Spool::read_slice_locked(Cursor& c, std::uint64_t through, std::size_t ma
     std::size_t want = kSliceBytes;
     while (!done && c.offset < end) {
       want = static_cast<std::size_t>(std::min<std::uint64_t>(want, end - c.offset));
-      if (auto st = pread_into(seg.fd.get(), c.offset, want, out.bytes, seg.path); !st) return st;
-      if (out.bytes.size() < want) end = c.offset + out.bytes.size();  // shorter than thought
-      const std::string_view buf = out.bytes;
+      auto got = pread_into(seg.fd.get(), c.offset, want, out.bytes, seg.path);
+      if (!got) return got.error();
+      if (*got < want) end = c.offset + *got;  // the file is shorter than thought
+      const std::string_view buf(out.bytes.data(), *got);
       std::size_t pos = 0;
       want = kSliceBytes;
       for (;;) {

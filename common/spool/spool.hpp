@@ -56,7 +56,7 @@ struct Cursor {
 // of the records in them (valid until the next read_slice into the same Slice).
 struct Slice {
   std::vector<RecordView> records;
-  std::string bytes;
+  std::string bytes;  // a read buffer: grows to the largest read, its tail is stale
 };
 
 class Spool {
