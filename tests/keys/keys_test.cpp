@@ -323,6 +323,18 @@ TEST_F(KeysTest, NeverOverwritesAKeyWithoutForce) {
   EXPECT_NE(third.out.find(blob), std::string::npos);
 }
 
+TEST_F(KeysTest, HelpExplainsEveryOption) {
+  auto help = run_program({bin("logship-keys").string(), "--help"});
+  EXPECT_EQ(help.code, 0);
+  for (const char* option :
+       {"--role ROLE", "--path PATH", "--from CIDR[,CIDR]", "--any-source", "--out KEYFILE",
+        "--force", "--source NAME", "--comment TEXT", "--json", "--allow-missing-from",
+        "--config FILE", "--log-level LEVEL", "--version", "--help"})
+    EXPECT_NE(help.out.find(option), std::string::npos) << option << "\n" << help.out;
+  for (const char* text : {"cat >> 'PATH'", "sftp-server -R", "tail -F 'PATH'", "Exit codes"})
+    EXPECT_NE(help.out.find(text), std::string::npos) << text;
+}
+
 // ---- lint ----
 
 // The lines of `out` that report `code` for `file`'s line `line`.
