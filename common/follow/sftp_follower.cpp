@@ -502,9 +502,11 @@ Status SftpFollower::heartbeat(std::chrono::seconds interval,
   return {};
 }
 
-void SftpFollower::close(Link& link) {
-  if (link.sftp) close_handle(*link.sftp, held_);
+Status SftpFollower::close(Link& link, SteadyTime deadline) {
+  Status st;
+  if (link.sftp && held_) st = link.sftp->close(*held_, deadline);
   held_.reset();
+  return st;
 }
 
 FileStatus SftpFollower::status() const {

@@ -43,7 +43,7 @@ class SftpFollower final : public Follower {
   bool busy() const override { return busy_; }
   Status checkpoint(bool wait) override;
   Status heartbeat(std::chrono::seconds interval, const std::vector<vault::Field>& fields) override;
-  void close(Link& link) override;
+  Status close(Link& link, SteadyTime deadline) override;
   FileStatus status() const override;
 
  private:

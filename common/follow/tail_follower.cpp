@@ -108,9 +108,11 @@ Status TailFollower::heartbeat(std::chrono::seconds interval,
   return out_->mark(f);
 }
 
-void TailFollower::close(Link&) {
-  if (channel_) (void)channel_->close(ssh::deadline_in(options_.op_timeout));
+Status TailFollower::close(Link&, SteadyTime deadline) {
+  Status st;
+  if (channel_) st = channel_->close(deadline);
   channel_.reset();
+  return st;
 }
 
 FileStatus TailFollower::status() const {

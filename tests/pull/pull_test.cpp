@@ -185,8 +185,6 @@ class PullTest : public ::testing::Test {
                                   "1",
                                   "--retry-max",
                                   "1",
-                                  "--timeout",
-                                  "3",
                                   "--connect-timeout",
                                   "3",
                                   "--source",
@@ -195,6 +193,8 @@ class PullTest : public ::testing::Test {
                                   "debug"};
     if (std::find(extra.begin(), extra.end(), "--poll") == extra.end())
       a.insert(a.end(), {"--poll", "100"});
+    if (std::find(extra.begin(), extra.end(), "--timeout") == extra.end())
+      a.insert(a.end(), {"--timeout", "3"});
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -389,6 +389,7 @@ TEST_F(PullTest, MissingAtStartThenCreatedThenDeletedAndRecreated) {
 // ---- crashes and outages ----
 
 class CrashTest : public PullTest, public ::testing::WithParamInterface<const char*> {};
+class StopTest : public PullTest, public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(CrashTest, KillNineDuringCatchUpThenRestart) {
   const bool framed = std::string(GetParam()) == "framed";
@@ -496,6 +497,78 @@ TEST_F(PullTest, SecondInstanceExitsZeroSighupIgnoredUnreachableReported) {
   EXPECT_TRUE(agent->running());
   stop(agent);
 }
+
+// SIGTERM while a request is in flight on a link that stopped answering: the agent exits at
+// once (not after --timeout), and what it copied is exactly what a restart continues from.
+TEST_P(StopTest, SigtermDuringAStalledRequestExitsAtOnceLosingNothing) {
+  const bool framed = std::string(GetParam()) == "framed";
+  const auto file = remote("auth.log");
+  std::string expected;
+  for (int i = 1; i <= 2000; ++i) expected += numbered(i);
+  append(file, expected);
+  const std::vector<std::string> a = {"--follow", follow("auth.log"), "--format",
+                                      GetParam(), "--timeout",        "60"};
+  auto agent = start(a);
+  expect_copy(copy("auth.log"), expected, framed, 30s, false);
+  std::string more;
+  for (int i = 2001; i <= 2500; ++i) more += numbered(i);
+  append(file, more);
+  expected += more;
+  sshd_.freeze_connections();
+  // The agent is stuck in a request once its status file stops being rewritten (every 1 s).
+  const auto stuck = [&] {
+    std::error_code ec;
+    const auto t = fs::last_write_time(status(), ec);
+    return !ec && fs::file_time_type::clock::now() - t > 2500ms;
+  };
+  ASSERT_TRUE(eventually(stuck, 20s)) << tail_of_log();
+  const auto t0 = std::chrono::steady_clock::now();
+  agent->signal(SIGTERM);
+  EXPECT_EQ(agent->wait_for(20s), 0) << tail_of_log();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  std::printf(
+      "exit after SIGTERM with a request in flight: %lld ms\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  EXPECT_LT(took, 2500ms) << "SIGTERM waited for the stalled request";
+  sshd_.thaw_connections();
+  auto again = start(a);
+  expect_copy(copy("auth.log"), expected, framed);
+  stop(again);
+  if (framed) expect_verifies(copy("auth.log"));
+}
+
+// SIGTERM in the middle of a catch-up: quick, and the restart continues without a loss or a
+// repeat.
+TEST_P(StopTest, SigtermDuringCatchUpThenRestart) {
+  const bool framed = std::string(GetParam()) == "framed";
+  const auto file = remote("big.log");
+  std::string expected;
+  for (std::uint64_t i = 1; expected.size() < (64u << 20); ++i) expected += numbered(i);
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << expected;
+  }
+  const std::vector<std::string> a = {"--follow", follow("big.log"), "--format", GetParam()};
+  auto agent = std::make_unique<Child>(args(a), log());
+  ASSERT_TRUE(eventually(
+      [&] {
+        std::error_code ec;
+        return fs::file_size(copy("big.log"), ec) >= (8u << 20) && !ec;
+      },
+      30s));
+  const auto t0 = std::chrono::steady_clock::now();
+  agent->signal(SIGTERM);
+  EXPECT_EQ(agent->wait_for(20s), 0) << tail_of_log();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2500ms);
+  std::error_code ec;
+  EXPECT_LT(fs::file_size(copy("big.log"), ec), expected.size()) << "stopped after the end";
+  auto again = start(a);
+  expect_copy(copy("big.log"), expected, framed, 60s);
+  stop(again);
+  if (framed) expect_verifies(copy("big.log"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, StopTest, ::testing::Values("raw", "framed"));
 
 // ---- tail mode ----
 
