@@ -66,7 +66,9 @@ std::string numbered(std::uint64_t i) {
 // HUP). Everything written is remembered in order.
 class Writer {
  public:
-  Writer(fs::path path, int lines_per_second) : path_(std::move(path)) {
+  // `first`: the number of the first line written (numbered(first)).
+  Writer(fs::path path, int lines_per_second, std::uint64_t first = 1)
+      : path_(std::move(path)), count_(first - 1) {
     open();
     thread_ = std::thread([this, lines_per_second] {
       const auto period = std::chrono::microseconds(1'000'000 / lines_per_second);
@@ -593,68 +595,118 @@ class TailModeTest : public PullTest {
   ClientKey tail_key_;
 };
 
-// The copy's numbered lines: how many of 1..total it lacks, and how many it holds twice.
-struct Tally {
-  std::uint64_t lost = 0, repeated = 0;
-};
-Tally tally(const std::string& copy, std::uint64_t total) {
-  std::map<std::uint64_t, int> seen;
+// The copy's line numbers, in order.
+std::vector<std::uint64_t> line_numbers(const std::string& copy) {
+  std::vector<std::uint64_t> out;
   std::istringstream in(copy);
-  std::string line;
-  while (std::getline(in, line)) ++seen[std::stoull(line.substr(5, 8))];
-  Tally t;
-  for (std::uint64_t i = 1; i <= total; ++i) {
-    if (!seen.count(i))
-      ++t.lost;
-    else
-      t.repeated += static_cast<std::uint64_t>(seen[i] - 1);
+  for (std::string line; std::getline(in, line);) out.push_back(std::stoull(line.substr(5, 8)));
+  return out;
+}
+
+// What the reconnects of tail mode did to a copy of lines 1..total: the copy is runs of
+// consecutive lines; between two runs, a new `tail -F` started 10 lines before the end of the
+// file as it was then, so it either skipped lines (lost) or printed some again (repeated).
+struct Restarts {
+  std::uint64_t breaks = 0, lost = 0, repeated = 0;
+  std::uint64_t max_repeat = 0;  // most lines printed again at one restart
+  std::string problem;           // a violation of those semantics, "" when none
+};
+Restarts restarts(const std::vector<std::uint64_t>& lines, std::uint64_t total) {
+  Restarts r;
+  if (lines.empty()) {
+    r.problem = "empty copy";
+    return r;
   }
-  return t;
+  if (lines.front() != 1) r.problem = "the first tail did not start at line 1";
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto a = lines[i - 1], b = lines[i];
+    if (b == a + 1) continue;
+    ++r.breaks;
+    if (b > a) {
+      r.lost += b - a - 1;
+    } else {
+      r.repeated += a - b + 1;
+      r.max_repeat = std::max(r.max_repeat, a - b + 1);
+    }
+  }
+  for (auto n : lines)
+    if (n < 1 || n > total) r.problem = "line " + std::to_string(n) + " was never written";
+  if (lines.back() != total) r.problem = "the copy does not end with the last line written";
+  return r;
 }
 
 TEST_F(TailModeTest, MeasuresWhatAReconnectLosesAndRepeats) {
   const auto file = remote("auth.log");
+  std::string first;
+  for (int i = 1; i <= 5; ++i) first += numbered(i);
+  append(file, first);
   auto agent = std::make_unique<Child>(tail_args(), log());
+  auto connections = [&] { return json_number(status_text(), "connections"); };
+  // The first tail printed the short file whole: the copy starts at line 1.
+  ASSERT_TRUE(eventually([&] { return slurp(copy("auth.log")) == first; }, 10s)) << tail_of_log();
   std::uint64_t total = 0;
   {
-    Writer w(file, 2000);
-    ASSERT_TRUE(eventually([&] { return tails() == 1 && fs::exists(copy("auth.log")); }, 10s))
-        << tail_of_log();
-    std::this_thread::sleep_for(500ms);
-    sshd_.cut_connections();  // the link is down for about 1 s while lines are written
-    EXPECT_TRUE(eventually([&] { return tails() == 1; }, 10s)) << tail_of_log();
-    std::this_thread::sleep_for(700ms);
+    Writer w(file, 2000, 6);
+    std::this_thread::sleep_for(500ms);  // lines written and copied while the link is up
+    const auto before = connections();
+    sshd_.cut_connections();  // down until the agent notices and reconnects, lines still written
+    EXPECT_TRUE(eventually([&] { return connections() > before; }, 10s)) << tail_of_log();
+    std::this_thread::sleep_for(700ms);  // and copied again for a while
     w.stop();
     total = w.count();
   }
-  ASSERT_TRUE(eventually([&] { return slurp(copy("auth.log")).ends_with(numbered(total)); }, 10s));
-  const auto busy = tally(slurp(copy("auth.log")), total);
+  ASSERT_TRUE(eventually([&] { return slurp(copy("auth.log")).ends_with(numbered(total)); }, 10s))
+      << tail_of_log();
+  const auto busy_lines = line_numbers(slurp(copy("auth.log")));
+  const auto busy = restarts(busy_lines, total);
+  const auto busy_connections = connections();
 
-  // The same on a quiet file: nothing written while the link is down.
-  std::this_thread::sleep_for(300ms);
+  // The same on a quiet file: nothing is written while the link is down, so each new tail
+  // prints the last 10 lines again and loses nothing.
   sshd_.cut_connections();
-  EXPECT_TRUE(eventually([&] { return tails() == 1; }, 10s)) << tail_of_log();
+  EXPECT_TRUE(eventually([&] { return connections() > busy_connections; }, 10s)) << tail_of_log();
+  EXPECT_TRUE(eventually(
+      [&] { return line_numbers(slurp(copy("auth.log"))).size() >= busy_lines.size() + 10; }, 10s))
+      << tail_of_log();
   append(file, numbered(total + 1));
   ASSERT_TRUE(
       eventually([&] { return slurp(copy("auth.log")).ends_with(numbered(total + 1)); }, 10s));
-  const auto quiet = tally(slurp(copy("auth.log")), total + 1);
+  // Every reconnect (normally one) printed exactly the last 10 lines once more.
+  std::uint64_t quiet_reconnects = 0;
+  std::vector<std::uint64_t> quiet_lines;
+  EXPECT_TRUE(eventually(
+      [&] {
+        quiet_lines = line_numbers(slurp(copy("auth.log")));
+        quiet_reconnects = static_cast<std::uint64_t>(connections() - busy_connections);
+        return quiet_lines.size() == busy_lines.size() + 10 * quiet_reconnects + 1;
+      },
+      5s))
+      << quiet_lines.size() << " lines, " << busy_lines.size() << " before, " << quiet_reconnects
+      << " reconnects";
+  const auto quiet = restarts(quiet_lines, total + 1);
 
   std::printf(
-      "tail mode, a reconnect after ~1 s down while 2000 lines/s are written: %llu lines "
-      "lost, %llu repeated (of %llu); on a quiet file: %llu lost, %llu repeated\n",
+      "tail mode, reconnects while 2000 lines/s are written: %llu restart(s) seen in the copy "
+      "(%lld connections), %llu lines lost, %llu repeated (of %llu); on a quiet file: %llu "
+      "reconnect(s), %llu lost, %llu repeated\n",
+      static_cast<unsigned long long>(busy.breaks), static_cast<long long>(busy_connections),
       static_cast<unsigned long long>(busy.lost), static_cast<unsigned long long>(busy.repeated),
-      static_cast<unsigned long long>(total),
+      static_cast<unsigned long long>(total), static_cast<unsigned long long>(quiet_reconnects),
       static_cast<unsigned long long>(quiet.lost - busy.lost),
       static_cast<unsigned long long>(quiet.repeated - busy.repeated));
   RecordProperty("busy_lost_lines", std::to_string(busy.lost));
   RecordProperty("busy_repeated_lines", std::to_string(busy.repeated));
   RecordProperty("quiet_repeated_lines", std::to_string(quiet.repeated - busy.repeated));
-  // While lines are written, tail -F prints the last 10 on restart: all that is left of what
-  // was written meanwhile; the rest is lost. On a quiet file the same 10 lines are repeats.
-  EXPECT_GT(busy.lost, 1000u);
-  EXPECT_EQ(busy.repeated, 0u);
+  // What must hold however long the link stayed down: each restart shows in the copy at most
+  // once per connection made, and repeats at most tail's 10 lines; the copy holds only lines
+  // written, in runs, and ends with the last one.
+  EXPECT_EQ(busy.problem, "");
+  EXPECT_LE(busy.breaks, static_cast<std::uint64_t>(busy_connections - 1));
+  EXPECT_LE(busy.max_repeat, 10u);
+  EXPECT_EQ(quiet.problem, "");
+  EXPECT_GE(quiet_reconnects, 1u);
   EXPECT_EQ(quiet.lost, busy.lost);
-  EXPECT_EQ(quiet.repeated - busy.repeated, 10u);
+  EXPECT_EQ(quiet.repeated - busy.repeated, 10 * quiet_reconnects);
   stop(agent);
   EXPECT_TRUE(eventually([&] { return tails() == 0; }, 5s)) << "a remote tail outlived SIGTERM";
 }
