@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cctype>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -269,6 +270,7 @@ class PullTest : public ::testing::Test {
 // ---- rotation under load ----
 
 class RotationTest : public PullTest, public ::testing::WithParamInterface<const char*> {};
+class ShortFileTest : public PullTest, public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(RotationTest, RenameRotationWhileWritingTwoThousandLinesASecond) {
   const bool framed = std::string(GetParam()) == "framed";
@@ -386,6 +388,155 @@ TEST_F(PullTest, MissingAtStartThenCreatedThenDeletedAndRecreated) {
       << status_text();
   stop(agent);
   EXPECT_NE(slurp(log()).find("missing: no such file"), std::string::npos);
+}
+
+// The rotated copy of a copytruncate is found by its identity under a dated name
+// (logrotate's dateext) and under an administrator's pattern, while the writer waits.
+TEST_F(PullTest, CopytruncateCopyFoundUnderADatedNameAndAConfiguredPattern) {
+  const auto dated = remote("dated.log"), custom = remote("custom.log");
+  std::string want_dated, want_custom;
+  auto add = [](const fs::path& f, std::string& want, int from, int to) {
+    std::string t;
+    for (int i = from; i <= to; ++i) t += numbered(i);
+    append(f, t);
+    want += t;
+  };
+  add(dated, want_dated, 1, 100);
+  add(custom, want_custom, 1, 100);
+  // A long poll, so that the lines added just before each rotation are unread when it happens.
+  auto agent =
+      start({"--follow", follow("dated.log"), "--follow", follow("custom.log"), "--format", "raw",
+             "--poll", "1500", "--rotated-name", "{}-%Y%m%d", "--rotated-name", "{}.old"});
+  expect_copy(copy("dated.log"), want_dated, false, 30s, false);
+  expect_copy(copy("custom.log"), want_custom, false, 30s, false);
+  add(dated, want_dated, 101, 150);
+  add(custom, want_custom, 101, 150);
+  char day[16];
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  ::gmtime_r(&now, &utc);
+  std::strftime(day, sizeof day, "%Y%m%d", &utc);
+  fs::copy_file(dated, dated.string() + "-" + day);
+  fs::resize_file(dated, 0);
+  fs::copy_file(custom, custom.string() + ".old");
+  fs::resize_file(custom, 0);
+  add(dated, want_dated, 151, 160);
+  add(custom, want_custom, 151, 160);
+  expect_copy(copy("dated.log"), want_dated, false);
+  expect_copy(copy("custom.log"), want_custom, false);
+  const auto st = status_text();
+  EXPECT_EQ(json_number(st, "truncations"), 0) << st;
+  stop(agent);
+  EXPECT_NE(slurp(log()).find("from the rotated copy " + dated.string() + "-" + day),
+            std::string::npos)
+      << log_events();
+  EXPECT_NE(slurp(log()).find("from the rotated copy " + custom.string() + ".old"),
+            std::string::npos)
+      << log_events();
+}
+
+// A file shorter than the fingerprint (1 KiB): its identity grows with it, and rename
+// rotation, copytruncate and truncation of short files are told apart.
+TEST_P(ShortFileTest, RotatedCopytruncatedAndTruncatedWhileShort) {
+  const bool framed = std::string(GetParam()) == "framed";
+  const auto file = remote("short.log");
+  std::string want;
+  auto add = [&](int from, int to) {
+    std::string t;
+    for (int i = from; i <= to; ++i) t += numbered(i);
+    append(file, t);
+    want += t;
+  };
+  add(1, 2);  // 138 bytes
+  auto agent = start({"--follow", follow("short.log"), "--format", GetParam()});
+  expect_copy(copy("short.log"), want, framed, 30s, false);
+  add(3, 5);
+  expect_copy(copy("short.log"), want, framed, 30s, false);
+  rotate_by_rename(file);  // the new file is shorter than the old one
+  add(6, 6);
+  expect_copy(copy("short.log"), want, framed, 30s, false);
+  add(7, 8);
+  rotate_by_copytruncate(file);  // the rest, still short, is in short.log.1
+  add(9, 9);
+  expect_copy(copy("short.log"), want, framed, 30s, false);
+  fs::resize_file(file, 0);  // truncated, nothing lost
+  add(10, 11);
+  expect_copy(copy("short.log"), want, framed);
+  const auto st = status_text();
+  EXPECT_TRUE(eventually([&] { return json_number(status_text(), "rotations") == 1; }, 5s)) << st;
+  EXPECT_EQ(
+      json_number(status_text(), "copytruncations") + json_number(status_text(), "truncations"), 2)
+      << status_text();
+  stop(agent);
+  if (framed) expect_verifies(copy("short.log"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, ShortFileTest, ::testing::Values("raw", "framed"));
+
+// A followed path that turns into a dangling symbolic link, then a directory, then a file again:
+// reported in the status file (and the Prometheus textfile), never fatal, nothing lost.
+TEST_F(PullTest, PathBecomesADanglingSymlinkThenADirectoryThenAFileAgain) {
+  const auto file = remote("odd.log");
+  const auto prom = vault_ / "pull.prom";
+  std::string want;
+  for (int i = 1; i <= 20; ++i) want += numbered(i);
+  append(file, want);
+  auto agent =
+      start({"--follow", follow("odd.log"), "--format", "raw", "--prometheus-file", prom.string()});
+  expect_copy(copy("odd.log"), want, false, 30s, false);
+  EXPECT_TRUE(eventually(
+      [&] {
+        const auto p = slurp(prom);
+        return p.find("logship_pull_up{source=\"web1\"} 1") != std::string::npos &&
+               p.find("logship_pull_file_following{source=\"web1\",file=\"" + file.string() +
+                      "\"} 1") != std::string::npos;
+      },
+      5s))
+      << slurp(prom);
+  std::string more;
+  for (int i = 21; i <= 30; ++i) more += numbered(i);
+  append(file, more);  // (read from the held file after the path changes, if not before)
+  want += more;
+  fs::rename(file, remote("odd.log.1"));
+  fs::create_symlink(host_ / "nowhere", file);
+  EXPECT_TRUE(eventually(
+      [&] { return status_text().find("dangling symbolic link") != std::string::npos; }, 5s))
+      << status_text();
+  EXPECT_TRUE(eventually(
+      [&] {
+        return slurp(prom).find("logship_pull_file_following{source=\"web1\",file=\"" +
+                                file.string() + "\"} 0") != std::string::npos;
+      },
+      5s))
+      << slurp(prom);
+  fs::remove(file);
+  fs::create_directory(file);
+  EXPECT_TRUE(
+      eventually([&] { return status_text().find("a directory") != std::string::npos; }, 5s))
+      << status_text();
+  expect_copy(copy("odd.log"), want, false, 30s, false);
+  fs::remove(file);
+  std::string fresh;
+  for (int i = 31; i <= 40; ++i) fresh += numbered(i);
+  append(file, fresh);
+  want += fresh;
+  expect_copy(copy("odd.log"), want, false);
+  EXPECT_TRUE(eventually([&] { return json_string(status_text(), "state") == "connected"; }, 5s));
+  EXPECT_TRUE(agent->running());
+  // The host goes away: the textfile says so, and since when.
+  sshd_.stop();
+  sshd_.cut_connections();
+  EXPECT_TRUE(eventually(
+      [&] {
+        const auto p = slurp(prom);
+        return p.find("logship_pull_up{source=\"web1\"} 0") != std::string::npos &&
+               p.find("logship_pull_unreachable_since_seconds{source=\"web1\"} 0\n") ==
+                   std::string::npos;
+      },
+      10s))
+      << slurp(prom);
+  EXPECT_NE(json_string(status_text(), "unreachable_since"), "");
+  stop(agent);
 }
 
 // ---- crashes and outages ----
