@@ -5,6 +5,8 @@
 set(CMAKE_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
     OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 set(LOGSHIP_DOC_DIR share/doc/logship)
+set(LOGSHIP_PACKAGE_MAINTAINER "logship maintainers <maintainers@users.noreply.h-seed-3e2478c4.example>"
+    CACHE STRING "Maintainer of the .deb (its Maintainer field and changelog)")
 
 # logship_install_tree(SOURCE_DIR DESTINATION [GLOB pattern...]): every file under
 # SOURCE_DIR (default pattern: all, recursively) to DESTINATION, keeping sub-directories;
@@ -42,8 +44,21 @@ logship_install_tree(scripts/vault share/logship/vault)
 logship_install_tree(scripts/examples ${LOGSHIP_DOC_DIR}/examples)
 install(FILES scripts/cron/logship.crontab DESTINATION ${LOGSHIP_DOC_DIR}/examples OPTIONAL)
 
-# Documentation.
+# Documentation. Debian wants a changelog.Debian.gz in a non-native package: one entry for
+# this build (the project's history is its git log).
 install(FILES README.md docs/copyright DESTINATION ${LOGSHIP_DOC_DIR})
+string(TIMESTAMP changelog_date "%a, %d %b %Y %H:%M:%S +0000" UTC)
+set(changelog "${PROJECT_BINARY_DIR}/changelog.Debian")
+file(CONFIGURE OUTPUT "${changelog}" @ONLY CONTENT "logship (@PROJECT_VERSION@-1) stable; urgency=medium
+
+  * Built with CPack from the logship source tree; its history is the git log.
+
+ -- @LOGSHIP_PACKAGE_MAINTAINER@  @changelog_date@
+")
+add_custom_command(OUTPUT "${changelog}.gz" COMMAND gzip -9nc "${changelog}" > "${changelog}.gz"
+                   DEPENDS "${changelog}" COMMENT "Compressing changelog.Debian")
+add_custom_target(logship-changelog ALL DEPENDS "${changelog}.gz")
+install(FILES "${changelog}.gz" DESTINATION ${LOGSHIP_DOC_DIR})
 logship_install_tree(docs ${LOGSHIP_DOC_DIR} GLOB *.md vectors/*)
 
 # Man pages: docs/man/PROGRAM.1.in for every program, the version filled in, gzipped.
@@ -77,7 +92,7 @@ install(FILES ${man_pages} DESTINATION share/man/man1)
 # What the package holds that is built: the programs and their pages. `install` and
 # `cpack` do not build everything first (the tests and benchmarks are not installed):
 # build this target before them, as scripts/package does.
-add_custom_target(logship-package-inputs DEPENDS ${logship_programs} logship-man)
+add_custom_target(logship-package-inputs DEPENDS ${logship_programs} logship-man logship-changelog)
 set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 
 # The .deb.
@@ -87,8 +102,6 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DIRECTORY "${PROJECT_BINARY_DIR}")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
-set(LOGSHIP_PACKAGE_MAINTAINER "logship maintainers <maintainers@users.noreply.h-seed-3e2478c4.example>"
-    CACHE STRING "Maintainer field of the .deb")
 set(CPACK_PACKAGE_CONTACT "${LOGSHIP_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${LOGSHIP_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)

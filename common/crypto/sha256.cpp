@@ -1,71 +1,50 @@
 #include "crypto/sha256.hpp"
 
+// The one-call-per-block SHA256_* functions are deprecated in OpenSSL 3 in favour of EVP, whose
+// per-digest setup costs more than hashing a 150-byte line; they remain supported in 3.x.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 #include <stdexcept>
 
 namespace logship::crypto {
 
 namespace {
-EVP_MD_CTX* ctx_of(void* p) {
-  return static_cast<EVP_MD_CTX*>(p);
+static_assert(sizeof(SHA256_CTX) <= 112 && alignof(SHA256_CTX) <= 8);
+SHA256_CTX* ctx_of(unsigned char* p) {
+  return reinterpret_cast<SHA256_CTX*>(p);
 }
 void check(int rc) {
   if (rc != 1) throw std::runtime_error("OpenSSL SHA-256 failure");
 }
-// Fetched once: an implicit fetch on every init is what makes EVP slow per line.
-const EVP_MD* sha256_md() {
-  static EVP_MD* md = [] {
-    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    if (!m) throw std::runtime_error("OpenSSL: SHA256 unavailable");
-    return m;
-  }();
-  return md;
-}
 }  // namespace
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_) throw std::bad_alloc();
-  check(EVP_DigestInit_ex2(ctx_of(ctx_), sha256_md(), nullptr));
+Sha256::Sha256() {
+  check(SHA256_Init(ctx_of(state_)));
 }
 
 Sha256::~Sha256() {
-  EVP_MD_CTX_free(ctx_of(ctx_));  // null after a move: a no-op
-}
-
-Sha256& Sha256::operator=(Sha256&& o) noexcept {
-  if (this != &o) {
-    EVP_MD_CTX_free(ctx_of(ctx_));
-    ctx_ = o.ctx_;
-    o.ctx_ = nullptr;
-  }
-  return *this;
+  OPENSSL_cleanse(state_, sizeof state_);
 }
 
 Sha256& Sha256::update(std::string_view bytes) {
-  check(EVP_DigestUpdate(ctx_of(ctx_), bytes.data(), bytes.size()));
+  check(SHA256_Update(ctx_of(state_), bytes.data(), bytes.size()));
   return *this;
 }
 
 Digest Sha256::finish() {
   Digest d{};
-  unsigned int len = 0;
-  check(EVP_DigestFinal_ex(ctx_of(ctx_), d.data(), &len));
-  check(EVP_DigestInit_ex2(ctx_of(ctx_), sha256_md(), nullptr));
+  check(SHA256_Final(d.data(), ctx_of(state_)));
+  check(SHA256_Init(ctx_of(state_)));
   return d;
 }
 
 Digest Sha256::peek() const {
-  EVP_MD_CTX* copy = EVP_MD_CTX_new();
-  if (!copy) throw std::bad_alloc();
-  Digest d{};
-  unsigned int len = 0;
-  const int ok = EVP_MD_CTX_copy_ex(copy, ctx_of(ctx_)) && EVP_DigestFinal_ex(copy, d.data(), &len);
-  EVP_MD_CTX_free(copy);
-  check(ok ? 1 : 0);
-  return d;
+  Sha256 copy(*this);
+  return copy.finish();
 }
 
 Digest Sha256::digest(std::string_view bytes) {

@@ -8,12 +8,18 @@
 
 namespace logship::ship {
 
+namespace {
+constexpr std::size_t kPiece = 256u << 10;  // bytes of vault lines handed to the link at once
+}
+
 struct Shipper::Batch {
   InFlight inflight;
-  std::string bytes;  // "\n" + begin line + payload lines + end line
-  vault::SealedBatch sealed;
+  spool::Cursor start;  // where its first record is read from
+  spool::Cursor end;    // after its last record, once streamed
   unsigned attempts = 0;
   bool maybe_sent_before = false;  // restored after a restart: part of it may be in the vault
+  bool verified = false;           // its records' checksums were checked when it was planned
+  bool incomplete_logged = false;
 };
 
 Shipper::Shipper(ShipperOptions options, spool::Spool& spool, PushStateFile& file, PushState state,
@@ -116,17 +122,33 @@ bool Shipper::cut_batch(Decision::Action action) {
     std::lock_guard lock(mu_);
     if (!pending_since_) pending_since_ = since ? since : clock_.now();
   };
-  auto records = spool_.read(state_.acked, opt_.policy.max_bytes,
-                             static_cast<std::size_t>(opt_.policy.max_lines), /*pin=*/true);
-  if (!records) {
-    note_failure(records.error());
-    (void)backoff_.failed();
-    restore_pending();
-    return false;
+  // The records after acked, without a hole, up to the policy's size, pinned as they are read.
+  // Only their ids are kept: the batch is read again, slice by slice, as it is sent.
+  if (read_pos_.after != state_.acked) read_pos_ = spool::Cursor{state_.acked};
+  spool::Cursor c = read_pos_;
+  std::uint64_t first = 0, last = 0, bytes = 0, lines = 0;
+  const auto& p = opt_.policy;
+  while (first == 0 || (bytes < p.max_bytes && lines < p.max_lines)) {
+    auto st = spool_.read_slice(c, std::numeric_limits<std::uint64_t>::max(),
+                                static_cast<std::size_t>(p.max_bytes - bytes),
+                                static_cast<std::size_t>(p.max_lines - lines), slice_,
+                                /*verify=*/true, /*pin=*/true);
+    if (!st) {
+      note_failure(st.error());
+      (void)backoff_.failed();
+      restore_pending();
+      return false;
+    }
+    const auto& records = slice_.records;
+    if (records.empty() || (first != 0 && records.front().id != last + 1)) break;
+    if (first == 0) first = records.front().id;
+    last = records.back().id;
+    lines += records.size();
+    for (const auto& r : records) bytes += r.data.size();
   }
   InFlight f;
   f.time = std::chrono::floor<std::chrono::microseconds>(clock_.wall_now());
-  if (records->empty()) {
+  if (first == 0) {
     if (next - 1 > state_.acked) {  // everything after acked was lost: say so now
       f.last = next - 1;
       f.dropped = next - 1 - state_.acked;
@@ -137,9 +159,9 @@ bool Shipper::cut_batch(Decision::Action action) {
       return false;
     }
   } else {
-    f.first = records->front().id;
-    f.last = records->back().id;
-    f.dropped = f.first - state_.acked - 1;
+    f.first = first;
+    f.last = last;
+    f.dropped = first - state_.acked - 1;
     if (f.last < next - 1) restore_pending();  // a backlog remains: the next batch goes at once
   }
   state_.inflight = f;
@@ -149,58 +171,81 @@ bool Shipper::cut_batch(Decision::Action action) {
     restore_pending();
     return false;
   }
-  return build(f, *records);
-}
-
-bool Shipper::rebuild_inflight() {
-  const InFlight f = *state_.inflight;
-  std::vector<spool::Record> records;
-  if (f.first != 0) {
-    auto r = spool_.read(f.first - 1, std::numeric_limits<std::size_t>::max(),
-                         static_cast<std::size_t>(f.last - f.first + 1), /*pin=*/true);
-    if (r) records = std::move(*r);
-    if (records.empty() || records.front().id != f.first || records.back().id != f.last ||
-        records.size() != f.last - f.first + 1) {
-      spdlog::error(
-          "batch seq {} (spool records {}..{}) cannot be rebuilt exactly: the spool lost some of "
-          "them; resending what remains, and logship-verify will report the difference",
-          state_.seal.seq(), f.first, f.last);
-    }
-  }
-  if (!build(f, records)) return false;
-  batch_->maybe_sent_before = true;
-  spdlog::info("resuming batch seq {} from the state file", state_.seal.seq());
+  batch_ = std::make_unique<Batch>();
+  batch_->inflight = f;
+  batch_->start = read_pos_;
+  batch_->verified = true;
   return true;
 }
 
-bool Shipper::build(const InFlight& f, const std::vector<spool::Record>& records) {
+void Shipper::rebuild_inflight() {
+  const InFlight f = *state_.inflight;
+  batch_ = std::make_unique<Batch>();
+  batch_->inflight = f;
+  batch_->start = spool::Cursor{f.first ? f.first - 1 : state_.acked};
+  batch_->maybe_sent_before = true;
+  spdlog::info("resuming batch seq {} from the state file", state_.seal.seq());
+}
+
+Status Shipper::stream(Batch& b, vault::SealedBatch& sealed) {
+  const InFlight& f = b.inflight;
   vault::BatchHeader header{opt_.source, opt_.stream, f.time, f.dropped, {}};
   auto builder = vault::BatchBuilder::open(state_.seal, header);
   if (!builder) {
     spdlog::critical("cannot build a batch: {}", builder.error().message);
     std::abort();  // source/stream were validated at start-up: this is a bug
   }
-  auto b = std::make_unique<Batch>();
-  b->inflight = f;
-  std::size_t size = 1 + builder->begin_line().size() + 256;  // separator, begin, end line
-  for (const auto& r : records) size += r.data.size() + 16;   // newline, a possible marker
-  b->bytes.reserve(size);  // exactly once: the batch must not exist twice while it grows
-  b->bytes = "\n";
-  b->bytes += builder->begin_line();
-  for (const auto& r : records) {
-    auto st =
-        builder->add(r.data, r.partial ? vault::LineEnd::none : vault::LineEnd::newline, b->bytes);
-    if (!st) spdlog::error("spool record {}: {}", r.id, st.error().message);
+  if (auto st = link_.open(); !st) return st;
+  out_.clear();
+  out_.reserve(kPiece + (64u << 10));
+  // The leading "\n" goes only with a resend: an interrupted attempt may have left a torn
+  // line in the vault file, and the batch must start on a line of its own.
+  if (b.attempts > 1 || b.maybe_sent_before) out_ = "\n";
+  out_ += builder->begin_line();
+  spool::Cursor c = b.start;
+  std::uint64_t expect = f.first;
+  bool complete = true;
+  while (f.first != 0 && c.after < f.last) {
+    if (auto st = spool_.read_slice(c, f.last, std::numeric_limits<std::size_t>::max(),
+                                    std::numeric_limits<std::size_t>::max(), slice_, !b.verified,
+                                    /*pin=*/false);
+        !st) {
+      link_.reset();  // the vault keeps a torn batch; the resend starts on a line of its own
+      return st;
+    }
+    if (slice_.records.empty()) break;
+    for (const auto& r : slice_.records) {
+      complete = complete && r.id == expect;
+      expect = r.id + 1;
+      auto st =
+          builder->add(r.data, r.partial ? vault::LineEnd::none : vault::LineEnd::newline, out_);
+      if (!st) spdlog::error("spool record {}: {}", r.id, st.error().message);
+    }
+    if (out_.size() >= kPiece) {
+      if (auto st = link_.write(out_); !st) return st;
+      out_.clear();
+    }
   }
-  auto sealed = builder->seal(state_.seal);
-  if (!sealed) {
-    spdlog::critical("cannot seal batch seq {}: {}", state_.seal.seq(), sealed.error().message);
+  if (f.first != 0 && expect != f.last + 1) complete = false;
+  if (!complete && !b.incomplete_logged) {
+    b.incomplete_logged = true;
+    spdlog::error(
+        "batch seq {} (spool records {}..{}) cannot be rebuilt exactly: the spool lost some of "
+        "them; sending what remains, and logship-verify will report the difference",
+        state_.seal.seq(), f.first, f.last);
+  }
+  auto s = builder->seal(state_.seal);
+  if (!s) {
+    spdlog::critical("cannot seal batch seq {}: {}", state_.seal.seq(), s.error().message);
     std::abort();
   }
-  b->bytes += sealed->end_line;
-  b->sealed = std::move(*sealed);
-  batch_ = std::move(b);
-  return true;
+  out_ += s->end_line;
+  if (auto st = link_.write(out_); !st) return st;
+  out_.clear();
+  if (auto st = link_.finish(); !st) return st;
+  b.end = c;
+  sealed = std::move(*s);
+  return {};
 }
 
 void Shipper::attempt() {
@@ -208,25 +253,22 @@ void Shipper::attempt() {
     std::lock_guard lock(mu_);
     status_.state = batch_->attempts ? "retrying" : "sending";
   }
-  // The leading "\n" goes only with a resend: an interrupted attempt may have left a torn
-  // line in the vault file, and the batch must start on a line of its own.
-  std::string_view bytes = batch_->bytes;
-  if (batch_->attempts == 0 && !batch_->maybe_sent_before) bytes.remove_prefix(1);
   ++batch_->attempts;
-  auto st = link_.deliver(bytes);
-  if (!st) {
+  vault::SealedBatch sealed;
+  if (auto st = stream(*batch_, sealed); !st) {
     note_failure(st.error());
     (void)backoff_.failed();
     return;
   }
-  const auto seq = batch_->sealed.seq;
-  if (auto c = state_.seal.commit(batch_->sealed); !c) {
+  const auto seq = sealed.seq;
+  if (auto c = state_.seal.commit(sealed); !c) {
     spdlog::critical("cannot commit batch seq {}: {}", seq, c.error().message);
     std::abort();
   }
   state_.acked = batch_->inflight.last;
   state_.inflight.reset();
   const InFlight done = batch_->inflight;
+  if (batch_->end.after == state_.acked) read_pos_ = batch_->end;
   batch_.reset();
   // Under a backlog the next batch is cut now, so one state save records both the commit and
   // the next batch in flight. If the save fails, a restart resends the committed batch: an

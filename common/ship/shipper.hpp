@@ -1,6 +1,7 @@
 // Shipper: the push agent's sending side, run on its own thread. It cuts batches from the
-// spool (BatchPolicy), records each in the state file before sending it, delivers it through
-// a VaultLink, and only on acknowledgement commits it: seal key evolved, spool released.
+// spool (BatchPolicy), records each in the state file before sending it, streams it through
+// a VaultLink in slices (read from the spool, escaped, hashed, written: memory does not grow
+// with the batch), and only on acknowledgement commits it: seal key evolved, spool released.
 // Any failure sends the same batch again after backoff, forever. Heartbeats when idle.
 #pragma once
 
@@ -16,6 +17,7 @@
 #include "spool/spool.hpp"
 #include "util/backoff.hpp"
 #include "util/clock.hpp"
+#include "vault/seal.hpp"
 
 namespace logship::ship {
 
@@ -56,10 +58,10 @@ class Shipper {
 
  private:
   struct Batch;
-  bool cut_batch(Decision::Action action);  // fills batch_ from the spool; false: nothing
-  bool rebuild_inflight();                  // batch_ again from the state's inflight
-  bool build(const InFlight& inflight, const std::vector<spool::Record>& records);
-  void attempt();  // one delivery of batch_
+  bool cut_batch(Decision::Action action);  // plans batch_ from the spool; false: nothing
+  void rebuild_inflight();                  // batch_ again from the state's inflight
+  void attempt();                           // one delivery of batch_
+  Status stream(Batch& batch, vault::SealedBatch& sealed);  // its bytes, through link_
   void note_failure(const Error& e);
   bool wait_until(SteadyTime t);  // false when woken by stop
   bool persist();
@@ -81,6 +83,9 @@ class Shipper {
 
   std::unique_ptr<Batch> batch_;  // the batch in flight, if any
   SteadyTime last_batch_{};
+  spool::Cursor read_pos_;  // after state_.acked: where the next batch starts
+  spool::Slice slice_;      // records read, reused
+  std::string out_;         // vault bytes not yet written, reused
 };
 
 }  // namespace logship::ship

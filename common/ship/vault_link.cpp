@@ -12,12 +12,28 @@ SshVaultLink::~SshVaultLink() {
   reset();
 }
 
+Status VaultLink::deliver(std::string_view batch) {
+  if (auto st = open(); !st) return st;
+  if (auto st = write(batch); !st) return st;
+  return finish();
+}
+
 void SshVaultLink::reset() {
+  channel_.reset();
   next_.reset();
   session_.reset();
 }
 
-Status SshVaultLink::deliver(std::string_view batch) {
+Status SshVaultLink::failed(Status st) {
+  // A refused command (vault disk full) leaves the session healthy; anything else leaves it
+  // in doubt, so it is rebuilt.
+  channel_.reset();
+  if (st.error().kind != ErrorKind::remote_refused) reset();
+  return st;
+}
+
+Status SshVaultLink::open() {
+  channel_.reset();  // an abandoned attempt: its `cat` sees EOF, the resend starts on a new line
   if (!session_ || !session_->connected()) {
     reset();
     auto s = ssh::Session::connect(options_);
@@ -25,30 +41,36 @@ Status SshVaultLink::deliver(std::string_view batch) {
     session_ = std::move(*s);
     ++connections_;
   }
-  auto st = deliver_on_session(batch);
-  // A refused command (vault disk full) leaves the session healthy; anything else leaves it
-  // in doubt, so it is rebuilt.
-  if (!st && st.error().kind != ErrorKind::remote_refused) reset();
-  return st;
+  channel_ = std::move(next_);
+  if (!channel_) {
+    auto c = session_->start_exec(command_);
+    if (!c) return failed(c.error());
+    channel_ = std::move(*c);
+  }
+  if (auto st = channel_->wait_started(session_->op_deadline()); !st) return failed(st);
+  return {};
 }
 
-Status SshVaultLink::deliver_on_session(std::string_view batch) {
-  std::unique_ptr<ssh::Channel> channel = std::move(next_);
-  if (!channel) {
-    auto c = session_->start_exec(command_);
-    if (!c) return c.error();
-    channel = std::move(*c);
-  }
-  if (auto st = channel->wait_started(session_->op_deadline()); !st) return st;
+Status SshVaultLink::write(std::string_view piece) {
+  if (!channel_) return make_error(ErrorKind::protocol, "vault link: write() without open()");
   // Liveness: every slice must get through within the session's op timeout.
-  for (std::size_t off = 0; off < batch.size(); off += kSlice) {
-    if (auto st = channel->write(batch.substr(off, kSlice), session_->op_deadline()); !st)
-      return st;
+  for (std::size_t off = 0; off < piece.size(); off += kSlice) {
+    if (auto st = channel_->write(piece.substr(off, kSlice), session_->op_deadline()); !st)
+      return failed(st);
   }
+  return {};
+}
+
+Status SshVaultLink::finish() {
+  if (!channel_) return make_error(ErrorKind::protocol, "vault link: finish() without open()");
   // Open the next batch's channel now: sshd spawns its `cat` while this one is acknowledged.
   // That `cat` appends nothing until it is written to, so order is kept.
-  if (auto next = session_->start_exec(command_)) next_ = std::move(*next);
-  return channel->finish(session_->op_deadline());
+  if (!next_) {
+    if (auto next = session_->start_exec(command_)) next_ = std::move(*next);
+  }
+  if (auto st = channel_->finish(session_->op_deadline()); !st) return failed(st);
+  channel_.reset();
+  return {};
 }
 
 }  // namespace logship::ship

@@ -21,13 +21,19 @@ namespace logship::ship {
 class VaultLink {
  public:
   virtual ~VaultLink() = default;
-  // Sends `batch` whole and waits for the acknowledgement. Any error means "not known to be
-  // stored": the caller sends the same batch again later.
-  virtual Status deliver(std::string_view batch) = 0;
-  // Forgets the connection (the next deliver reconnects).
+  // One batch, streamed: open() readies a channel (connecting if needed), write() sends the
+  // next piece, finish() sends EOF and waits for the acknowledgement. Any error means "not
+  // known to be stored": the caller sends the same batch again later, from open() on.
+  virtual Status open() = 0;
+  virtual Status write(std::string_view piece) = 0;
+  virtual Status finish() = 0;
+  // Forgets the connection (the next open reconnects).
   virtual void reset() = 0;
   // Connections made so far, the first included.
   virtual std::uint64_t connections() const = 0;
+
+  // open, write, finish: one batch held whole.
+  Status deliver(std::string_view batch);
 };
 
 class SshVaultLink final : public VaultLink {
@@ -37,17 +43,20 @@ class SshVaultLink final : public VaultLink {
   SshVaultLink(ssh::SessionOptions options, std::string remote_command);
   ~SshVaultLink() override;
 
-  Status deliver(std::string_view batch) override;
+  Status open() override;
+  Status write(std::string_view piece) override;
+  Status finish() override;
   void reset() override;
   std::uint64_t connections() const override { return connections_; }
 
  private:
-  Status deliver_on_session(std::string_view batch);
+  Status failed(Status st);  // drops the channel, and the session unless only the command failed
 
   ssh::SessionOptions options_;
   std::string command_;
   std::unique_ptr<ssh::Session> session_;
-  std::unique_ptr<ssh::Channel> next_;  // opened while the previous batch was acknowledged
+  std::unique_ptr<ssh::Channel> channel_;  // the batch being written
+  std::unique_ptr<ssh::Channel> next_;     // opened while the previous batch was acknowledged
   std::uint64_t connections_ = 0;
 };
 

@@ -75,6 +75,22 @@ Decode decode_record(std::string_view b, Record& rec, std::size_t& size, bool co
   return Decode::ok;
 }
 
+Decode decode_view(std::string_view b, RecordView& rec, std::size_t& size, bool verify) {
+  if (b.size() < kRecordHeaderSize) return Decode::need_more;
+  const auto len = get<std::uint32_t>(b.data() + 4);
+  if (len > kMaxRecordPayload) return Decode::corrupt;
+  const std::uint8_t flags = static_cast<std::uint8_t>(b[16]);
+  if (flags & ~kFlagPartial) return Decode::corrupt;
+  if (b.size() < kRecordHeaderSize + len) return Decode::need_more;
+  if (verify && crc32c(b.substr(4, kRecordHeaderSize - 4 + len)) != get<std::uint32_t>(b.data()))
+    return Decode::corrupt;
+  rec.id = get<std::uint64_t>(b.data() + 8);
+  rec.partial = flags & kFlagPartial;
+  rec.data = b.substr(kRecordHeaderSize, len);
+  size = kRecordHeaderSize + len;
+  return Decode::ok;
+}
+
 std::string segment_file_name(std::uint64_t first_id) {
   std::string digits = std::to_string(first_id);
   return std::string(20 - digits.size(), '0') + digits + ".seg";

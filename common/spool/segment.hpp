@@ -24,6 +24,13 @@ struct Record {
   std::string data;
 };
 
+// The same, as a view into the bytes it was read from (valid while they are).
+struct RecordView {
+  std::uint64_t id = 0;
+  bool partial = false;
+  std::string_view data;
+};
+
 // Header of a segment whose first record has id `first_id`.
 std::string encode_segment_header(std::uint64_t first_id);
 // The first id, or nullopt if `bytes` is not a valid version-1 header.
@@ -38,6 +45,10 @@ enum class Decode { ok, need_more, corrupt };
 // Decodes the record at the start of `bytes`. On ok, fills `rec` (payload copied only when
 // `copy_payload`) and `size` (bytes consumed). need_more: the buffer ends inside the record.
 Decode decode_record(std::string_view bytes, Record& rec, std::size_t& size, bool copy_payload);
+
+// decode_record without a copy: `rec.data` points into `bytes`. With `verify` false the CRC is
+// not checked (the length and flags still are).
+Decode decode_view(std::string_view bytes, RecordView& rec, std::size_t& size, bool verify);
 
 // Segment file name for a first id: 20 zero-padded digits + ".seg" (sorts by id).
 std::string segment_file_name(std::uint64_t first_id);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 namespace logship::spool {
 
@@ -41,6 +42,24 @@ Result<std::string> pread_some(int fd, std::uint64_t offset, std::size_t n, cons
   }
   buf.resize(got);
   return buf;
+}
+
+// pread_some into a reused buffer, grown but never shrunk (no zero-filling on every read):
+// the bytes read are the first ones of `buf`, fewer than n only at end of file.
+Result<std::size_t> pread_into(int fd, std::uint64_t offset, std::size_t n, std::string& buf,
+                               const fs::path& p) {
+  if (buf.size() < n) buf.resize(n);
+  std::size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::pread(fd, buf.data() + got, n - got, static_cast<off_t>(offset + got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return io_error(errno_message("read", p));
+    }
+    if (r == 0) break;
+    got += static_cast<std::size_t>(r);
+  }
+  return got;
 }
 
 // Reads the records of one segment file in order, from `offset` up to `end`.
@@ -284,13 +303,13 @@ void Spool::drop_segment_locked(std::size_t index) {
   Segment& seg = *segments_[index];
   ::unlink(seg.path.c_str());
   disk_bytes_ -= seg.size;
-  if (cursor_segment_ == seg.first_id) cursor_id_ = cursor_segment_ = cursor_offset_ = 0;
   segments_.erase(segments_.begin() + static_cast<std::ptrdiff_t>(index));
 }
 
 Result<std::vector<Record>> Spool::read(std::uint64_t after, std::size_t max_bytes,
                                         std::size_t max_records, bool pin) {
   std::lock_guard lock(mu_);
+  (void)flush_locked(false);  // a failure loses the buffered records: counted, kept in stats
   auto result = read_locked(after, max_bytes, max_records);
   if (pin && result && !result->empty()) pinned_ = std::max(pinned_, result->back().id);
   return result;
@@ -298,50 +317,117 @@ Result<std::vector<Record>> Spool::read(std::uint64_t after, std::size_t max_byt
 
 Result<std::vector<Record>> Spool::read_locked(std::uint64_t after, std::size_t max_bytes,
                                                std::size_t max_records) {
-  (void)flush_locked(false);  // a failure loses the buffered records: counted, kept in stats
-
-  // Start where the previous read stopped, or find the segment that holds `after + 1`.
-  std::size_t si = 0;
-  std::uint64_t offset = kSegmentHeaderSize;
-  bool found_cursor = false;
-  if (after == cursor_id_ && cursor_id_ != 0) {
-    for (; si < segments_.size(); ++si)
-      if (segments_[si]->first_id == cursor_segment_) break;
-    found_cursor = si < segments_.size();
-    if (found_cursor) offset = cursor_offset_;
-  }
-  if (!found_cursor) {
-    si = 0;
-    while (si + 1 < segments_.size() && segments_[si + 1]->first_id <= after + 1) ++si;
-  }
-
+  Cursor c = cursor_.after == after && after != 0 ? cursor_ : Cursor{after};
   std::vector<Record> out;
   std::size_t bytes = 0;
-  for (; si < segments_.size(); ++si, offset = kSegmentHeaderSize) {
-    Segment& seg = *segments_[si];
-    const std::uint64_t end = seg.corrupt_at ? seg.corrupt_at : seg.size;
-    Scanner scan(seg.fd.get(), seg.path, offset, end);
-    Record r;
-    for (;;) {
-      const std::uint64_t at = scan.offset();
-      auto step = scan.next(r, true);
-      if (!step) return step.error();
-      if (*step == Scanner::Step::end) break;
-      if (*step == Scanner::Step::corrupt) {
-        seg.corrupt_at = at;  // the rest of this segment is lost: its ids become a hole
-        break;
-      }
-      if (r.id <= after) continue;
-      if (!out.empty() && r.id != out.back().id + 1) return out;  // a hole: stop before it
+  Slice slice;
+  while (out.size() < max_records && (out.empty() || bytes < max_bytes)) {
+    const Cursor before = c;
+    const std::size_t room = out.empty() ? max_bytes : max_bytes - bytes;
+    if (auto st = read_slice_locked(c, std::numeric_limits<std::uint64_t>::max(), room,
+                                    max_records - out.size(), slice, true);
+        !st)
+      return st.error();
+    if (slice.records.empty()) break;
+    if (!out.empty() && slice.records.front().id != out.back().id + 1) {  // a hole: stop before it
+      c = before;
+      break;
+    }
+    for (const auto& r : slice.records) {
+      out.push_back(Record{r.id, r.partial, std::string(r.data)});
       bytes += r.data.size();
-      cursor_id_ = r.id;
-      cursor_segment_ = seg.first_id;
-      cursor_offset_ = scan.offset();
-      out.push_back(std::move(r));
-      if (bytes >= max_bytes || out.size() >= max_records) return out;
     }
   }
+  cursor_ = c;
   return out;
+}
+
+std::size_t Spool::locate_locked(Cursor& c) const {
+  if (c.segment != 0) {
+    for (std::size_t i = 0; i < segments_.size(); ++i)
+      if (segments_[i]->first_id == c.segment) return i;
+  }
+  std::size_t si = 0;
+  while (si + 1 < segments_.size() && segments_[si + 1]->first_id <= c.after + 1) ++si;
+  c.segment = segments_[si]->first_id;
+  c.offset = kSegmentHeaderSize;
+  return si;
+}
+
+Status Spool::read_slice(Cursor& c, std::uint64_t through, std::size_t max_bytes,
+                         std::size_t max_records, Slice& out, bool verify, bool pin) {
+  std::lock_guard lock(mu_);
+  (void)flush_locked(false);  // a failure loses the buffered records: counted, kept in stats
+  auto st = read_slice_locked(c, through, max_bytes, max_records, out, verify);
+  if (st && pin && !out.records.empty()) pinned_ = std::max(pinned_, out.records.back().id);
+  return st;
+}
+
+Status Spool::read_slice_locked(Cursor& c, std::uint64_t through, std::size_t max_bytes,
+                                std::size_t max_records, Slice& out, bool verify) {
+  out.records.clear();
+  if (c.after >= through || max_records == 0) return {};
+  std::size_t bytes = 0;
+  bool done = false;
+  for (std::size_t si = locate_locked(c); si < segments_.size() && !done; ++si) {
+    Segment& seg = *segments_[si];
+    if (seg.first_id != c.segment) c = Cursor{c.after, seg.first_id, kSegmentHeaderSize};
+    std::uint64_t end = seg.corrupt_at ? seg.corrupt_at : seg.size;
+    std::size_t want = kSliceBytes;
+    while (!done && c.offset < end) {
+      want = static_cast<std::size_t>(std::min<std::uint64_t>(want, end - c.offset));
+      auto got = pread_into(seg.fd.get(), c.offset, want, out.bytes, seg.path);
+      if (!got) return got.error();
+      if (*got < want) end = c.offset + *got;  // the file is shorter than thought
+      const std::string_view buf(out.bytes.data(), *got);
+      std::size_t pos = 0;
+      want = kSliceBytes;
+      for (;;) {
+        RecordView r;
+        std::size_t n = 0;
+        const Decode d = decode_view(buf.substr(pos), r, n, verify);
+        if (d == Decode::need_more) {
+          if (pos > 0) break;                  // read on from the record's start
+          if (c.offset + buf.size() >= end) {  // the data ends inside a record
+            seg.corrupt_at = end = c.offset;
+          } else {  // one record larger than a slice: read it whole
+            std::uint32_t len = 0;
+            std::memcpy(&len, buf.data() + 4, sizeof len);
+            want = kRecordHeaderSize + len;
+          }
+          break;
+        }
+        if (d == Decode::corrupt) {  // the rest of this segment is lost: its ids become a hole
+          seg.corrupt_at = end = c.offset + pos;
+          done = !out.records.empty();
+          break;
+        }
+        if (r.id <= c.after) {  // before the cursor: scanning from the segment's start
+          pos += n;
+          continue;
+        }
+        const bool fits = out.records.empty() ||
+                          (r.id == out.records.back().id + 1 && bytes + r.data.size() <= max_bytes);
+        if (r.id > through || !fits) {
+          done = true;
+          break;
+        }
+        out.records.push_back(r);
+        bytes += r.data.size();
+        pos += n;
+        if (r.id == through || out.records.size() >= max_records || bytes >= max_bytes) {
+          done = true;
+          break;
+        }
+      }
+      c.offset += pos;
+      if (!out.records.empty()) {
+        c.after = out.records.back().id;
+        done = true;  // one read per slice: its views point into out.bytes
+      }
+    }
+  }
+  return {};
 }
 
 void Spool::pin(std::uint64_t through) {

@@ -43,6 +43,22 @@ struct Stats {
   std::string last_write_error;  // the latest local write failure, empty if none
 };
 
+// Where a sequential reader stands: every record before `offset` of the segment whose first id
+// is `segment` has an id <= `after`, every record from there on a larger one. segment 0: not
+// known yet (found by scanning the segment that holds after + 1).
+struct Cursor {
+  std::uint64_t after = 0;
+  std::uint64_t segment = 0;
+  std::uint64_t offset = 0;
+};
+
+// What read_slice() fills, reused from one slice to the next: the bytes of one read and views
+// of the records in them (valid until the next read_slice into the same Slice).
+struct Slice {
+  std::vector<RecordView> records;
+  std::string bytes;  // a read buffer: grows to the largest read, its tail is stale
+};
+
 class Spool {
  public:
   // Opens (creating if needed, mode 0700) the spool directory, and repairs a torn tail.
@@ -64,6 +80,16 @@ class Spool {
   // are pinned (see pin()) in the same step, so none of them can be dropped in between.
   Result<std::vector<Record>> read(std::uint64_t after, std::size_t max_bytes,
                                    std::size_t max_records, bool pin = false);
+  static constexpr std::size_t kSliceBytes = 256u << 10;  // bytes per read_slice pread
+
+  // The records after cursor.after, through id `through`, from one read of about kSliceBytes:
+  // at most `max_bytes` of payload (at least one record) and `max_records`. Stops before a hole
+  // (the next call returns the records after it) and at the end (then `out` is empty).
+  // Advances the cursor past what it returned. `verify`: check each record's CRC (damage ends
+  // the segment's readable part, as in read()). `pin`: pin() what it returns in the same step.
+  Status read_slice(Cursor& cursor, std::uint64_t through, std::size_t max_bytes,
+                    std::size_t max_records, Slice& out, bool verify, bool pin);
+
   // Records with id <= `through` must survive: they are in a batch being sent.
   void pin(std::uint64_t through);
   // The vault holds every record with id <= `through`: their segments may go.
@@ -79,6 +105,9 @@ class Spool {
   Result<std::vector<Record>> read_locked(std::uint64_t after, std::size_t max_bytes,
                                           std::size_t max_records);
   Status flush_locked(bool force_sync);
+  Status read_slice_locked(Cursor& cursor, std::uint64_t through, std::size_t max_bytes,
+                           std::size_t max_records, Slice& out, bool verify);
+  std::size_t locate_locked(Cursor& cursor) const;  // segment index; fixes a stale cursor
   Status start_segment_locked(std::uint64_t first_id);
   void enforce_limit_locked();
   void drop_segment_locked(std::size_t index);
@@ -97,10 +126,7 @@ class Spool {
   std::uint64_t disk_bytes_ = 0;
   SteadyTime last_sync_{};
   bool unsynced_ = false;
-  // Read cursor: where the record after cursor_id_ starts, to avoid rescanning.
-  std::uint64_t cursor_id_ = 0;
-  std::uint64_t cursor_segment_ = 0;  // first id of the segment the cursor is in
-  std::uint64_t cursor_offset_ = 0;
+  Cursor cursor_;  // where the last read() stopped, to avoid rescanning
 };
 
 }  // namespace logship::spool

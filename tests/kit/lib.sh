@@ -5,6 +5,9 @@
 kit_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 kit_bin=${LOGSHIP_BIN_DIR:-$kit_root/build/bin}
 kit_name=$(basename "$0" .sh)
+# Daemons and admin tools (rsyslogd, sshd, useradd, logrotate) live in sbin, which an ordinary
+# user's PATH on Debian lacks.
+PATH=$PATH:/usr/sbin:/sbin
 
 kit_fail() {
   echo "FAIL ($kit_name): $*" >&2

@@ -15,9 +15,21 @@ using namespace std::chrono_literals;
 // A vault link that fails the deliveries the test asks it to, and records every attempt.
 class ScriptedLink final : public VaultLink {
  public:
-  Status deliver(std::string_view batch) override {
+  Status open() override {
     std::lock_guard lock(mu_);
-    attempts.emplace_back(batch);
+    writing.clear();
+    return {};
+  }
+  Status write(std::string_view piece) override {
+    std::lock_guard lock(mu_);
+    writing += piece;
+    ++writes;
+    return {};
+  }
+  Status finish() override {
+    std::lock_guard lock(mu_);
+    const std::string batch = std::move(writing);
+    attempts.push_back(batch);
     if (fail_next > 0) {
       --fail_next;
       return make_error(ErrorKind::remote_refused, "cat: write error: No space left on device");
@@ -34,6 +46,8 @@ class ScriptedLink final : public VaultLink {
 
   std::mutex mu_;
   int fail_next = 0;
+  std::string writing;
+  std::size_t writes = 0;
   std::vector<std::string> attempts, delivered;
 };
 
@@ -156,6 +170,28 @@ TEST_F(ShipperTest, RestartResendsTheRecordedBatchByteForByte) {
   EXPECT_NE(link_.delivered[1].find("seq=1 "), std::string::npos);
   EXPECT_NE(link_.delivered[1].find("gamma\n"), std::string::npos);
   EXPECT_EQ(link_.delivered[1].find("alpha"), std::string::npos);
+}
+
+TEST_F(ShipperTest, LargeBatchIsStreamedInPiecesAndResentByteForByte) {
+  std::string expected;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string l = "line " + std::to_string(i) + std::string(80, 'x');
+    ASSERT_TRUE(spool_->append(l));
+    expected += l + "\n";
+  }
+  ASSERT_TRUE(spool_->flush());
+  link_.fail_next = 1;
+  start({8u << 20, 1'000'000, 1ms, 60s});
+  ASSERT_TRUE(wait_delivered(1));
+  stop();
+  ASSERT_EQ(link_.attempts.size(), 2u);
+  EXPECT_EQ(link_.attempts[1], "\n" + link_.attempts[0]);
+  EXPECT_GE(link_.writes, 2u * 4) << "1.7 MB per attempt, in pieces of 256-512 KiB";
+  const std::string& b = link_.delivered[0];
+  const auto body = b.find('\n', 1) + 1;
+  EXPECT_EQ(b.substr(body, expected.size()), expected) << "one batch, every line, in order";
+  EXPECT_NE(b.find("@logship end seq=0 lines=20000 "), std::string::npos);
+  EXPECT_EQ(saved().acked, 20000u);
 }
 
 TEST_F(ShipperTest, HeartbeatWhenIdle) {

@@ -256,6 +256,68 @@ TEST_F(SpoolTest, LargeRecordsRoundTrip) {
   for (size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(all[i].data, lines[i]) << i;
 }
 
+TEST_F(SpoolTest, SlicesAreViewsInOrderUpToThroughFromAnyCursor) {
+  auto s = open(options(64ull << 20, 8192));
+  for (int i = 1; i <= 5000; ++i) ASSERT_TRUE(s->append(line(i), i % 5 == 0));
+  Cursor c;
+  Slice slice;
+  std::uint64_t next = 1;
+  std::size_t slices = 0;
+  for (;;) {
+    ASSERT_TRUE(s->read_slice(c, 3000, 1 << 20, 100000, slice, /*verify=*/false, /*pin=*/false));
+    if (slice.records.empty()) break;
+    ++slices;
+    for (const auto& r : slice.records) {
+      ASSERT_EQ(r.id, next++);
+      EXPECT_EQ(r.data, line(r.id));
+      EXPECT_EQ(r.partial, r.id % 5 == 0);
+    }
+    EXPECT_EQ(c.after, slice.records.back().id);
+  }
+  EXPECT_EQ(next, 3001u) << "nothing after `through`";
+  EXPECT_GT(slices, 10u) << "one read per slice, and a segment is 8 KiB";
+  // A cursor that knows only an id finds its record by scanning that id's segment.
+  Cursor fresh{1234};
+  ASSERT_TRUE(s->read_slice(fresh, 5000, 1, 100000, slice, true, false));
+  ASSERT_EQ(slice.records.size(), 1u) << "at least one record, at most max_bytes";
+  EXPECT_EQ(slice.records[0].id, 1235u);
+  ASSERT_TRUE(s->read_slice(fresh, 5000, 1 << 20, 3, slice, true, false));
+  ASSERT_EQ(slice.records.size(), 3u);
+  EXPECT_EQ(slice.records[0].id, 1236u);
+  // A cursor into a segment that was released and deleted goes on from the oldest one left.
+  ASSERT_TRUE(s->release(4000));
+  ASSERT_TRUE(s->read_slice(c, 5000, 1 << 20, 100000, slice, true, false));
+  ASSERT_FALSE(slice.records.empty());
+  EXPECT_GT(slice.records[0].id, 3001u);
+  EXPECT_LE(slice.records[0].id, 4001u) << "the segment holding 4001 is kept";
+  EXPECT_EQ(slice.records[0].data, line(slice.records[0].id));
+}
+
+TEST_F(SpoolTest, SliceStopsBeforeAHoleAndGoesOnAfterIt) {
+  auto s = open(options());
+  for (int i = 1; i <= 10; ++i) ASSERT_TRUE(s->append(line(i)));
+  ASSERT_TRUE(s->flush());
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit old{};
+  ::getrlimit(RLIMIT_FSIZE, &old);
+  rlimit small = old;
+  small.rlim_cur = fs::file_size(dir_ / segment_file_name(1)) + 10;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  for (int i = 11; i <= 20; ++i) ASSERT_TRUE(s->append(line(i)));
+  ASSERT_FALSE(s->flush());
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
+  std::signal(SIGXFSZ, old_handler);
+  for (int i = 21; i <= 25; ++i) ASSERT_TRUE(s->append(line(i)));
+  Cursor c;
+  Slice slice;
+  ASSERT_TRUE(s->read_slice(c, 100, 1 << 20, 1000, slice, true, true));
+  ASSERT_EQ(slice.records.size(), 10u);
+  EXPECT_EQ(slice.records.back().id, 10u);
+  ASSERT_TRUE(s->read_slice(c, 100, 1 << 20, 1000, slice, true, true));
+  ASSERT_EQ(slice.records.size(), 5u);
+  EXPECT_EQ(slice.records.front().id, 21u) << "11..20 are the hole";
+}
+
 TEST_F(SpoolTest, DirectoryIsPrivateAndSegmentsAre0600) {
   auto s = open(options());
   ASSERT_TRUE(s->append("x"));
