@@ -576,6 +576,39 @@ TEST_P(CrashTest, KillNineDuringCatchUpThenRestart) {
   if (framed) expect_verifies(copy("big.log"));
 }
 
+// kill -9 while a writer appends, then a copytruncate and a rename rotation while nobody
+// watches: at each restart the old file's rest is found by its identity (FILE.1) and read first.
+TEST_P(CrashTest, KillNineThenRotatedWhileDownThenRestart) {
+  const bool framed = std::string(GetParam()) == "framed";
+  const auto file = remote("app.log");
+  Writer w(file, 2000);
+  const std::vector<std::string> a = {"--follow", follow("app.log"), "--format", GetParam()};
+  auto agent = std::make_unique<Child>(args(a), log());
+  std::this_thread::sleep_for(700ms);
+  agent->signal(SIGKILL);
+  agent->wait_for(10s);
+  {
+    std::lock_guard<std::mutex> hold(w.mutex());
+    rotate_by_copytruncate(file);
+  }
+  std::this_thread::sleep_for(300ms);
+  agent = std::make_unique<Child>(args(a), log());
+  std::this_thread::sleep_for(700ms);
+  agent->signal(SIGKILL);
+  agent->wait_for(10s);
+  rotate_by_rename(file);
+  std::this_thread::sleep_for(50ms);
+  w.reopen();
+  std::this_thread::sleep_for(300ms);
+  agent = start(a);
+  std::this_thread::sleep_for(500ms);
+  w.stop();
+  ASSERT_FALSE(w.failed());
+  expect_copy(copy("app.log"), w.written(), framed);
+  stop(agent);
+  if (framed) expect_verifies(copy("app.log"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, CrashTest, ::testing::Values("raw", "framed"));
 
 TEST_F(PullTest, ConnectionCutDuringRotation) {
