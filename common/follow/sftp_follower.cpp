@@ -238,7 +238,7 @@ Status SftpFollower::open_path(ssh::SftpSession& sftp) {
 Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
   auto a = look(sftp);
   if (!a) return a.error();
-  if (!draining_ && last_path_ && same_attrs(*a, *last_path_) &&
+  if (!draining_ && last_path_ && last_path_->trusted && same_attrs(*a, last_path_->attrs) &&
       a->size == out_->origin().offset) {  // quiet: nothing changed, everything read
     if (out_->pending() > 0 && clock_.now() - last_growth_ >= options_.partial_wait)
       return local(out_->finish());
@@ -280,8 +280,16 @@ Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
       draining_ = false;
       identity_ = grow(identity_, *hh);
       set_state("following", "");
+      const auto before = out_->origin().offset;
       auto st = read_to_eof(sftp, *held_, false);
-      if (st && !busy_) last_path_ = *a;
+      if (st && !busy_) {
+        const bool same = last_path_ && same_attrs(*a, last_path_->attrs) && a->size == before &&
+                          out_->origin().offset == before;
+        if (!same)
+          last_path_ = QuietPath{*a, clock_.now(), false};
+        else if (clock_.now() - last_path_->since >= kMtimeGranularity)
+          last_path_->trusted = true;
+      }
       return st;
     }
     case Change::rotated: {

@@ -73,8 +73,18 @@ class SftpFollower final : public FollowerBase {
   std::uint64_t generation_ = 0;       // the file followed (0: none yet)
   FileIdentity identity_;              // its identity
   std::optional<ssh::SftpFile> held_;  // the file followed, open
-  std::optional<Attrs> last_path_;     // the path at the last quiet look
-  bool draining_ = false;              // the path no longer names the held file
+  // The path at the last full look that found everything read, and since when it looks so.
+  // SFTP times are whole seconds: a file rewritten to the same size within the second of its
+  // last change looks the same to a stat. So a stat alone is trusted (a quiet look) only once
+  // a full look found it unchanged kMtimeGranularity after the first (that second was over).
+  struct QuietPath {
+    Attrs attrs;
+    SteadyTime since{};
+    bool trusted = false;
+  };
+  static constexpr std::chrono::milliseconds kMtimeGranularity{1500};  // ms, with a margin
+  std::optional<QuietPath> last_path_;
+  bool draining_ = false;  // the path no longer names the held file
   bool busy_ = false;
   bool broken_ = false;               // the output failed; restore_output() before going on
   std::optional<Error> local_error_;  // of the current poll

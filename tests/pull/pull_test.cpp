@@ -471,6 +471,35 @@ TEST_P(ShortFileTest, RotatedCopytruncatedAndTruncatedWhileShort) {
   if (framed) expect_verifies(copy("short.log"));
 }
 
+// SFTP times are whole seconds: a file copytruncated and written again to the very size that was
+// read, within the second of the last look, has the same size and mtime as then. A look at the
+// path alone must not take that for a quiet file (the lines in the copy and the new ones were
+// never read).
+TEST_P(ShortFileTest, RewrittenToTheSameSizeWithinTheSecondOfTheLastLook) {
+  const bool framed = std::string(GetParam()) == "framed";
+  const auto file = remote("same.log");
+  append(file, numbered(1));
+  auto agent = start({"--follow", follow("same.log"), "--format", GetParam()});
+  const auto copied = [&](int upto) {
+    std::string t;
+    for (int i = 1; i <= upto; ++i) t += numbered(i);
+    return t;
+  };
+  expect_copy(copy("same.log"), copied(1), framed, 30s, false);
+  // What follows has to happen within one second of the host's clock: start it at the
+  // beginning of one.
+  const auto now = std::chrono::system_clock::now();
+  std::this_thread::sleep_until(std::chrono::ceil<std::chrono::seconds>(now) + 10ms);
+  append(file, numbered(2));
+  expect_copy(copy("same.log"), copied(2), framed, 30s, false);  // read: size 2 lines, mtime s
+  append(file, numbered(3) + numbered(4));
+  rotate_by_copytruncate(file);
+  append(file, numbered(5) + numbered(6));  // the same size again (lines of equal length)
+  expect_copy(copy("same.log"), copied(6), framed);
+  stop(agent);
+  if (framed) expect_verifies(copy("same.log"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, ShortFileTest, ::testing::Values("raw", "framed"));
 
 // A followed path that turns into a dangling symbolic link, then a directory, then a file again:
