@@ -25,4 +25,5 @@ function(logship_add_program name)
   add_executable(${name} ${P_SOURCES})
   target_link_libraries(${name} PRIVATE logship_settings ${P_LIBS})
   install(TARGETS ${name} RUNTIME DESTINATION bin)
+  set_property(GLOBAL APPEND PROPERTY LOGSHIP_PROGRAMS ${name})  # for man pages and packaging
 endfunction()

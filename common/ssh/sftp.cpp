@@ -88,18 +88,24 @@ Status SftpSession::send(const std::string& packet, SteadyTime deadline) {
 }
 
 Result<Reply> SftpSession::await(std::uint32_t id, SteadyTime deadline) {
+  compact_inbox();  // (the previous reply's body is no longer used)
+  if (auto it = early_.find(id); it != early_.end()) {
+    current_ = std::move(it->second.body);
+    const Reply r{it->second.type, id, current_};
+    early_.erase(it);
+    return r;
+  }
   for (;;) {
     bool bad = false;
-    while (auto reply = sftp::take_reply(inbox_, bad)) {
+    std::size_t used = 0;
+    while (auto reply = sftp::take_reply(std::string_view(inbox_).substr(inbox_used_), used, bad)) {
+      inbox_used_ += used;
       if (abandoned_.erase(reply->id) != 0) continue;
-      early_[reply->id] = std::move(*reply);
+      if (reply->id == id) return *reply;  // a view into inbox_, kept until the next await()
+      early_[reply->id] = Stored{reply->type, std::string(reply->body)};
     }
     if (bad) return protocol_error("malformed SFTP reply");
-    if (auto it = early_.find(id); it != early_.end()) {
-      Reply r = std::move(it->second);
-      early_.erase(it);
-      return r;
-    }
+    compact_inbox();
     if (channel_->at_eof()) {
       return make_error(
           ErrorKind::network,
@@ -114,6 +120,19 @@ Result<Reply> SftpSession::await(std::uint32_t id, SteadyTime deadline) {
     }
     auto n = channel_->read_some(inbox_, deadline);
     if (!n) return n.error();
+  }
+}
+
+void SftpSession::compact_inbox() {
+  // Replies are decoded where they lie; the bytes before inbox_used_ are dropped only now and
+  // then, so each byte is moved at most about once (erasing every reply from the front moved
+  // the whole backlog each time).
+  if (inbox_used_ == inbox_.size()) {
+    inbox_.clear();
+    inbox_used_ = 0;
+  } else if (inbox_used_ >= kCompactBytes && inbox_used_ >= inbox_.size() / 2) {
+    inbox_.erase(0, inbox_used_);
+    inbox_used_ = 0;
   }
 }
 
@@ -281,7 +300,7 @@ Result<ReadResult> SftpSession::read(const SftpFile& file, std::uint64_t offset,
       }
       return abandon(status_error(*reply, what));
     }
-    std::string data;
+    std::string_view data;
     if (reply->type != Type::data || !sftp::parse_string(reply->body, data)) {
       return abandon(status_error(*reply, what));
     }

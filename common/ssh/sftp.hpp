@@ -84,6 +84,7 @@ class SftpSession {
   SftpSession(Session& session, std::unique_ptr<Channel> channel);
   std::uint32_t next_id() { return ++last_id_; }
   Status send(const std::string& packet, SteadyTime deadline);
+  // The reply to request `id`; its body stays valid until the next await().
   Result<sftp::Reply> await(std::uint32_t id, SteadyTime deadline);
   Result<sftp::Reply> call(const std::string& packet, std::uint32_t id, SteadyTime deadline);
   Result<FileAttrs> attrs_call(sftp::Type type, const std::string& arg, const std::string& what,
@@ -93,9 +94,18 @@ class SftpSession {
 
   std::string endpoint_;  // "host:port", for messages
   std::unique_ptr<Channel> channel_;
-  std::string inbox_;                           // bytes received, not yet a whole reply
-  std::map<std::uint32_t, sftp::Reply> early_;  // replies that arrived before we asked
-  std::set<std::uint32_t> abandoned_;           // requests whose replies are to be dropped
+  void compact_inbox();  // drops decoded bytes from inbox_ (now and then)
+  static constexpr std::size_t kCompactBytes = 256 * 1024;  // bytes decoded before a compaction
+
+  std::string inbox_;           // bytes received; those from inbox_used_ are not decoded yet
+  std::size_t inbox_used_ = 0;  // bytes at the front already decoded
+  struct Stored {
+    sftp::Type type{};
+    std::string body;
+  };
+  std::map<std::uint32_t, Stored> early_;  // replies that arrived before we asked
+  std::string current_;                    // body of the reply await() returned from early_
+  std::set<std::uint32_t> abandoned_;      // requests whose replies are to be dropped
   std::uint32_t last_id_ = 0;
   ReadTuning tuning_;
   FileProblem problem_ = FileProblem::none;

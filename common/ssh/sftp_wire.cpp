@@ -88,8 +88,9 @@ std::string encode_read(std::uint32_t id, std::string_view handle, std::uint64_t
   return Writer(Type::read).u32(id).str(handle).u64(offset).u32(length).finish();
 }
 
-std::optional<Reply> take_reply(std::string& buffer, bool& bad) {
+std::optional<Reply> take_reply(std::string_view buffer, std::size_t& used, bool& bad) {
   bad = false;
+  used = 0;
   if (buffer.size() < 4) return std::nullopt;
   std::uint32_t len = 0;
   Reader(buffer).u32(len);
@@ -106,11 +107,11 @@ std::optional<Reply> take_reply(std::string& buffer, bool& bad) {
       bad = true;
       return std::nullopt;
     }
-    Reader(std::string_view(buffer).substr(5, 4)).u32(r.id);
+    Reader(buffer.substr(5, 4)).u32(r.id);
     body = 9;
   }
   r.body = buffer.substr(body, 4 + std::size_t{len} - body);
-  buffer.erase(0, 4 + std::size_t{len});
+  used = 4 + std::size_t{len};
   return r;
 }
 
@@ -126,11 +127,14 @@ bool parse_status(std::string_view body, Code& code, std::string& message) {
 }
 
 bool parse_string(std::string_view body, std::string& out) {
-  Reader r(body);
   std::string_view s;
-  if (!r.str(s)) return false;
+  if (!parse_string(body, s)) return false;
   out = s;
   return true;
+}
+
+bool parse_string(std::string_view body, std::string_view& out) {
+  return Reader(body).str(out);
 }
 
 bool parse_attrs(std::string_view body, Attrs& out) {

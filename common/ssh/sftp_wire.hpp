@@ -2,6 +2,7 @@
 // client needs. Pure encoding and decoding: no I/O.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -59,21 +60,24 @@ std::string encode_handle(Type type, std::uint32_t id, std::string_view handle);
 std::string encode_read(std::uint32_t id, std::string_view handle, std::uint64_t offset,
                         std::uint32_t length);
 
-// One reply: its type, request id (0 for VERSION) and the bytes after the id.
+// One reply: its type, request id (0 for VERSION) and the bytes after the id (a view into the
+// buffer it was taken from).
 struct Reply {
   Type type{};
   std::uint32_t id = 0;
-  std::string body;
+  std::string_view body;
 };
 
-// Takes the first complete frame off the front of `buffer`. nullopt: need more bytes.
-// Sets `bad` on a malformed or oversized frame.
-std::optional<Reply> take_reply(std::string& buffer, bool& bad);
+// Decodes the first complete frame at the front of `buffer` and sets `used` to its size (the
+// caller skips that much). nullopt: need more bytes (`used` 0). Sets `bad` on a malformed or
+// oversized frame.
+std::optional<Reply> take_reply(std::string_view buffer, std::size_t& used, bool& bad);
 
 // Readers of reply bodies; false when the body is malformed.
 bool parse_status(std::string_view body, Code& code, std::string& message);
-bool parse_string(std::string_view body, std::string& out);  // HANDLE and DATA
-bool parse_attrs(std::string_view body, Attrs& out);         // ATTRS
+bool parse_string(std::string_view body, std::string& out);       // HANDLE and DATA
+bool parse_string(std::string_view body, std::string_view& out);  // ... without a copy
+bool parse_attrs(std::string_view body, Attrs& out);              // ATTRS
 bool parse_version(std::string_view body, std::uint32_t& version);
 
 }  // namespace logship::ssh::sftp

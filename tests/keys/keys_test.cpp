@@ -323,5 +323,186 @@ TEST_F(KeysTest, NeverOverwritesAKeyWithoutForce) {
   EXPECT_NE(third.out.find(blob), std::string::npos);
 }
 
+TEST_F(KeysTest, HelpExplainsEveryOption) {
+  auto help = run_program({bin("logship-keys").string(), "--help"});
+  EXPECT_EQ(help.code, 0);
+  for (const char* option :
+       {"--role ROLE", "--path PATH", "--from CIDR[,CIDR]", "--any-source", "--out KEYFILE",
+        "--force", "--source NAME", "--comment TEXT", "--json", "--allow-missing-from",
+        "--config FILE", "--log-level LEVEL", "--version", "--help"})
+    EXPECT_NE(help.out.find(option), std::string::npos) << option << "\n" << help.out;
+  for (const char* text : {"cat >> 'PATH'", "sftp-server -R", "tail -F 'PATH'", "Exit codes"})
+    EXPECT_NE(help.out.find(text), std::string::npos) << text;
+}
+
+// ---- lint ----
+
+// The lines of `out` that report `code` for `file`'s line `line`.
+bool reports(const std::string& out, const fs::path& file, std::size_t line,
+             const std::string& code) {
+  return out.find(file.string() + ":" + std::to_string(line) + ": " + code + ":") !=
+         std::string::npos;
+}
+
+// Entries the parser calls refused (a bad-entry finding) must be exactly the ones sshd does not
+// let log in: the same options on a real sshd, one key each.
+TEST_F(KeysTest, LintAgreesWithSshdOnWhichEntriesLogIn) {
+  struct Case {
+    std::string options;  // "" for a bare key
+    int variant = 0;      // 1: short type name, 2: CRLF, 3: tab before, 4: blanks after options
+  };
+  const std::vector<Case> cases = {
+      {"restrict"},
+      {"RESTRICT,No-Pty"},
+      {",no-pty"},
+      {"no-pty,,restrict"},
+      {"no-pty,"},
+      {"restricted"},
+      {"no-restrict"},
+      {"pty=\"x\""},
+      {"command=true"},
+      {"command=\"true\"x"},
+      {"command=\"true\",command=\"true\""},
+      {"from=\"127.0.0.1\",from=\"127.0.0.1\""},
+      {"principals=\"x\""},
+      {"environment=\"FOO\""},
+      {"environment=\"A_B=1\""},
+      {"tunnel=\"x\""},
+      {"tunnel=\"5\""},
+      {"tunnel=\"any\""},
+      {"expiry-time=\"whatever\""},
+      {"expiry-time=\"20991231\""},
+      {"from=\"127.0.0.1/8\""},
+      {"from=\"127.0.0.0/8,::1\""},
+      {"from=\"!192.0.2.1\""},
+      {"command=\"echo \\\"a,b\\\" >/dev/null\",from=\"127.0.0.1\""},
+      {"command=\"true\\\""},
+      {"permitopen=\"localhost:80\""},
+      {"permitopen=\"bad\""},
+      {"permitopen=\"host:notaport\""},
+      {"permitlisten=\"not a port\""},
+      {"permitlisten=\"8080\""},
+      {"permitopen=\"*:*\""},
+      {"expiry-time=\"20000101\""},
+      {"expiry-time=\"20991231235959Z\""},
+      {"expiry-time=\"209912312359\""},
+      {"environment=\"1=2\""},
+      {"tunnel=\" 5\""},
+
+      {"no-touch-required,no-user-rc,no-agent-forwarding"},
+      {"", 1},
+      {"restrict", 2},
+      {"restrict", 3},
+      {"restrict,from=\"127.0.0.1\"", 4},
+      {"", 0},
+  };
+  std::vector<ClientKey> keys;
+  {
+    std::ofstream out(sshd_.authorized_keys(), std::ios::trunc);
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      keys.push_back(sshd_.make_client_key("case" + std::to_string(i)));
+      std::string key = keys.back().public_line;
+      if (cases[i].variant == 1) key.replace(0, 11, "ED25519");
+      std::string line = cases[i].options.empty() ? key : cases[i].options + " " + key;
+      if (cases[i].variant == 2) line += "\r";
+      if (cases[i].variant == 3) line = "\t" + line;
+      if (cases[i].variant == 4) line = cases[i].options + " \t  " + key;
+      out << line << "\n";
+    }
+  }
+  sshd_.start();
+  auto lint = run_program({bin("logship-keys").string(), "lint", sshd_.authorized_keys().string()});
+  EXPECT_EQ(lint.code, 1) << lint.err;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto login =
+        run_with_input({"/usr/bin/ssh", "-F", "/dev/null", "-i", keys[i].private_key.string(), "-o",
+                        "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o",
+                        "UserKnownHostsFile=" + sshd_.known_hosts().string(), "-p",
+                        std::to_string(sshd_.port()), target(), "exit 0"},
+                       "");
+    const bool refused = reports(lint.out, sshd_.authorized_keys(), i + 1, "bad-entry") ||
+                         reports(lint.out, sshd_.authorized_keys(), i + 1, "expired");
+    EXPECT_EQ(login.code == 0, !refused)
+        << "line " << i + 1 << " '" << cases[i].options << "' variant " << cases[i].variant
+        << ": ssh exit " << login.code << ", lint " << (refused ? "refused" : "accepted") << "\n"
+        << login.out;
+  }
+}
+
+TEST_F(KeysTest, FixtureEntriesLintCleanAndPermissiveOnesAreFlaggedAndReal) {
+  const fs::path file = sshd_.dir() / "vault.log";
+  sshd_.add_authorized_key(push_key_options(file), sshd_.make_client_key("fpush"));
+  sshd_.add_authorized_key(pull_key_options(), sshd_.make_client_key("fpull"));
+  sshd_.add_authorized_key(tail_key_options(file), sshd_.make_client_key("ftail"));
+  const auto ak = sshd_.authorized_keys().string();
+  // The fixture's entries have no from=; with that allowed they are clean.
+  auto clean = run_program({bin("logship-keys").string(), "lint", "--allow-missing-from", ak});
+  EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
+  EXPECT_EQ(clean.out, "");
+  EXPECT_NE(clean.err.find("3 entries, 0 findings"), std::string::npos) << clean.err;
+  auto strict = run_program({bin("logship-keys").string(), "lint", ak});
+  EXPECT_EQ(strict.code, 1);
+  for (std::size_t line = 1; line <= 3; ++line)
+    EXPECT_TRUE(reports(strict.out, ak, line, "no-from"));
+  EXPECT_EQ(std::count(strict.out.begin(), strict.out.end(), '\n'), 3) << strict.out;
+
+  // Hand-written entries that grant more, and proof on sshd that they do.
+  const auto shell_key = sshd_.make_client_key("sneaky");
+  sshd_.add_authorized_key(
+      "restrict,from=\"127.0.0.1\",command=\"cat >> " + file.string() + "; $SSH_ORIGINAL_COMMAND\"",
+      shell_key);
+  const auto bare_key = sshd_.make_client_key("bare");
+  sshd_.add_authorized_key("", bare_key);
+  auto flagged = run_program({bin("logship-keys").string(), "lint", "--allow-missing-from", ak});
+  EXPECT_EQ(flagged.code, 1);
+  EXPECT_TRUE(reports(flagged.out, ak, 4, "unsafe-command")) << flagged.out;
+  EXPECT_NE(flagged.out.find("';' (runs a second command)"), std::string::npos) << flagged.out;
+  for (const char* code : {"no-command", "pty", "port-forwarding", "agent-forwarding"})
+    EXPECT_TRUE(reports(flagged.out, ak, 5, code)) << code << "\n" << flagged.out;
+
+  sshd_.start();
+  auto common = [&](const ClientKey& k) {
+    return std::vector<std::string>{"/usr/bin/ssh",
+                                    "-F",
+                                    "/dev/null",
+                                    "-i",
+                                    k.private_key.string(),
+                                    "-o",
+                                    "IdentitiesOnly=yes",
+                                    "-o",
+                                    "BatchMode=yes",
+                                    "-o",
+                                    "UserKnownHostsFile=" + sshd_.known_hosts().string(),
+                                    "-p",
+                                    std::to_string(sshd_.port())};
+  };
+  auto a = common(shell_key);
+  a.insert(a.end(), {target(), "echo pwned"});
+  EXPECT_NE(run_with_input(a, "").out.find("pwned"), std::string::npos);
+  auto w = common(bare_key);
+  w.insert(w.end(), {"-W", "127.0.0.1:" + std::to_string(sshd_.port()), target()});
+  EXPECT_NE(run_with_input(w, "").out.find("SSH-2.0-OpenSSH"), std::string::npos);
+}
+
+TEST_F(KeysTest, LintReadsStdinWritesJsonAndExitsTwoOnAnUnreadableFile) {
+  auto m = mint("k", {"--role", "tail", "--path", "/var/log/auth.log", "--from", "192.0.2.7"});
+  ASSERT_EQ(m.code, 0) << m.err;
+  const auto ak = sshd_.authorized_keys().string();
+  auto json = run_program({bin("logship-keys").string(), "lint", "--json", ak});
+  EXPECT_EQ(json.code, 0) << json.out << json.err;
+  EXPECT_EQ(json.out, "{\"file\":" + std::string("\"") + ak +
+                          "\",\"lines\":1,\"entries\":1,\"findings\":[]}\n");
+  auto in = run_with_input({bin("logship-keys").string(), "lint", "-"},
+                           "command=\"tail -F /x\" " + m.out.substr(m.out.find("ssh-ed25519")));
+  EXPECT_EQ(in.code, 1) << in.out;
+  EXPECT_NE(in.out.find("(stdin):1: pty:"), std::string::npos) << in.out;
+  EXPECT_NE(in.out.find("(stdin):1: no-from:"), std::string::npos) << in.out;
+  auto missing = run_program({bin("logship-keys").string(), "lint", (keys_ / "nope").string()});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("cannot read"), std::string::npos) << missing.err;
+  EXPECT_EQ(run_program({bin("logship-keys").string(), "lint"}).code, 2);
+  EXPECT_EQ(run_program({bin("logship-keys").string(), "lint", "--force", ak}).code, 2);
+}
+
 }  // namespace
 }  // namespace logship::test

@@ -5,6 +5,9 @@
 kit_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 kit_bin=${LOGSHIP_BIN_DIR:-$kit_root/build/bin}
 kit_name=$(basename "$0" .sh)
+# Daemons and admin tools (rsyslogd, sshd, useradd, logrotate) live in sbin, which an ordinary
+# user's PATH on Debian lacks.
+PATH=$PATH:/usr/sbin:/sbin
 
 kit_fail() {
   echo "FAIL ($kit_name): $*" >&2
@@ -20,6 +23,10 @@ kit_note() { echo "-- $*" >&2; }
 kit_cleanup_hooks=()
 kit__cleanup() {
   local i
+  if [[ -n ${LOGSHIP_KIT_KEEP:-} ]]; then # debugging: leave everything as it is
+    echo "-- LOGSHIP_KIT_KEEP: left $kit_tmp and what runs there" >&2
+    return 0
+  fi
   for ((i = ${#kit_cleanup_hooks[@]} - 1; i >= 0; i--)); do eval "${kit_cleanup_hooks[i]}" || true; done
   [[ -n ${kit_tmp:-} && -d $kit_tmp ]] && rm -rf "$kit_tmp"
   return 0

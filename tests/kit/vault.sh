@@ -10,7 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 kit_need_root "it creates an account and sets file attributes"
 kit_need_cmd useradd userdel chattr lsattr ssh-keygen ssh setpriv systemd-analyze
-kit_need_bin logship-push logship-verify
+kit_need_bin logship-push logship-verify logship-keys
 setup=$kit_root/scripts/vault/logship-vault-setup
 
 account=lskit$$
@@ -67,7 +67,7 @@ IFS=: read -r _ pw _ _ _ h shell < <(getent passwd "$account") || kit_fail "no a
 [[ $(stat -c '%U:%G %a' "$base/web1") == "root:$account 750" ]] || kit_fail "$base/web1: $(stat -c '%U:%G %a' "$base/web1")"
 [[ $(stat -c '%U %a' "$auth") == "$account 600" ]] || kit_fail "$auth: $(stat -c '%U %a' "$auth")"
 lsattr -d "$file" | cut -d' ' -f1 | grep -q a || kit_fail "$file is not append-only: $(lsattr -d "$file")"
-want="restrict,from=\"127.0.0.1\",command=\"cat >> $file\" $(cat "$pub")"
+want="restrict,from=\"127.0.0.1\",command=\"cat >> '$file'\" $(cat "$pub")"
 [[ $(cat "$auth") == "$want" ]] || kit_fail "authorized_keys holds: $(cat "$auth"), expected: $want"
 before=$(sha256sum "$auth" "$file" | cut -d' ' -f1)
 "$setup" "${push_args[@]}" > "$kit_tmp/setup2.log" || kit_fail "second run failed: $(cat "$kit_tmp/setup2.log")"
@@ -75,6 +75,14 @@ before=$(sha256sum "$auth" "$file" | cut -d' ' -f1)
 grep -q "already installed" "$kit_tmp/setup2.log" || kit_fail "second run: $(cat "$kit_tmp/setup2.log")"
 refuse "${ok[@]}" --source web1 --stream auth --key "$kit_tmp/keys/other.pub" --from 127.0.0.1
 refuse "${ok[@]}" --source web1 --stream other --key "$pub" --from 127.0.0.1
+# A key minted by logship-keys: the setup installs exactly the line logship-keys printed, and
+# logship-keys lint finds nothing to object to in the result.
+minted=$("$kit_bin/logship-keys" new --role push --path "$base/web1/keys.log" --from 127.0.0.1 \
+  --out "$kit_tmp/keys/minted" 2> /dev/null) || kit_fail "logship-keys new failed"
+"$setup" "${ok[@]}" --source web1 --stream keys --key "$kit_tmp/keys/minted.pub" --from 127.0.0.1 > /dev/null ||
+  kit_fail "setup with a key from logship-keys failed"
+[[ $(tail -n 1 "$auth") == "$minted" ]] || kit_fail "installed '$(tail -n 1 "$auth")', logship-keys printed '$minted'"
+"$kit_bin/logship-keys" lint "$auth" > "$kit_tmp/lint.log" 2>&1 || kit_fail "logship-keys lint: $(cat "$kit_tmp/lint.log")"
 "$setup" "${ok[@]}" --pull web2 > /dev/null || kit_fail "--pull web2 failed"
 [[ $(stat -c '%U %a' "$base/pull/web2") == "$account 750" ]] || kit_fail "$base/pull/web2: $(stat -c '%U %a' "$base/pull/web2")"
 

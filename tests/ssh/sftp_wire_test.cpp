@@ -21,34 +21,43 @@ TEST(SftpWire, ReadRequestLayout) {
 }
 
 TEST(SftpWire, RepliesAreSplitFromAStreamAndIncompleteOnesWait) {
-  std::string stream = frame(std::string("\x67\0\0\0\x07\0\0\0\x03"
-                                         "abc",
-                                         12)) +
-                       frame(std::string("\x65\0\0\0\x08\0\0\0\x01", 9));
-  std::string partial = stream.substr(0, 10);
+  const std::string stream = frame(std::string("\x67\0\0\0\x07\0\0\0\x03"
+                                               "abc",
+                                               12)) +
+                             frame(std::string("\x65\0\0\0\x08\0\0\0\x01", 9));
   bool bad = false;
-  EXPECT_FALSE(take_reply(partial, bad));
+  std::size_t used = 99;
+  EXPECT_FALSE(take_reply(std::string_view(stream).substr(0, 10), used, bad));
   EXPECT_FALSE(bad);
-  auto data = take_reply(stream, bad);
+  EXPECT_EQ(used, 0u);
+  auto data = take_reply(stream, used, bad);
   ASSERT_TRUE(data);
+  EXPECT_EQ(used, 16u);
   EXPECT_EQ(data->type, Type::data);
   EXPECT_EQ(data->id, 7u);
   std::string bytes;
   ASSERT_TRUE(parse_string(data->body, bytes));
   EXPECT_EQ(bytes, "abc");
-  auto status = take_reply(stream, bad);
+  std::string_view view;
+  ASSERT_TRUE(parse_string(data->body, view));
+  EXPECT_EQ(view, "abc");
+  const std::size_t first = used;
+  auto status = take_reply(std::string_view(stream).substr(first), used, bad);
   ASSERT_TRUE(status);
   Code code{};
   std::string message;
   ASSERT_TRUE(parse_status(status->body, code, message));
   EXPECT_EQ(code, Code::eof);
-  EXPECT_TRUE(stream.empty());
+  EXPECT_EQ(first + used, stream.size());
+  EXPECT_FALSE(take_reply(std::string_view(stream).substr(first + used), used, bad));
+  EXPECT_FALSE(bad);
 }
 
 TEST(SftpWire, OversizedOrTruncatedFramesAreRejected) {
-  std::string huge = std::string("\x7f\0\0\0", 4) + "x";
+  const std::string huge = std::string("\x7f\0\0\0", 4) + "x";
   bool bad = false;
-  EXPECT_FALSE(take_reply(huge, bad));
+  std::size_t used = 0;
+  EXPECT_FALSE(take_reply(huge, used, bad));
   EXPECT_TRUE(bad);
   Attrs a;
   EXPECT_FALSE(parse_attrs(std::string("\0\0\0\x01\0\0", 6), a));  // size flag, 2 of 8 bytes
