@@ -12,7 +12,7 @@
 namespace logship::ship {
 
 struct BatchPolicy {
-  std::uint64_t max_bytes = 16u << 20;          // bytes of payload per batch
+  std::uint64_t max_bytes = 64u << 20;          // bytes of payload per batch
   std::uint64_t max_lines = 1'000'000;          // lines per batch
   std::chrono::milliseconds linger{5};          // ms a first pending line may wait for company
   std::chrono::milliseconds heartbeat{60'000};  // ms of idleness before an empty batch

@@ -67,6 +67,11 @@ bool Shipper::wait_until(SteadyTime t) {
   return !stopping_;
 }
 
+bool Shipper::stop_due() const {
+  std::lock_guard lock(mu_);
+  return stopping_ && clock_.now() >= stop_deadline_;
+}
+
 bool Shipper::persist() {
   if (auto st = file_.save(state_); !st) {
     spdlog::error("cannot save the push state: {}", st.error().message);
@@ -214,6 +219,10 @@ Status Shipper::stream(Batch& b, vault::SealedBatch& sealed) {
       return st;
     }
     if (slice_.records.empty()) break;
+    if (stop_due()) {  // a long batch on a slow link must not hold up the exit
+      link_.reset();
+      return make_error(ErrorKind::timeout, "stopping: the shutdown grace ran out mid-batch");
+    }
     for (const auto& r : slice_.records) {
       complete = complete && r.id == expect;
       expect = r.id + 1;

@@ -64,6 +64,7 @@ class Shipper {
   Status stream(Batch& batch, vault::SealedBatch& sealed);  // its bytes, through link_
   void note_failure(const Error& e);
   bool wait_until(SteadyTime t);  // false when woken by stop
+  bool stop_due() const;          // stopping, and the grace has passed
   bool persist();
 
   ShipperOptions opt_;

@@ -21,6 +21,7 @@ class ScriptedLink final : public VaultLink {
     return {};
   }
   Status write(std::string_view piece) override {
+    std::this_thread::sleep_for(write_delay);  // a slow link (the fault injected)
     std::lock_guard lock(mu_);
     writing += piece;
     ++writes;
@@ -48,6 +49,7 @@ class ScriptedLink final : public VaultLink {
   int fail_next = 0;
   std::string writing;
   std::size_t writes = 0;
+  std::chrono::milliseconds write_delay{0};
   std::vector<std::string> attempts, delivered;
 };
 
@@ -192,6 +194,23 @@ TEST_F(ShipperTest, LargeBatchIsStreamedInPiecesAndResentByteForByte) {
   EXPECT_EQ(b.substr(body, expected.size()), expected) << "one batch, every line, in order";
   EXPECT_NE(b.find("@logship end seq=0 lines=20000 "), std::string::npos);
   EXPECT_EQ(saved().acked, 20000u);
+}
+
+TEST_F(ShipperTest, StopDoesNotWaitForALongBatchOnASlowLink) {
+  for (int i = 0; i < 20000; ++i) ASSERT_TRUE(spool_->append("line " + std::string(80, 'x')));
+  ASSERT_TRUE(spool_->flush());
+  link_.write_delay = 300ms;  // 1.7 MB in 256 KiB pieces: about 2 s per attempt
+  start({8u << 20, 1'000'000, 1ms, 60s});
+  std::this_thread::sleep_for(100ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  shipper_->request_stop(clock_.now() + 200ms);
+  thread_.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1500ms) << "the grace bounds the exit";
+  EXPECT_EQ(link_.delivered_count(), 0u);
+  auto s = saved();
+  EXPECT_EQ(s.acked, 0u);
+  ASSERT_TRUE(s.inflight) << "the abandoned batch stays recorded, to be resent identically";
+  EXPECT_EQ(s.inflight->last, 20000u);
 }
 
 TEST_F(ShipperTest, HeartbeatWhenIdle) {
