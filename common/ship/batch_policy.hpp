@@ -20,6 +20,7 @@ struct BatchPolicy {
   // follow (written as they come, acknowledged together): fewer channels for the same latency.
   // 0: batches close at once.
   std::chrono::milliseconds open_for{250};
+  std::chrono::milliseconds open_idle{50};  // ms without a new line that close an open batch
 };
 
 struct Decision {

@@ -215,6 +215,7 @@ Status Shipper::extend(Batch& b, vault::BatchBuilder& builder, spool::Cursor& c,
                        std::uint64_t& expect, std::uint64_t payload, std::uint64_t lines) {
   const auto& p = opt_.policy;
   const SteadyTime close_at = clock_.now() + p.open_for;
+  SteadyTime last_line = clock_.now();
   // The same size rule as plan(), so that a resend of this batch takes at least what it sent.
   while (payload < p.max_bytes && lines < p.max_lines) {
     if (!out_.empty()) {  // what is there goes out now: the vault file shows it at once
@@ -247,13 +248,16 @@ Status Shipper::extend(Batch& b, vault::BatchBuilder& builder, spool::Cursor& c,
         payload += r.data.size();
         ++lines;
       }
+      last_line = clock_.now();
       continue;
     }
     if (stop_due()) break;
     std::unique_lock lock(mu_);
     const auto now = clock_.now();
-    if (stopping_ || now >= close_at) break;
-    cv_.wait_for(lock, close_at - now, [&] { return stopping_ || pending_since_.has_value(); });
+    // Closed when its time is up, or when the input has paused: the file then ends sealed.
+    const SteadyTime until = std::min(close_at, last_line + p.open_idle);
+    if (stopping_ || now >= until) break;
+    cv_.wait_for(lock, until - now, [&] { return stopping_ || pending_since_.has_value(); });
   }
   const std::uint64_t next = spool_.next_id();
   {

@@ -214,7 +214,7 @@ TEST_F(ShipperTest, StopDoesNotWaitForALongBatchOnASlowLink) {
 }
 
 TEST_F(ShipperTest, LinesThatFollowGoOutAtOnceInTheOpenBatch) {
-  start({4096, 1000, 1ms, 60s, 400ms});
+  start({4096, 1000, 1ms, 60s, 2s, 2s});
   add("first");
   auto written = [&](const std::string& what) {
     const auto end = std::chrono::steady_clock::now() + 5s;
@@ -240,6 +240,13 @@ TEST_F(ShipperTest, LinesThatFollowGoOutAtOnceInTheOpenBatch) {
   auto s = saved();
   EXPECT_EQ(s.acked, 2u);
   EXPECT_FALSE(s.inflight);
+}
+
+TEST_F(ShipperTest, AnOpenBatchClosesWhenTheInputPauses) {
+  start({4096, 1000, 1ms, 60s, 60s, 30ms});
+  add("only");
+  ASSERT_TRUE(wait_delivered(1)) << "closed by the pause, long before open_for";
+  EXPECT_NE(link_.delivered[0].find("only\n@logship end seq=0 lines=1 "), std::string::npos);
 }
 
 TEST_F(ShipperTest, HeartbeatWhenIdle) {
