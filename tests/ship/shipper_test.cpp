@@ -213,6 +213,42 @@ TEST_F(ShipperTest, StopDoesNotWaitForALongBatchOnASlowLink) {
   EXPECT_EQ(s.inflight->last, 20000u);
 }
 
+TEST_F(ShipperTest, LinesThatFollowGoOutAtOnceInTheOpenBatch) {
+  start({4096, 1000, 1ms, 60s, 2s, 2s});
+  add("first");
+  auto written = [&](const std::string& what) {
+    const auto end = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < end) {
+      {
+        std::lock_guard lock(link_.mu_);
+        if (link_.writing.find(what) != std::string::npos) return true;
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+    return false;
+  };
+  ASSERT_TRUE(written("first\n")) << "on the wire before the batch closes";
+  EXPECT_EQ(link_.delivered_count(), 0u);
+  add("second");
+  ASSERT_TRUE(written("second\n")) << "written as it comes, into the same batch";
+  ASSERT_TRUE(wait_delivered(1));
+  stop();
+  ASSERT_EQ(link_.attempts.size(), 1u);
+  EXPECT_NE(link_.delivered[0].find("first\nsecond\n@logship end seq=0 lines=2 "),
+            std::string::npos)
+      << link_.delivered[0];
+  auto s = saved();
+  EXPECT_EQ(s.acked, 2u);
+  EXPECT_FALSE(s.inflight);
+}
+
+TEST_F(ShipperTest, AnOpenBatchClosesWhenTheInputPauses) {
+  start({4096, 1000, 1ms, 60s, 60s, 30ms});
+  add("only");
+  ASSERT_TRUE(wait_delivered(1)) << "closed by the pause, long before open_for";
+  EXPECT_NE(link_.delivered[0].find("only\n@logship end seq=0 lines=1 "), std::string::npos);
+}
+
 TEST_F(ShipperTest, HeartbeatWhenIdle) {
   start({4096, 1000, 1ms, 50ms});
   ASSERT_TRUE(wait_delivered(2));
