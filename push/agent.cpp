@@ -176,7 +176,9 @@ int run_agent(const Config& c) {
   spool::Spool& spool = **sp;
   for (const auto& p : recovery.problems) spdlog::warn("{}", p);
   if (auto st = spool.release(state.acked); !st) throw std::runtime_error(st.error().message);
-  if (state.inflight) spool.pin(state.inflight->last);
+  // The batch in flight must survive a full spool; an open one may have grown on the wire past
+  // its recorded last record, and its resend takes all of those again.
+  if (state.inflight) spool.pin(state.inflight->open ? spool.next_id() - 1 : state.inflight->last);
 
   if (auto st = ssh::validate(c.ssh); !st) throw cli::UsageError(st.error().message);
 

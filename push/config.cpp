@@ -47,11 +47,14 @@ void add_run_options(cli::OptionSet& set) {
      "spool size on disk; when full, the oldest unsent lines are dropped and counted")
     ("fsync-interval", po::value<int>()->default_value(1000)->value_name("MS"),
      "fdatasync the spool at most this often (0: after every write); see docs/SPOOL.md")
-    ("batch-max-bytes", po::value<std::string>()->default_value("16M")->value_name("BYTES"),
+    ("batch-max-bytes", po::value<std::string>()->default_value("64M")->value_name("BYTES"),
      "largest batch payload; batches grow to this under backlog (streamed: memory does not "
      "grow with it)")
     ("linger", po::value<int>()->default_value(5)->value_name("MS"),
      "how long a first line waits for others before its batch leaves")
+    ("batch-open", po::value<int>()->default_value(250)->value_name("MS"),
+     "a batch that took every pending line stays open this long for the lines that follow, "
+     "written as they come and acknowledged together (0: close at once)")
     ("heartbeat", po::value<int>()->default_value(60)->value_name("SECONDS"),
      "an empty batch after this long without one, so the vault sees we are alive")
     ("connect-timeout", po::value<int>()->default_value(10)->value_name("SECONDS"),
@@ -116,6 +119,7 @@ Config run_config(const po::variables_map& vm) {
   if (c.policy.max_bytes < 4096 || c.policy.max_bytes > (64u << 20))
     throw cli::UsageError("--batch-max-bytes must be between 4K and 64M");
   c.policy.linger = std::chrono::milliseconds(cli::int_at_least(vm, "linger", 0));
+  c.policy.open_for = std::chrono::milliseconds(cli::int_at_least(vm, "batch-open", 0));
   c.policy.heartbeat = std::chrono::seconds(cli::int_at_least(vm, "heartbeat", 1));
   c.retry_max = std::chrono::seconds(cli::int_at_least(vm, "retry-max", 1));
   if (auto f = cli::optional_string(vm, "status-file")) c.status_file = *f;

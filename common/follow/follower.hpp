@@ -64,8 +64,9 @@ class Follower {
   // Writes a heartbeat batch (framed) when none was written for `interval`; `fields` are added.
   virtual Status heartbeat(std::chrono::seconds interval,
                            const std::vector<vault::Field>& fields) = 0;
-  // Ends cleanly on a live link: channels closed (a remote tail exits), handles closed.
-  virtual void close(Link& link) = 0;
+  // Ends cleanly on a live link, by `deadline`: channels closed (a remote tail exits), handles
+  // closed. Returns what failed (the link is then not worth trying further).
+  virtual Status close(Link& link, SteadyTime deadline) = 0;
   virtual FileStatus status() const = 0;
 };
 

@@ -88,11 +88,13 @@ void Puller::fail(const Error& e, bool was_connected) {
 }
 
 void Puller::poll_files(const std::function<bool()>& stop) {
+  if (sftp_) sftp_->set_interrupt(stop);  // a stop does not wait for a request in flight
   Link link{*session_, sftp_.get()};
   bool busy = false;
   for (auto& f : followers_) {
     if (stop && stop()) return;
     auto st = f->poll(link);
+    if (stop && stop()) return;  // (an interrupted poll: the connection is not at fault)
     if (!st) {
       if (st.error().kind == ErrorKind::io) {  // the local copy; the connection is fine
         spdlog::error("{}: {}", f->status().remote, st.error().message);
@@ -149,8 +151,18 @@ SteadyTime Puller::next_deadline() const {
 
 void Puller::shutdown() {
   if (session_) {
+    // Nothing depends on these closes (the host drops handles and commands with the session);
+    // they are a courtesy, and a stalled link must not hold the exit up.
+    if (sftp_) sftp_->set_interrupt(nullptr);
+    const auto deadline = clock_.now() + kShutdownGrace;
     Link link{*session_, sftp_.get()};
-    for (auto& f : followers_) f->close(link);
+    for (auto& f : followers_) {
+      if (auto st = f->close(link, deadline); !st) {
+        spdlog::warn("closing on {} at exit: {}; leaving the rest to the host", host_.endpoint,
+                     st.error().message);
+        break;
+      }
+    }
   }
   for (auto& f : followers_) (void)f->checkpoint(true);
   sftp_.reset();

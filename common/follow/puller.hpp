@@ -58,8 +58,10 @@ class Puller {
   void tick(const std::function<bool()>& stop);
   // When tick() has something to do next.
   SteadyTime next_deadline() const;
-  // Closes handles and channels on a live connection (remote tails exit), final checkpoints.
+  // Closes handles and channels on a live connection (remote tails exit), within
+  // kShutdownGrace, then saves the final checkpoints.
   void shutdown();
+  static constexpr std::chrono::milliseconds kShutdownGrace{1000};  // ms for the closes
 
   const HostStatus& host() const { return host_; }
   std::vector<FileStatus> files() const;

@@ -46,18 +46,8 @@ std::string_view event_name(int e) {
 
 SftpFollower::SftpFollower(SftpFollowOptions options, std::unique_ptr<Output> output,
                            CheckpointFile file, Syncer& syncer, const Clock& clock)
-    : options_(std::move(options)),
-      out_(std::move(output)),
-      file_(std::move(file)),
-      syncer_(syncer),
-      clock_(clock) {
-  status_.remote = options_.remote;
-  status_.local = out_->path().string();
-}
-
-SftpFollower::~SftpFollower() {
-  (void)syncer_.wait(this);
-}
+    : FollowerBase(options.remote, std::move(output), std::move(file), syncer, clock),
+      options_(std::move(options)) {}
 
 SteadyTime SftpFollower::deadline() const {
   return ssh::deadline_in(options_.op_timeout);
@@ -68,29 +58,17 @@ bool SftpFollower::transport(const Error& e, const ssh::SftpSession& sftp) const
 }
 
 Status SftpFollower::start() {
-  auto loaded = file_.load();
-  if (!loaded) return make_error(ErrorKind::config, loaded.error().message);
-  std::vector<std::string> notes;
-  auto c = out_->recover(*loaded, notes);
+  auto c = recover();
   if (!c) return c.error();
-  for (const auto& n : notes) spdlog::warn("{}", n);
   generation_ = c->generation;
   identity_ = c->identity;
   if (auto st = out_->set_origin({options_.remote, generation_, c->offset}); !st) return st;
-  if (loaded->has_value()) submitted_ = **loaded;
   return save(true);
 }
 
 void SftpFollower::restore_output() {
-  (void)syncer_.wait(this);     // (a failure of its is why we are here)
-  auto durable = file_.load();  // the last checkpoint actually saved
-  if (!durable) {
-    set_state("error", durable.error().message);
-    return;
-  }
-  std::vector<std::string> notes;
-  auto c = out_->recover(*durable, notes);
-  for (const auto& n : notes) spdlog::warn("{}", n);
+  (void)syncer_.wait(this);  // (a failure of its is why we are here)
+  auto c = recover();        // from the last checkpoint actually saved
   if (!c) {
     set_state("error", c.error().message);
     return;
@@ -101,7 +79,6 @@ void SftpFollower::restore_output() {
     set_state("error", st.error().message);
     return;
   }
-  submitted_ = durable->value_or(Checkpoint{});
   if (auto st = save(true); !st) {
     set_state("error", st.error().message);
     return;
@@ -110,14 +87,7 @@ void SftpFollower::restore_output() {
 }
 
 Status SftpFollower::save(bool wait) {
-  if (auto st = out_->flush(); !st) return st;
-  if (auto st = syncer_.failure(this); !st) return st;  // an earlier save failed
-  Checkpoint c{generation_, identity_, out_->resumable_offset(), out_->size(), out_->seal_record()};
-  if (!(c == submitted_)) {
-    submitted_ = c;
-    syncer_.submit(this, Syncer::Job{out_->fd(), std::move(c), &file_});
-  }
-  return wait ? syncer_.wait(this) : Status();
+  return FollowerBase::save(generation_, identity_, out_->resumable_offset(), wait);
 }
 
 Status SftpFollower::checkpoint(bool wait) {
@@ -137,16 +107,6 @@ void SftpFollower::fail_locally(const Error& e) {
   held_.reset();  // (its server handle is released when the session ends or on close)
   draining_ = false;
   last_path_.reset();
-}
-
-void SftpFollower::set_state(const std::string& state, const std::string& problem) {
-  if (state == status_.state && problem == status_.problem) return;
-  if (problem.empty())
-    spdlog::info("{}: {}", options_.remote, state);
-  else
-    spdlog::warn("{}: {}: {}", options_.remote, state, problem);
-  status_.state = state;
-  status_.problem = problem;
 }
 
 void SftpFollower::path_absent(const Attrs& a) {
@@ -197,6 +157,20 @@ Result<std::string> SftpFollower::head(ssh::SftpSession& sftp, const ssh::SftpFi
   return h;
 }
 
+Status SftpFollower::open_with_head(ssh::SftpSession& sftp, std::optional<ssh::SftpFile>& f,
+                                    std::string& start) {
+  auto opened = sftp.open(options_.remote, ssh::sftp::kRead, deadline());
+  if (!opened) return transport(opened.error(), sftp) ? Status(opened.error()) : Status();
+  f = std::move(*opened);
+  auto h = head(sftp, *f);
+  if (!h) {
+    close_handle(sftp, f);
+    return h.error();
+  }
+  start = std::move(*h);
+  return {};
+}
+
 void SftpFollower::close_handle(ssh::SftpSession& sftp, std::optional<ssh::SftpFile>& f) {
   if (!f) return;
   (void)sftp.close(*f, deadline());
@@ -234,24 +208,19 @@ Status SftpFollower::open_path(ssh::SftpSession& sftp) {
     path_absent(*a);
     return {};
   }
-  auto f = sftp.open(options_.remote, ssh::sftp::kRead, deadline());
-  if (!f) {
-    if (transport(f.error(), sftp)) return f.error();
+  std::optional<ssh::SftpFile> file;
+  std::string start;
+  if (auto st = open_with_head(sftp, file, start); !st) return st;
+  if (!file) {
     path_absent(Attrs{Kind::unreadable});
     return {};
   }
-  std::optional<ssh::SftpFile> file(std::move(*f));
-  auto h = head(sftp, *file);
-  if (!h) {
-    close_handle(sftp, file);
-    return h.error();
-  }
-  if (generation_ == 0) return start_generation(sftp, std::move(*file), *h, Event::started, "");
-  Probe p{*a, std::nullopt, std::nullopt, *h};
+  if (generation_ == 0) return start_generation(sftp, std::move(*file), start, Event::started, "");
+  Probe p{*a, std::nullopt, std::nullopt, start};
   const auto change = classify(identity_, out_->origin().offset, p);
   if (change == Change::grown || change == Change::unchanged) {
     held_ = std::move(file);
-    identity_ = grow(identity_, *h);
+    identity_ = grow(identity_, start);
     set_state("following", "");
     return read_to_eof(sftp, *held_, false);
   }
@@ -263,13 +232,13 @@ Status SftpFollower::open_path(ssh::SftpSession& sftp) {
   }
   Event e = change == Change::truncated ? (copy->empty() ? Event::truncated : Event::copytruncated)
                                         : (copy->empty() ? Event::replaced : Event::rotated);
-  return start_generation(sftp, std::move(*file), *h, e, *copy);
+  return start_generation(sftp, std::move(*file), start, e, *copy);
 }
 
 Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
   auto a = look(sftp);
   if (!a) return a.error();
-  if (!draining_ && last_path_ && same_attrs(*a, *last_path_) &&
+  if (!draining_ && last_path_ && last_path_->trusted && same_attrs(*a, last_path_->attrs) &&
       a->size == out_->origin().offset) {  // quiet: nothing changed, everything read
     if (out_->pending() > 0 && clock_.now() - last_growth_ >= options_.partial_wait)
       return local(out_->finish());
@@ -284,18 +253,10 @@ Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
   std::optional<ssh::SftpFile> other;  // the file the path names, if opened
   std::string other_head;
   if (change == Change::need_path_head) {
-    auto f = sftp.open(options_.remote, ssh::sftp::kRead, deadline());
-    if (!f) {
-      if (transport(f.error(), sftp)) return f.error();
+    if (auto st = open_with_head(sftp, other, other_head); !st) return st;
+    if (!other) {
       change = Change::unreadable;  // (it vanished or became unreadable between the looks)
     } else {
-      other = std::move(*f);
-      auto h = head(sftp, *other);
-      if (!h) {
-        close_handle(sftp, other);
-        return h.error();
-      }
-      other_head = std::move(*h);
       p.path_head = other_head;
       change = classify(identity_, out_->origin().offset, p);
       if (change != Change::rotated) close_handle(sftp, other);
@@ -319,8 +280,16 @@ Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
       draining_ = false;
       identity_ = grow(identity_, *hh);
       set_state("following", "");
+      const auto before = out_->origin().offset;
       auto st = read_to_eof(sftp, *held_, false);
-      if (st && !busy_) last_path_ = *a;
+      if (st && !busy_) {
+        const bool same = last_path_ && same_attrs(*a, last_path_->attrs) && a->size == before &&
+                          out_->origin().offset == before;
+        if (!same)
+          last_path_ = QuietPath{*a, clock_.now(), false};
+        else if (clock_.now() - last_path_->since >= kMtimeGranularity)
+          last_path_->trusted = true;
+      }
       return st;
     }
     case Change::rotated: {
@@ -340,15 +309,7 @@ Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
       // The new file had data before the old one was read to its end just now: the writer has
       // moved on, the old file is complete.
       if (!other) {
-        auto f = sftp.open(options_.remote, ssh::sftp::kRead, deadline());
-        if (!f) return transport(f.error(), sftp) ? Status(f.error()) : Status();
-        other = std::move(*f);
-        auto h = head(sftp, *other);
-        if (!h) {
-          close_handle(sftp, other);
-          return h.error();
-        }
-        other_head = std::move(*h);
+        if (auto opened = open_with_head(sftp, other, other_head); !opened || !other) return opened;
       }
       ssh::SftpFile next = std::move(*other);
       return start_generation(sftp, std::move(next), other_head, Event::rotated, "");
@@ -492,26 +453,25 @@ void SftpFollower::disconnected() {
 
 Status SftpFollower::heartbeat(std::chrono::seconds interval,
                                const std::vector<vault::Field>& fields) {
-  if (broken_ || clock_.now() - out_->last_write() < interval) return {};
-  std::vector<vault::Field> f{{"state", status_.state}};
-  f.insert(f.end(), fields.begin(), fields.end());
-  if (auto st = out_->mark(f); !st) {
+  if (broken_) return {};
+  if (auto st = write_heartbeat(interval, fields); !st) {
     fail_locally(st.error());
     return st;
   }
   return {};
 }
 
-void SftpFollower::close(Link& link) {
-  if (link.sftp) close_handle(*link.sftp, held_);
+Status SftpFollower::close(Link& link, SteadyTime deadline) {
+  Status st;
+  if (link.sftp && held_) st = link.sftp->close(*held_, deadline);
   held_.reset();
+  return st;
 }
 
 FileStatus SftpFollower::status() const {
-  FileStatus s = status_;
+  FileStatus s = base_status();
   s.generation = generation_;
   s.offset = out_->resumable_offset();
-  s.local_size = out_->size();
   return s;
 }
 

@@ -14,11 +14,8 @@
 #include <memory>
 #include <optional>
 
-#include "follow/checkpoint.hpp"
 #include "follow/classify.hpp"
-#include "follow/follower.hpp"
-#include "follow/output.hpp"
-#include "follow/syncer.hpp"
+#include "follow/follower_base.hpp"
 #include "ssh/sftp.hpp"
 
 namespace logship::follow {
@@ -31,11 +28,10 @@ struct SftpFollowOptions {
   std::chrono::milliseconds partial_wait{5'000};  // ms; then an incomplete line is a fragment
 };
 
-class SftpFollower final : public Follower {
+class SftpFollower final : public FollowerBase {
  public:
   SftpFollower(SftpFollowOptions options, std::unique_ptr<Output> output, CheckpointFile file,
                Syncer& syncer, const Clock& clock);
-  ~SftpFollower() override;  // waits until its checkpoint is saved
 
   Status start() override;
   Status poll(Link& link) override;
@@ -43,7 +39,7 @@ class SftpFollower final : public Follower {
   bool busy() const override { return busy_; }
   Status checkpoint(bool wait) override;
   Status heartbeat(std::chrono::seconds interval, const std::vector<vault::Field>& fields) override;
-  void close(Link& link) override;
+  Status close(Link& link, SteadyTime deadline) override;
   FileStatus status() const override;
 
  private:
@@ -52,6 +48,10 @@ class SftpFollower final : public Follower {
   SteadyTime deadline() const;
   Result<Attrs> look(ssh::SftpSession& sftp);  // stat of the path, problems as Kind
   Result<std::string> head(ssh::SftpSession& sftp, const ssh::SftpFile& f);  // first bytes
+  // Opens the followed path into `f` and reads its first bytes into `start`. When the open is
+  // refused (a problem of the file), `f` stays empty; transport errors are returned.
+  Status open_with_head(ssh::SftpSession& sftp, std::optional<ssh::SftpFile>& f,
+                        std::string& start);
   Status open_path(ssh::SftpSession& sftp);    // no file held: the first look
   Status follow_held(ssh::SftpSession& sftp);  // a file is held open
   // Reads f from the output's origin offset to EOF (at most a burst unless `unlimited`).
@@ -65,27 +65,30 @@ class SftpFollower final : public Follower {
   Status local(Status st);            // notes a failure of the local output
   void fail_locally(const Error& e);  // the output failed: start again from the checkpoint
   void restore_output();              // ... which is this
-  void set_state(const std::string& state, const std::string& problem);  // logs changes
   void path_absent(const Attrs& a);
   void close_handle(ssh::SftpSession& sftp, std::optional<ssh::SftpFile>& f);
   bool transport(const Error& e, const ssh::SftpSession& sftp) const;  // not a file problem
 
   SftpFollowOptions options_;
-  std::unique_ptr<Output> out_;
-  CheckpointFile file_;
-  Syncer& syncer_;
-  const Clock& clock_;
-  Checkpoint submitted_;               // the last checkpoint handed to the Syncer
   std::uint64_t generation_ = 0;       // the file followed (0: none yet)
   FileIdentity identity_;              // its identity
   std::optional<ssh::SftpFile> held_;  // the file followed, open
-  std::optional<Attrs> last_path_;     // the path at the last quiet look
-  bool draining_ = false;              // the path no longer names the held file
+  // The path at the last full look that found everything read, and since when it looks so.
+  // SFTP times are whole seconds: a file rewritten to the same size within the second of its
+  // last change looks the same to a stat. So a stat alone is trusted (a quiet look) only once
+  // a full look found it unchanged kMtimeGranularity after the first (that second was over).
+  struct QuietPath {
+    Attrs attrs;
+    SteadyTime since{};
+    bool trusted = false;
+  };
+  static constexpr std::chrono::milliseconds kMtimeGranularity{1500};  // ms, with a margin
+  std::optional<QuietPath> last_path_;
+  bool draining_ = false;  // the path no longer names the held file
   bool busy_ = false;
   bool broken_ = false;               // the output failed; restore_output() before going on
   std::optional<Error> local_error_;  // of the current poll
   SteadyTime last_growth_{};
-  FileStatus status_;
 };
 
 }  // namespace logship::follow

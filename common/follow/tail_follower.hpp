@@ -7,10 +7,7 @@
 #include <chrono>
 #include <memory>
 
-#include "follow/checkpoint.hpp"
-#include "follow/follower.hpp"
-#include "follow/output.hpp"
-#include "follow/syncer.hpp"
+#include "follow/follower_base.hpp"
 #include "ssh/channel.hpp"
 
 namespace logship::follow {
@@ -21,11 +18,10 @@ struct TailFollowOptions {
   std::chrono::milliseconds op_timeout{30'000};  // ms
 };
 
-class TailFollower final : public Follower {
+class TailFollower final : public FollowerBase {
  public:
   TailFollower(TailFollowOptions options, std::unique_ptr<Output> output, CheckpointFile file,
                Syncer& syncer, const Clock& clock);
-  ~TailFollower() override;  // waits until its checkpoint is saved
 
   Status start() override;
   Status poll(Link& link) override;
@@ -33,23 +29,14 @@ class TailFollower final : public Follower {
   bool busy() const override { return false; }
   Status checkpoint(bool wait) override;
   Status heartbeat(std::chrono::seconds interval, const std::vector<vault::Field>& fields) override;
-  void close(Link& link) override;
+  Status close(Link& link, SteadyTime deadline) override;
   FileStatus status() const override;
 
  private:
-  Status save(bool wait);
-  void set_state(const std::string& state, const std::string& problem);
-
   TailFollowOptions options_;
-  std::unique_ptr<Output> out_;
-  CheckpointFile file_;
-  Syncer& syncer_;
-  const Clock& clock_;
-  Checkpoint submitted_;  // the last checkpoint handed to the Syncer
   std::unique_ptr<ssh::Channel> channel_;
   std::string buf_;
   std::uint64_t runs_ = 0;  // commands started
-  FileStatus status_;
 };
 
 }  // namespace logship::follow

@@ -12,10 +12,15 @@
 namespace logship::ship {
 
 struct BatchPolicy {
-  std::uint64_t max_bytes = 16u << 20;          // bytes of payload per batch
+  std::uint64_t max_bytes = 64u << 20;          // bytes of payload per batch
   std::uint64_t max_lines = 1'000'000;          // lines per batch
   std::chrono::milliseconds linger{5};          // ms a first pending line may wait for company
   std::chrono::milliseconds heartbeat{60'000};  // ms of idleness before an empty batch
+  // ms a batch that took every pending line stays open, on its channel, for the lines that
+  // follow (written as they come, acknowledged together): fewer channels for the same latency.
+  // 0: batches close at once.
+  std::chrono::milliseconds open_for{250};
+  std::chrono::milliseconds open_idle{50};  // ms without a new line that close an open batch
 };
 
 struct Decision {

@@ -35,7 +35,8 @@ std::string encode(const PushState& s) {
   if (s.inflight) {
     const auto& f = *s.inflight;
     out += "inflight=" + std::to_string(f.first) + " " + std::to_string(f.last) + " " +
-           vault::format_time(f.time) + " " + std::to_string(f.dropped) + "\n";
+           vault::format_time(f.time) + " " + std::to_string(f.dropped) + (f.open ? " open" : "") +
+           "\n";
   } else {
     out += "inflight=-\n";
   }
@@ -55,13 +56,15 @@ Result<PushState> decode(std::string_view text) {
   std::optional<InFlight> inflight;
   if (line != "inflight=-") {
     std::istringstream in{std::string(line.substr(9))};
-    std::string first, last, time, dropped;
-    in >> first >> last >> time >> dropped;
+    std::string first, last, time, dropped, open, extra;
+    in >> first >> last >> time >> dropped >> open >> extra;
     const auto f = vault::parse_decimal(first), l = vault::parse_decimal(last),
                d = vault::parse_decimal(dropped);
     const auto t = vault::parse_time(time);
-    if (!f || !l || !d || !t || (*f && *f > *l)) return bad("bad inflight= line");
-    inflight = InFlight{*f, *l, *t, *d};
+    if (!f || !l || !d || !t || (*f && *f > *l) || !(open.empty() || open == "open") ||
+        !extra.empty() || (open == "open" && *f == 0))
+      return bad("bad inflight= line");
+    inflight = InFlight{*f, *l, *t, *d, open == "open"};
   }
   auto seal = vault::SealState::restore(text);
   if (!seal) return bad(seal.error().message);

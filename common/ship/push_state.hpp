@@ -18,11 +18,15 @@
 namespace logship::ship {
 
 // The batch being sent: records first..last of the spool (none for a heartbeat: first = 0).
+// An open batch may have grown past `last` on the wire (records that followed, without a hole,
+// within the batch size); it is recorded closed before its end line is sent, so a resend of an
+// open batch takes every such record there is, and a complete batch is always resent as it was.
 struct InFlight {
   std::uint64_t first = 0;    // first spool record id; 0: no records
   std::uint64_t last = 0;     // last spool record id, or the id through which loss is counted
   vault::VaultTime time{};    // the batch's time= field
   std::uint64_t dropped = 0;  // its dropped= field
+  bool open = false;          // records after `last` may follow it
   bool operator==(const InFlight&) const = default;
 };
 

@@ -67,6 +67,11 @@ bool Shipper::wait_until(SteadyTime t) {
   return !stopping_;
 }
 
+bool Shipper::stop_due() const {
+  std::lock_guard lock(mu_);
+  return stopping_ && clock_.now() >= stop_deadline_;
+}
+
 bool Shipper::persist() {
   if (auto st = file_.save(state_); !st) {
     spdlog::error("cannot save the push state: {}", st.error().message);
@@ -125,26 +130,13 @@ bool Shipper::cut_batch(Decision::Action action) {
   // The records after acked, without a hole, up to the policy's size, pinned as they are read.
   // Only their ids are kept: the batch is read again, slice by slice, as it is sent.
   if (read_pos_.after != state_.acked) read_pos_ = spool::Cursor{state_.acked};
-  spool::Cursor c = read_pos_;
-  std::uint64_t first = 0, last = 0, bytes = 0, lines = 0;
-  const auto& p = opt_.policy;
-  while (first == 0 || (bytes < p.max_bytes && lines < p.max_lines)) {
-    auto st = spool_.read_slice(c, std::numeric_limits<std::uint64_t>::max(),
-                                static_cast<std::size_t>(p.max_bytes - bytes),
-                                static_cast<std::size_t>(p.max_lines - lines), slice_,
-                                /*verify=*/true, /*pin=*/true);
-    if (!st) {
-      note_failure(st.error());
-      (void)backoff_.failed();
-      restore_pending();
-      return false;
-    }
-    const auto& records = slice_.records;
-    if (records.empty() || (first != 0 && records.front().id != last + 1)) break;
-    if (first == 0) first = records.front().id;
-    last = records.back().id;
-    lines += records.size();
-    for (const auto& r : records) bytes += r.data.size();
+  std::uint64_t first = 0, last = 0;
+  bool reached_end = false;
+  if (auto st = plan(read_pos_, first, last, reached_end); !st) {
+    note_failure(st.error());
+    (void)backoff_.failed();
+    restore_pending();
+    return false;
   }
   InFlight f;
   f.time = std::chrono::floor<std::chrono::microseconds>(clock_.wall_now());
@@ -163,6 +155,9 @@ bool Shipper::cut_batch(Decision::Action action) {
     f.last = last;
     f.dropped = first - state_.acked - 1;
     if (f.last < next - 1) restore_pending();  // a backlog remains: the next batch goes at once
+    std::lock_guard lock(mu_);
+    f.open = reached_end && opt_.policy.open_for.count() > 0 && !stopping_ &&
+             action == Decision::Action::send_lines;
   }
   state_.inflight = f;
   if (!persist()) {  // never send what could not be recorded: a resend must be identical
@@ -178,6 +173,101 @@ bool Shipper::cut_batch(Decision::Action action) {
   return true;
 }
 
+Status Shipper::plan(spool::Cursor c, std::uint64_t& first, std::uint64_t& last,
+                     bool& reached_end) {
+  const auto& p = opt_.policy;
+  std::uint64_t bytes = 0, lines = 0;
+  first = last = 0;
+  reached_end = false;
+  while (first == 0 || (bytes < p.max_bytes && lines < p.max_lines)) {
+    auto st = spool_.read_slice(c, std::numeric_limits<std::uint64_t>::max(),
+                                static_cast<std::size_t>(p.max_bytes - bytes),
+                                static_cast<std::size_t>(p.max_lines - lines), slice_,
+                                /*verify=*/true, /*pin=*/true);
+    if (!st) return st;
+    const auto& records = slice_.records;
+    reached_end = records.empty();
+    if (records.empty() || (first != 0 && records.front().id != last + 1)) break;
+    if (first == 0) first = records.front().id;
+    last = records.back().id;
+    lines += records.size();
+    for (const auto& r : records) bytes += r.data.size();
+  }
+  return {};
+}
+
+Status Shipper::close_open(Batch& b) {
+  InFlight& f = b.inflight;
+  if (b.attempts > 1 || b.maybe_sent_before) {
+    // Part of it may be in the vault, grown past `last`: take every record there is now.
+    std::uint64_t first = 0, last = 0;
+    bool reached_end = false;
+    if (auto st = plan(spool::Cursor{f.first - 1}, first, last, reached_end); !st) return st;
+    if (first == f.first && last > f.last) f.last = last;
+  }
+  f.open = false;
+  state_.inflight = f;
+  if (!persist()) return make_error(ErrorKind::io, "cannot record the batch in flight");
+  return {};
+}
+
+Status Shipper::extend(Batch& b, vault::BatchBuilder& builder, spool::Cursor& c,
+                       std::uint64_t& expect, std::uint64_t payload, std::uint64_t lines) {
+  const auto& p = opt_.policy;
+  const SteadyTime close_at = clock_.now() + p.open_for;
+  SteadyTime last_line = clock_.now();
+  // The same size rule as plan(), so that a resend of this batch takes at least what it sent.
+  while (payload < p.max_bytes && lines < p.max_lines) {
+    if (!out_.empty()) {  // what is there goes out now: the vault file shows it at once
+      if (auto st = link_.write(out_); !st) return st;
+      out_.clear();
+    }
+    {
+      std::lock_guard lock(mu_);
+      pending_since_.reset();  // lines spooled from now on are announced again
+    }
+    const spool::Cursor before = c;
+    if (auto st = spool_.read_slice(c, std::numeric_limits<std::uint64_t>::max(),
+                                    static_cast<std::size_t>(p.max_bytes - payload),
+                                    static_cast<std::size_t>(p.max_lines - lines), slice_,
+                                    /*verify=*/true, /*pin=*/true);
+        !st) {
+      link_.reset();
+      return st;
+    }
+    if (!slice_.records.empty()) {
+      if (slice_.records.front().id != expect) {  // a hole: the next batch counts it
+        c = before;
+        break;
+      }
+      for (const auto& r : slice_.records) {
+        auto st =
+            builder.add(r.data, r.partial ? vault::LineEnd::none : vault::LineEnd::newline, out_);
+        if (!st) spdlog::error("spool record {}: {}", r.id, st.error().message);
+        expect = r.id + 1;
+        payload += r.data.size();
+        ++lines;
+      }
+      last_line = clock_.now();
+      continue;
+    }
+    if (stop_due()) break;
+    std::unique_lock lock(mu_);
+    const auto now = clock_.now();
+    // Closed when its time is up, or when the input has paused: the file then ends sealed.
+    const SteadyTime until = std::min(close_at, last_line + p.open_idle);
+    if (stopping_ || now >= until) break;
+    cv_.wait_for(lock, until - now, [&] { return stopping_ || pending_since_.has_value(); });
+  }
+  const std::uint64_t next = spool_.next_id();
+  {
+    std::lock_guard lock(mu_);
+    if (!pending_since_ && next - 1 > c.after) pending_since_ = clock_.now();
+  }
+  b.inflight.last = c.after;
+  return close_open(b);  // recorded closed before its end line is sent
+}
+
 void Shipper::rebuild_inflight() {
   const InFlight f = *state_.inflight;
   batch_ = std::make_unique<Batch>();
@@ -188,7 +278,10 @@ void Shipper::rebuild_inflight() {
 }
 
 Status Shipper::stream(Batch& b, vault::SealedBatch& sealed) {
-  const InFlight& f = b.inflight;
+  InFlight& f = b.inflight;
+  if (f.open && (b.attempts > 1 || b.maybe_sent_before)) {
+    if (auto st = close_open(b); !st) return st;
+  }
   vault::BatchHeader header{opt_.source, opt_.stream, f.time, f.dropped, {}};
   auto builder = vault::BatchBuilder::open(state_.seal, header);
   if (!builder) {
@@ -203,7 +296,7 @@ Status Shipper::stream(Batch& b, vault::SealedBatch& sealed) {
   if (b.attempts > 1 || b.maybe_sent_before) out_ = "\n";
   out_ += builder->begin_line();
   spool::Cursor c = b.start;
-  std::uint64_t expect = f.first;
+  std::uint64_t expect = f.first, payload = 0, lines = 0;
   bool complete = true;
   while (f.first != 0 && c.after < f.last) {
     if (auto st = spool_.read_slice(c, f.last, std::numeric_limits<std::size_t>::max(),
@@ -214,9 +307,15 @@ Status Shipper::stream(Batch& b, vault::SealedBatch& sealed) {
       return st;
     }
     if (slice_.records.empty()) break;
+    if (stop_due()) {  // a long batch on a slow link must not hold up the exit
+      link_.reset();
+      return make_error(ErrorKind::timeout, "stopping: the shutdown grace ran out mid-batch");
+    }
     for (const auto& r : slice_.records) {
       complete = complete && r.id == expect;
       expect = r.id + 1;
+      payload += r.data.size();
+      ++lines;
       auto st =
           builder->add(r.data, r.partial ? vault::LineEnd::none : vault::LineEnd::newline, out_);
       if (!st) spdlog::error("spool record {}: {}", r.id, st.error().message);
@@ -225,6 +324,9 @@ Status Shipper::stream(Batch& b, vault::SealedBatch& sealed) {
       if (auto st = link_.write(out_); !st) return st;
       out_.clear();
     }
+  }
+  if (f.open) {
+    if (auto st = extend(b, *builder, c, expect, payload, lines); !st) return st;
   }
   if (f.first != 0 && expect != f.last + 1) complete = false;
   if (!complete && !b.incomplete_logged) {

@@ -17,6 +17,7 @@
 #include "spool/spool.hpp"
 #include "util/backoff.hpp"
 #include "util/clock.hpp"
+#include "vault/batch_builder.hpp"
 #include "vault/seal.hpp"
 
 namespace logship::ship {
@@ -62,8 +63,18 @@ class Shipper {
   void rebuild_inflight();                  // batch_ again from the state's inflight
   void attempt();                           // one delivery of batch_
   Status stream(Batch& batch, vault::SealedBatch& sealed);  // its bytes, through link_
+  // Records after cursor `c`: ids first..last, without a hole, within the policy's size,
+  // pinned; reached_end: the spool had no more.
+  Status plan(spool::Cursor c, std::uint64_t& first, std::uint64_t& last, bool& reached_end);
+  // An open batch takes the records that follow as they come (written at once), until
+  // policy.open_for has passed, it is full, a hole, or a stop; then close_open().
+  Status extend(Batch& batch, vault::BatchBuilder& builder, spool::Cursor& c, std::uint64_t& expect,
+                std::uint64_t payload, std::uint64_t lines);
+  // Records an open batch closed (after a first attempt: grown to every record there is now).
+  Status close_open(Batch& batch);
   void note_failure(const Error& e);
   bool wait_until(SteadyTime t);  // false when woken by stop
+  bool stop_due() const;          // stopping, and the grace has passed
   bool persist();
 
   ShipperOptions opt_;

@@ -48,6 +48,10 @@ Status SshVaultLink::open() {
     channel_ = std::move(*c);
   }
   if (auto st = channel_->wait_started(session_->op_deadline()); !st) return failed(st);
+  // Open the next batch's channel now: sshd spawns its `cat` while this batch is written and
+  // acknowledged, and forks while its buffers are still small. That `cat` appends nothing
+  // until it is written to, so order is kept.
+  if (auto next = session_->start_exec(command_)) next_ = std::move(*next);
   return {};
 }
 
@@ -63,11 +67,6 @@ Status SshVaultLink::write(std::string_view piece) {
 
 Status SshVaultLink::finish() {
   if (!channel_) return make_error(ErrorKind::protocol, "vault link: finish() without open()");
-  // Open the next batch's channel now: sshd spawns its `cat` while this one is acknowledged.
-  // That `cat` appends nothing until it is written to, so order is kept.
-  if (!next_) {
-    if (auto next = session_->start_exec(command_)) next_ = std::move(*next);
-  }
   if (auto st = channel_->finish(session_->op_deadline()); !st) return failed(st);
   channel_.reset();
   return {};

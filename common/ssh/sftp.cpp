@@ -118,7 +118,17 @@ Result<Reply> SftpSession::await(std::uint32_t id, SteadyTime deadline) {
                                                 " before the deadline; the vault or the "
                                                 "network stalls");
     }
-    auto n = channel_->read_some(inbox_, deadline);
+    SteadyTime wait_until = deadline;
+    if (interrupt_) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - interrupt_checked_ >= kInterruptCheck) {
+        interrupt_checked_ = now;
+        if (interrupt_())
+          return make_error(ErrorKind::timeout, "SFTP: waiting for " + endpoint_ + " interrupted");
+      }
+      wait_until = std::min(deadline, now + kInterruptCheck);
+    }
+    auto n = channel_->read_some(inbox_, wait_until);
     if (!n) return n.error();
   }
 }

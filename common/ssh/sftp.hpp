@@ -75,6 +75,12 @@ class SftpSession {
                           const Sink& sink, SteadyTime deadline);
 
   void set_read_tuning(ReadTuning tuning) { tuning_ = tuning; }
+  // While waiting for a reply, `interrupt` is asked about every kInterruptCheck; once it says
+  // true the wait fails at once (ErrorKind::timeout, "interrupted"), the requests in flight are
+  // forgotten, and the session stays usable (their replies are dropped when they arrive).
+  // nullptr: never interrupted.
+  void set_interrupt(std::function<bool()> interrupt) { interrupt_ = std::move(interrupt); }
+  static constexpr std::chrono::milliseconds kInterruptCheck{50};  // ms
   // The file-level reason of the last failed call (none after a success or transport error).
   FileProblem last_problem() const { return problem_; }
   // Replies shorter than asked and not at EOF, re-requested so far (a health counter).
@@ -108,6 +114,8 @@ class SftpSession {
   std::set<std::uint32_t> abandoned_;      // requests whose replies are to be dropped
   std::uint32_t last_id_ = 0;
   ReadTuning tuning_;
+  std::function<bool()> interrupt_;
+  SteadyTime interrupt_checked_{};
   FileProblem problem_ = FileProblem::none;
   std::uint64_t short_replies_ = 0;
 };

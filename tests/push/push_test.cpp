@@ -160,6 +160,18 @@ class PushTest : public ::testing::Test {
         << "extracted " << extract().size() << " bytes, expected " << expected.size();
   }
 
+  // Waits until the running agent had every spooled line acknowledged: a batch is in the vault
+  // file before it is closed and acknowledged, and logship-verify reports an unclosed one.
+  void expect_acknowledged() {
+    EXPECT_TRUE(eventually(
+        [&] {
+          const auto s = status_text();
+          return json_number(s, "batches") >= 1 && json_number(s, "backlog_lines") == 0;
+        },
+        30s))
+        << status_text();
+  }
+
   SshdFixture sshd_;
   fs::path home_, vault_, target_;
 };
@@ -176,6 +188,7 @@ TEST_F(PushTest, HundredThousandLinesArriveExactlyOnceInOrder) {
     }
   }
   expect_delivered(expected);
+  expect_acknowledged();
   auto v = verify({"--key", key().string(), "--json"});
   EXPECT_EQ(v.code, 0) << v.out;
   EXPECT_EQ(json_number(v.out, "payload_lines"), 100000);
@@ -222,6 +235,7 @@ TEST_F(PushTest, OutageAndCutConnectionsLoseNothing) {
   sshd_.start();
   writer.join();
   expect_delivered(expected);
+  expect_acknowledged();
   auto v = verify({"--key", key().string(), "--json"});
   EXPECT_EQ(v.code, 0) << v.out;  // repeats only as identical resends, no findings
   EXPECT_EQ(json_number(v.out, "findings_total"), 0) << v.out;
@@ -249,6 +263,7 @@ TEST_F(PushTest, TornBatchOnTheVaultIsResentWhole) {
       << status_text();
   std::ofstream(home_ / "healed") << "";
   expect_delivered(expected);
+  expect_acknowledged();
   auto v = verify({"--key", key().string(), "--json"});
   EXPECT_EQ(v.code, 0) << v.out;
   EXPECT_GE(json_number(v.out, "interrupted_transfers"), 1) << v.out;
@@ -273,6 +288,7 @@ TEST_F(PushTest, KillNineMidStreamThenRestartLosesNothing) {
   agent = std::make_unique<Child>(args(), log());
   writer.join();
   expect_delivered(expected);
+  expect_acknowledged();
   auto v = verify({"--key", key().string(), "--json"});
   EXPECT_EQ(v.code, 0) << v.out;
 }
@@ -318,6 +334,7 @@ TEST_F(PushTest, VaultDiskFullCommitsNothingAndDeliversOnceFixed) {
   fs::remove(target_);
   fs::create_symlink(vault_, target_);
   expect_delivered(expected);
+  expect_acknowledged();
   EXPECT_EQ(verify({"--key", key().string()}).code, 0);
 }
 
@@ -330,6 +347,7 @@ TEST_F(PushTest, ChangedHostKeyIsRefusedSpoolingGoesOnAndDeliveryResumes) {
     w.write(numbered(i));
   }
   expect_delivered(expected);
+  expect_acknowledged();     // so that the cut below interrupts no batch
   sshd_.replace_host_key();  // restarts sshd with a new key: a reconnect is needed
   sshd_.cut_connections();
   const std::string fingerprint = sshd_.host_key_fingerprint();

@@ -25,6 +25,12 @@ TEST(PushState, EncodeDecodeRoundTrip) {
   EXPECT_EQ(back->seal.seq(), 0u);
   EXPECT_EQ(back->seal.key(), key0());
 
+  s.inflight->open = true;
+  auto open = decode(encode(s));
+  ASSERT_TRUE(open) << open.error().message;
+  EXPECT_EQ(open->inflight, s.inflight);
+  EXPECT_TRUE(open->inflight->open);
+
   PushState idle{7, std::nullopt, vault::SealState::initial(key0())};
   auto b2 = decode(encode(idle));
   ASSERT_TRUE(b2);

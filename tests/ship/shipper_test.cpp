@@ -21,6 +21,7 @@ class ScriptedLink final : public VaultLink {
     return {};
   }
   Status write(std::string_view piece) override {
+    std::this_thread::sleep_for(write_delay);  // a slow link (the fault injected)
     std::lock_guard lock(mu_);
     writing += piece;
     ++writes;
@@ -48,6 +49,7 @@ class ScriptedLink final : public VaultLink {
   int fail_next = 0;
   std::string writing;
   std::size_t writes = 0;
+  std::chrono::milliseconds write_delay{0};
   std::vector<std::string> attempts, delivered;
 };
 
@@ -192,6 +194,59 @@ TEST_F(ShipperTest, LargeBatchIsStreamedInPiecesAndResentByteForByte) {
   EXPECT_EQ(b.substr(body, expected.size()), expected) << "one batch, every line, in order";
   EXPECT_NE(b.find("@logship end seq=0 lines=20000 "), std::string::npos);
   EXPECT_EQ(saved().acked, 20000u);
+}
+
+TEST_F(ShipperTest, StopDoesNotWaitForALongBatchOnASlowLink) {
+  for (int i = 0; i < 20000; ++i) ASSERT_TRUE(spool_->append("line " + std::string(80, 'x')));
+  ASSERT_TRUE(spool_->flush());
+  link_.write_delay = 300ms;  // 1.7 MB in 256 KiB pieces: about 2 s per attempt
+  start({8u << 20, 1'000'000, 1ms, 60s});
+  std::this_thread::sleep_for(100ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  shipper_->request_stop(clock_.now() + 200ms);
+  thread_.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1500ms) << "the grace bounds the exit";
+  EXPECT_EQ(link_.delivered_count(), 0u);
+  auto s = saved();
+  EXPECT_EQ(s.acked, 0u);
+  ASSERT_TRUE(s.inflight) << "the abandoned batch stays recorded, to be resent identically";
+  EXPECT_EQ(s.inflight->last, 20000u);
+}
+
+TEST_F(ShipperTest, LinesThatFollowGoOutAtOnceInTheOpenBatch) {
+  start({4096, 1000, 1ms, 60s, 2s, 2s});
+  add("first");
+  auto written = [&](const std::string& what) {
+    const auto end = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < end) {
+      {
+        std::lock_guard lock(link_.mu_);
+        if (link_.writing.find(what) != std::string::npos) return true;
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+    return false;
+  };
+  ASSERT_TRUE(written("first\n")) << "on the wire before the batch closes";
+  EXPECT_EQ(link_.delivered_count(), 0u);
+  add("second");
+  ASSERT_TRUE(written("second\n")) << "written as it comes, into the same batch";
+  ASSERT_TRUE(wait_delivered(1));
+  stop();
+  ASSERT_EQ(link_.attempts.size(), 1u);
+  EXPECT_NE(link_.delivered[0].find("first\nsecond\n@logship end seq=0 lines=2 "),
+            std::string::npos)
+      << link_.delivered[0];
+  auto s = saved();
+  EXPECT_EQ(s.acked, 2u);
+  EXPECT_FALSE(s.inflight);
+}
+
+TEST_F(ShipperTest, AnOpenBatchClosesWhenTheInputPauses) {
+  start({4096, 1000, 1ms, 60s, 60s, 30ms});
+  add("only");
+  ASSERT_TRUE(wait_delivered(1)) << "closed by the pause, long before open_for";
+  EXPECT_NE(link_.delivered[0].find("only\n@logship end seq=0 lines=1 "), std::string::npos);
 }
 
 TEST_F(ShipperTest, HeartbeatWhenIdle) {

@@ -1,0 +1,65 @@
+#include "follow/follower_base.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace logship::follow {
+
+FollowerBase::FollowerBase(std::string remote, std::unique_ptr<Output> output, CheckpointFile file,
+                           Syncer& syncer, const Clock& clock)
+    : out_(std::move(output)), file_(std::move(file)), syncer_(syncer), clock_(clock) {
+  status_.remote = std::move(remote);
+  status_.local = out_->path().string();
+}
+
+FollowerBase::~FollowerBase() {
+  (void)syncer_.wait(this);
+}
+
+Result<Checkpoint> FollowerBase::recover() {
+  auto loaded = file_.load();
+  if (!loaded) return make_error(ErrorKind::config, loaded.error().message);
+  std::vector<std::string> notes;
+  auto c = out_->recover(*loaded, notes);
+  for (const auto& n : notes) spdlog::warn("{}", n);
+  if (!c) return c.error();
+  submitted_ = loaded->value_or(Checkpoint{});
+  return c;
+}
+
+Status FollowerBase::save(std::uint64_t generation, const FileIdentity& identity,
+                          std::uint64_t offset, bool wait) {
+  if (auto st = out_->flush(); !st) return st;
+  if (auto st = syncer_.failure(this); !st) return st;  // an earlier save failed
+  Checkpoint c{generation, identity, offset, out_->size(), out_->seal_record()};
+  if (!(c == submitted_)) {
+    submitted_ = c;
+    syncer_.submit(this, Syncer::Job{out_->fd(), std::move(c), &file_});
+  }
+  return wait ? syncer_.wait(this) : Status();
+}
+
+Status FollowerBase::write_heartbeat(std::chrono::seconds interval,
+                                     const std::vector<vault::Field>& fields) {
+  if (clock_.now() - out_->last_write() < interval) return {};
+  std::vector<vault::Field> f{{"state", status_.state}};
+  f.insert(f.end(), fields.begin(), fields.end());
+  return out_->mark(f);
+}
+
+void FollowerBase::set_state(const std::string& state, const std::string& problem) {
+  if (state == status_.state && problem == status_.problem) return;
+  if (problem.empty())
+    spdlog::info("{}: {}", status_.remote, state);
+  else
+    spdlog::warn("{}: {}: {}", status_.remote, state, problem);
+  status_.state = state;
+  status_.problem = problem;
+}
+
+FileStatus FollowerBase::base_status() const {
+  FileStatus s = status_;
+  s.local_size = out_->size();
+  return s;
+}
+
+}  // namespace logship::follow
