@@ -36,6 +36,8 @@ std::string_view to_string(FindingKind kind) {
       return "interrupted-transfer";
     case FindingKind::mid_stream_start:
       return "mid-stream-start";
+    case FindingKind::open_batch:
+      return "open-batch";
   }
   return "unknown";
 }

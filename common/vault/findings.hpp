@@ -30,11 +30,13 @@ enum class FindingKind {
   // infos (not findings):
   interrupted_transfer,  // a torn copy completed by a resend of the same batch
   mid_stream_start,      // the first batch of a stream has seq > 0 (earlier files not given)
+  open_batch,            // the last file ends inside a batch: a live file, its end line to come
 };
 
 // True for the kinds that are informational only.
 constexpr bool is_info(FindingKind k) {
-  return k == FindingKind::interrupted_transfer || k == FindingKind::mid_stream_start;
+  return k == FindingKind::interrupted_transfer || k == FindingKind::mid_stream_start ||
+         k == FindingKind::open_batch;
 }
 
 // Stable name, e.g. "torn-batch" (text output, --json).

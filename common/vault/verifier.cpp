@@ -33,6 +33,8 @@ struct TornBatch {
   crypto::Digest last_hash{};        // h_m
   std::uint64_t last_len = 0;        // length of line m
   bool reported = false;             // a finding was already reported for it
+  bool at_eof = false;               // the end of its file cut it
+  VaultTime begin_time{};            // time= of its begin line
   std::string reason;
   std::optional<Extractor::Origin> origin;  // fid= and off=, for dropping repeats
 };
@@ -268,6 +270,8 @@ struct Verifier::Impl {
     t.begin_digest = o.begin_digest;
     t.reason = std::move(reason);
     t.reported = reported;
+    t.at_eof = cut == Cut::at_eof;
+    t.begin_time = o.begin.time;
     t.origin = Extractor::origin_of(o.begin);
     if (cut == Cut::by_line) {  // the line that broke the batch is its cut last line
       if (o.has_pending) batch.add(o.pending);
@@ -303,10 +307,25 @@ struct Verifier::Impl {
     s.torn = std::move(t);
   }
 
-  void resolve_never_completed(StreamState& s) {
+  // A batch that the end of the last file cut, begun shortly before now, may still be open:
+  // the sender streams it and its end line is yet to come. Anything older is torn.
+  bool still_open(const TornBatch& t) const {
+    if (!opt.now || !t.at_eof || t.reported || t.file + 1 != sum.files.size()) return false;
+    const auto age = *opt.now - t.begin_time;
+    return age < VerifyOptions::kOpenBatchWindow && age > -VerifyOptions::kOpenBatchWindow;
+  }
+
+  // `at_end`: nothing follows in any file.
+  void resolve_never_completed(StreamState& s, bool at_end = false) {
     TornBatch t = std::move(*s.torn);
     s.torn.reset();
-    if (!t.reported)
+    if (at_end && still_open(t))
+      emit(t.file, t.line, FindingKind::open_batch,
+           "batch seq " + seq_str(t.seq) + " is still open at the end of the file (" +
+               std::to_string(t.lines) + " lines so far, not sealed yet, begun " +
+               format_time(t.begin_time) +
+               "): the sender is writing it; verify again in a few minutes");
+    else if (!t.reported)
       emit(t.file, t.line, FindingKind::torn_batch,
            "batch seq " + seq_str(t.seq) + " has no valid end (" + t.reason +
                ") and no resend completed it; its complete lines are kept");
@@ -539,7 +558,7 @@ Status Verifier::finish() {
   Impl& m = *impl_;
   m.stray_flush(nullptr, nullptr);
   for (StreamState* s : m.order)
-    if (s->torn) m.resolve_never_completed(*s);
+    if (s->torn) m.resolve_never_completed(*s, true);
   if (m.opt.expect_seq) {
     const auto want = *m.opt.expect_seq;
     const std::size_t last_file = m.sum.files.empty() ? 0 : m.sum.files.size() - 1;

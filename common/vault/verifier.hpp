@@ -26,6 +26,11 @@ struct VerifyOptions {
   std::optional<std::uint64_t> expect_seq;          // the last complete seq must be >= this
   std::size_t max_line_bytes = 64 << 20;            // longer lines are a finding
   std::uint64_t max_key_steps = 1'000'000'000;      // key evolutions per MAC check, at most
+  // The verifier's clock. A batch that the end of the last file cuts and that began less than
+  // kOpenBatchWindow before `now` is still being written (a live file): info, not a finding.
+  // Without `now` every such batch is torn.
+  std::optional<VaultTime> now;
+  static constexpr std::chrono::seconds kOpenBatchWindow{120};
 };
 
 class Verifier {

@@ -63,10 +63,31 @@ TEST(Resend, TwoTornCopiesThenComplete) {
 TEST(Resend, TornNeverCompletedIsAFindingAndItsCompleteLinesAreKept) {
   Three t;
   const auto cut = t.b1.find("one c");  // after "one a\n\n"
-  auto r = testing::verify({t.b0 + t.b1.substr(0, cut + 3)});
-  EXPECT_EQ(r.count(FindingKind::torn_batch), 1u) << r.dump();
-  EXPECT_EQ(r.findings[0].line, 5u);
+  // At the end of the last file, and begun shortly before the verifier's now, the batch may
+  // still be open (a live file): info only, its complete lines kept.
+  auto opt = testing::keyed();
+  opt.now = at(10) + std::chrono::seconds(119);
+  auto r = testing::verify({t.b0 + t.b1.substr(0, cut + 3)}, opt);
+  EXPECT_EQ(r.count(FindingKind::torn_batch), 0u) << r.dump();
+  EXPECT_EQ(r.count(FindingKind::open_batch), 1u) << r.dump();
+  EXPECT_TRUE(r.findings.empty()) << r.dump();
   EXPECT_EQ(r.extracted, "zero a\nzero b\none a\n\n");
+  // Begun longer ago, or without a clock: torn, a finding at its begin line.
+  opt.now = at(10) + std::chrono::seconds(121);
+  for (const auto& o : {opt, testing::keyed()}) {
+    r = testing::verify({t.b0 + t.b1.substr(0, cut + 3)}, o);
+    EXPECT_EQ(r.count(FindingKind::torn_batch), 1u) << r.dump();
+    EXPECT_EQ(r.count(FindingKind::open_batch), 0u) << r.dump();
+    EXPECT_EQ(r.findings[0].line, 5u);
+    EXPECT_EQ(r.extracted, "zero a\nzero b\none a\n\n");
+  }
+  // At the end of a file that another file follows, it is torn, however recent.
+  opt.now = at(10);
+  r = testing::verify({t.b0 + t.b1.substr(0, cut + 3), t.b2}, opt);
+  EXPECT_EQ(r.count(FindingKind::torn_batch), 1u) << r.dump();
+  EXPECT_EQ(r.count(FindingKind::open_batch), 0u) << r.dump();
+  EXPECT_EQ(r.findings[0].line, 5u);
+  EXPECT_EQ(r.extracted, "zero a\nzero b\none a\n\ntwo\n");
   // Followed by the next seq instead of a resend: still a finding, lines kept, in order.
   r = testing::verify({t.b0 + t.b1.substr(0, cut + 3) + "\n" + t.b2});
   EXPECT_EQ(r.count(FindingKind::torn_batch), 1u) << r.dump();
