@@ -13,6 +13,13 @@ option(LOGSHIP_FUZZ "Build libFuzzer targets (needs clang)" OFF)
 add_library(logship_settings INTERFACE)
 target_compile_options(logship_settings INTERFACE -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor)
 target_compile_definitions(logship_settings INTERFACE LOGSHIP_VERSION="${PROJECT_VERSION}")
+# Hardening as Debian builds packages: fortified libc calls (they need optimisation), stack
+# protector, full RELRO.
+if(NOT LOGSHIP_SANITIZE AND NOT LOGSHIP_FUZZ)
+  target_compile_options(logship_settings INTERFACE -fstack-protector-strong
+    $<$<CONFIG:Release,RelWithDebInfo,MinSizeRel>:-D_FORTIFY_SOURCE=2>)
+  target_link_options(logship_settings INTERFACE -Wl,-z,relro,-z,now)
+endif()
 if(LOGSHIP_SANITIZE)
   target_compile_options(logship_settings INTERFACE
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
