@@ -251,10 +251,13 @@ Status Spool::flush_locked(bool force_sync) {
     Status st = write_all(seg.fd.get(), buffer_, seg.path);
     if (!st) {
       // Lose the buffered records, not the segment: cut whatever part of them was written.
-      (void)::ftruncate(seg.fd.get(), static_cast<off_t>(seg.size));
+      std::string message = st.error().message;
+      if (::ftruncate(seg.fd.get(), static_cast<off_t>(seg.size)) != 0)  // cut at the next start
+        message +=
+            "; cutting the partial write failed too: " + errno_message("ftruncate", seg.path);
       dropped_ += next_id_ - buffer_first_id_;
       buffer_.clear();
-      last_error_ = st.error().message;
+      last_error_ = message;
       return st;
     }
     seg.size += buffer_.size();
