@@ -59,22 +59,6 @@ void encode_record(std::string& out, std::uint64_t id, bool partial, std::string
   std::memcpy(out.data() + start, &crc, sizeof crc);
 }
 
-Decode decode_record(std::string_view b, Record& rec, std::size_t& size, bool copy_payload) {
-  if (b.size() < kRecordHeaderSize) return Decode::need_more;
-  const auto len = get<std::uint32_t>(b.data() + 4);
-  if (len > kMaxRecordPayload) return Decode::corrupt;
-  const std::uint8_t flags = static_cast<std::uint8_t>(b[16]);
-  if (flags & ~kFlagPartial) return Decode::corrupt;
-  if (b.size() < kRecordHeaderSize + len) return Decode::need_more;
-  const std::string_view body = b.substr(4, kRecordHeaderSize - 4 + len);
-  if (crc32c(body) != get<std::uint32_t>(b.data())) return Decode::corrupt;
-  rec.id = get<std::uint64_t>(b.data() + 8);
-  rec.partial = flags & kFlagPartial;
-  if (copy_payload) rec.data.assign(b.data() + kRecordHeaderSize, len);
-  size = kRecordHeaderSize + len;
-  return Decode::ok;
-}
-
 Decode decode_view(std::string_view b, RecordView& rec, std::size_t& size, bool verify) {
   if (b.size() < kRecordHeaderSize) return Decode::need_more;
   const auto len = get<std::uint32_t>(b.data() + 4);
@@ -89,6 +73,16 @@ Decode decode_view(std::string_view b, RecordView& rec, std::size_t& size, bool 
   rec.data = b.substr(kRecordHeaderSize, len);
   size = kRecordHeaderSize + len;
   return Decode::ok;
+}
+
+Decode decode_record(std::string_view b, Record& rec, std::size_t& size, bool copy_payload) {
+  RecordView v;
+  const Decode d = decode_view(b, v, size, true);
+  if (d != Decode::ok) return d;
+  rec.id = v.id;
+  rec.partial = v.partial;
+  if (copy_payload) rec.data.assign(v.data);
+  return d;
 }
 
 std::string segment_file_name(std::uint64_t first_id) {

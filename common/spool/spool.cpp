@@ -27,25 +27,8 @@ Error io_error(std::string msg) {
   return make_error(ErrorKind::io, std::move(msg));
 }
 
-// Reads exactly up to n bytes at offset (fewer only at end of file).
-Result<std::string> pread_some(int fd, std::uint64_t offset, std::size_t n, const fs::path& p) {
-  std::string buf(n, '\0');
-  std::size_t got = 0;
-  while (got < n) {
-    ssize_t r = ::pread(fd, buf.data() + got, n - got, static_cast<off_t>(offset + got));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return io_error(errno_message("read", p));
-    }
-    if (r == 0) break;
-    got += static_cast<std::size_t>(r);
-  }
-  buf.resize(got);
-  return buf;
-}
-
-// pread_some into a reused buffer, grown but never shrunk (no zero-filling on every read):
-// the bytes read are the first ones of `buf`, fewer than n only at end of file.
+// Reads up to n bytes at offset into a reused buffer, grown but never shrunk (no zero-filling
+// on every read): the bytes read are the first ones of `buf`, fewer than n only at end of file.
 Result<std::size_t> pread_into(int fd, std::uint64_t offset, std::size_t n, std::string& buf,
                                const fs::path& p) {
   if (buf.size() < n) buf.resize(n);
@@ -60,6 +43,15 @@ Result<std::size_t> pread_into(int fd, std::uint64_t offset, std::size_t n, std:
     got += static_cast<std::size_t>(r);
   }
   return got;
+}
+
+// Reads exactly up to n bytes at offset (fewer only at end of file).
+Result<std::string> pread_some(int fd, std::uint64_t offset, std::size_t n, const fs::path& p) {
+  std::string buf;
+  auto got = pread_into(fd, offset, n, buf, p);
+  if (!got) return got.error();
+  buf.resize(*got);
+  return buf;
 }
 
 // Reads the records of one segment file in order, from `offset` up to `end`.
