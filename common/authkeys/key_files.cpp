@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <random>
 
 #include "util/files.hpp"
 
@@ -37,20 +36,6 @@ Status create_exclusive(const fs::path& path, std::string_view data, mode_t mode
   if (::fchmod(fd.get(), mode) != 0) return fail(errno_message("chmod", path));
   if (auto st = write_all(fd.get(), data, path); !st) return fail(st.error().message);
   if (::fsync(fd.get()) != 0) return fail(errno_message("fsync", path));
-  return {};
-}
-
-// Writes `data` to a new temporary file beside `path`, then renames it over `path`.
-Status replace_file(const fs::path& path, std::string_view data, mode_t mode) {
-  std::random_device rd;
-  const fs::path tmp =
-      path.string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
-  if (auto st = create_exclusive(tmp, data, mode); !st) return st;
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const auto msg = errno_message("rename to", path);
-    ::unlink(tmp.c_str());
-    return make_error(ErrorKind::io, msg);
-  }
   return {};
 }
 
@@ -90,8 +75,8 @@ Status write_key_files(const fs::path& private_key, std::string_view private_tex
                        std::string_view public_line, bool replace) {
   const fs::path pub = public_key_path(private_key);
   if (replace) {
-    if (auto st = replace_file(private_key, private_text, 0600); !st) return st;
-    if (auto st = replace_file(pub, public_line, 0644); !st) return st;
+    if (auto st = atomic_write_file(private_key, private_text, 0600); !st) return st;
+    if (auto st = atomic_write_file(pub, public_line, 0644); !st) return st;
   } else {
     if (auto st = create_exclusive(private_key, private_text, 0600); !st) return st;
     if (auto st = create_exclusive(pub, public_line, 0644); !st) {
