@@ -9,22 +9,13 @@
 
 #include "support/child.hpp"
 #include "support/sshd_fixture.hpp"
+#include "support/test_files.hpp"
 
 namespace logship::test {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-fs::path bin(const std::string& name) {
-  const char* dir = std::getenv("LOGSHIP_BIN_DIR");
-  return fs::path(dir ? dir : "build/bin") / name;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 void write_file(const fs::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
@@ -42,8 +33,12 @@ class KeysTest : public ::testing::Test {
 
   // Runs logship-keys new; on success appends the printed line to authorized_keys.
   Output mint(const std::string& name, std::vector<std::string> args) {
-    std::vector<std::string> a = {bin("logship-keys").string(), "new",      "--out",
-                                  (keys_ / name).string(),      "--source", "web1"};
+    std::vector<std::string> a = {program_path("logship-keys").string(),
+                                  "new",
+                                  "--out",
+                                  (keys_ / name).string(),
+                                  "--source",
+                                  "web1"};
     a.insert(a.end(), args.begin(), args.end());
     auto r = run_program(a);
     if (r.code == 0) {
@@ -107,14 +102,14 @@ TEST_F(KeysTest, PushKeyDeliversToExactlyItsFileAndNothingElse) {
 
   const fs::path home = sshd_.dir() / "host";
   fs::create_directory(home);
-  auto init =
-      run_program({bin("logship-push").string(), "init", "--state-dir", (home / "state").string(),
-                   "--key-out", (home / "web1.key").string(), "--source", "web1"});
+  auto init = run_program({program_path("logship-push").string(), "init", "--state-dir",
+                           (home / "state").string(), "--key-out", (home / "web1.key").string(),
+                           "--source", "web1"});
   ASSERT_EQ(init.code, 0) << init.err;
   std::string lines;
   for (int i = 1; i <= 2000; ++i) lines += "auth line " + std::to_string(i) + "\n";
   write_file(home / "input", lines);
-  Child push({bin("logship-push").string(),
+  Child push({program_path("logship-push").string(),
               "--input",
               "-",
               "--source",
@@ -141,8 +136,8 @@ TEST_F(KeysTest, PushKeyDeliversToExactlyItsFileAndNothingElse) {
   std::vector<std::string> created;
   for (const auto& e : fs::directory_iterator(vault)) created.push_back(e.path().filename());
   EXPECT_EQ(created, std::vector<std::string>{kHostileName});
-  auto v = run_program({bin("logship-verify").string(), "--key", (home / "web1.key").string(),
-                        "--extract", file.string()});
+  auto v = run_program({program_path("logship-verify").string(), "--key",
+                        (home / "web1.key").string(), "--extract", file.string()});
   EXPECT_EQ(v.code, 0) << v.err;
   EXPECT_TRUE(v.out == lines) << "extracted " << v.out.size() << " bytes of " << lines.size();
 
@@ -195,12 +190,12 @@ TEST_F(KeysTest, PullKeyFollowsOverSftpAndCannotWrite) {
   EXPECT_NE(m.out.find("command=\"/usr/lib/openssh/sftp-server -R\""), std::string::npos);
   sshd_.start();
 
-  auto init =
-      run_program({bin("logship-pull").string(), "init", "--state-dir", (vault / "state").string(),
-                   "--key-out", (vault / "web1.key").string(), "--source", "web1"});
+  auto init = run_program({program_path("logship-pull").string(), "init", "--state-dir",
+                           (vault / "state").string(), "--key-out", (vault / "web1.key").string(),
+                           "--source", "web1"});
   ASSERT_EQ(init.code, 0) << init.err;
   const fs::path copy = vault / "auth.log";
-  Child pull({bin("logship-pull").string(),
+  Child pull({program_path("logship-pull").string(),
               "--mode",
               "sftp",
               "--format",
@@ -324,7 +319,7 @@ TEST_F(KeysTest, NeverOverwritesAKeyWithoutForce) {
 }
 
 TEST_F(KeysTest, HelpExplainsEveryOption) {
-  auto help = run_program({bin("logship-keys").string(), "--help"});
+  auto help = run_program({program_path("logship-keys").string(), "--help"});
   EXPECT_EQ(help.code, 0);
   for (const char* option :
        {"--role ROLE", "--path PATH", "--from CIDR[,CIDR]", "--any-source", "--out KEYFILE",
@@ -411,7 +406,8 @@ TEST_F(KeysTest, LintAgreesWithSshdOnWhichEntriesLogIn) {
     }
   }
   sshd_.start();
-  auto lint = run_program({bin("logship-keys").string(), "lint", sshd_.authorized_keys().string()});
+  auto lint = run_program(
+      {program_path("logship-keys").string(), "lint", sshd_.authorized_keys().string()});
   EXPECT_EQ(lint.code, 1) << lint.err;
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const auto login =
@@ -436,11 +432,12 @@ TEST_F(KeysTest, FixtureEntriesLintCleanAndPermissiveOnesAreFlaggedAndReal) {
   sshd_.add_authorized_key(tail_key_options(file), sshd_.make_client_key("ftail"));
   const auto ak = sshd_.authorized_keys().string();
   // The fixture's entries have no from=; with that allowed they are clean.
-  auto clean = run_program({bin("logship-keys").string(), "lint", "--allow-missing-from", ak});
+  auto clean =
+      run_program({program_path("logship-keys").string(), "lint", "--allow-missing-from", ak});
   EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
   EXPECT_EQ(clean.out, "");
   EXPECT_NE(clean.err.find("3 entries, 0 findings"), std::string::npos) << clean.err;
-  auto strict = run_program({bin("logship-keys").string(), "lint", ak});
+  auto strict = run_program({program_path("logship-keys").string(), "lint", ak});
   EXPECT_EQ(strict.code, 1);
   for (std::size_t line = 1; line <= 3; ++line)
     EXPECT_TRUE(reports(strict.out, ak, line, "no-from"));
@@ -453,7 +450,8 @@ TEST_F(KeysTest, FixtureEntriesLintCleanAndPermissiveOnesAreFlaggedAndReal) {
       shell_key);
   const auto bare_key = sshd_.make_client_key("bare");
   sshd_.add_authorized_key("", bare_key);
-  auto flagged = run_program({bin("logship-keys").string(), "lint", "--allow-missing-from", ak});
+  auto flagged =
+      run_program({program_path("logship-keys").string(), "lint", "--allow-missing-from", ak});
   EXPECT_EQ(flagged.code, 1);
   EXPECT_TRUE(reports(flagged.out, ak, 4, "unsafe-command")) << flagged.out;
   EXPECT_NE(flagged.out.find("';' (runs a second command)"), std::string::npos) << flagged.out;
@@ -488,20 +486,21 @@ TEST_F(KeysTest, LintReadsStdinWritesJsonAndExitsTwoOnAnUnreadableFile) {
   auto m = mint("k", {"--role", "tail", "--path", "/var/log/auth.log", "--from", "192.0.2.7"});
   ASSERT_EQ(m.code, 0) << m.err;
   const auto ak = sshd_.authorized_keys().string();
-  auto json = run_program({bin("logship-keys").string(), "lint", "--json", ak});
+  auto json = run_program({program_path("logship-keys").string(), "lint", "--json", ak});
   EXPECT_EQ(json.code, 0) << json.out << json.err;
   EXPECT_EQ(json.out, "{\"file\":" + std::string("\"") + ak +
                           "\",\"lines\":1,\"entries\":1,\"findings\":[]}\n");
-  auto in = run_with_input({bin("logship-keys").string(), "lint", "-"},
+  auto in = run_with_input({program_path("logship-keys").string(), "lint", "-"},
                            "command=\"tail -F /x\" " + m.out.substr(m.out.find("ssh-ed25519")));
   EXPECT_EQ(in.code, 1) << in.out;
   EXPECT_NE(in.out.find("(stdin):1: pty:"), std::string::npos) << in.out;
   EXPECT_NE(in.out.find("(stdin):1: no-from:"), std::string::npos) << in.out;
-  auto missing = run_program({bin("logship-keys").string(), "lint", (keys_ / "nope").string()});
+  auto missing =
+      run_program({program_path("logship-keys").string(), "lint", (keys_ / "nope").string()});
   EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.err.find("cannot read"), std::string::npos) << missing.err;
-  EXPECT_EQ(run_program({bin("logship-keys").string(), "lint"}).code, 2);
-  EXPECT_EQ(run_program({bin("logship-keys").string(), "lint", "--force", ak}).code, 2);
+  EXPECT_EQ(run_program({program_path("logship-keys").string(), "lint"}).code, 2);
+  EXPECT_EQ(run_program({program_path("logship-keys").string(), "lint", "--force", ak}).code, 2);
 }
 
 }  // namespace

@@ -11,16 +11,14 @@
 
 #include "authkeys/key_files.hpp"
 #include "support/run_command.hpp"
+#include "support/test_files.hpp"
 
 namespace logship::authkeys {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using test::slurp;
 
 mode_t mode_of(const fs::path& p) {
   struct stat st {};

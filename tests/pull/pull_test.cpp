@@ -24,17 +24,13 @@
 #include "pull_test_util.hpp"
 #include "support/child.hpp"
 #include "support/sshd_fixture.hpp"
+#include "support/test_files.hpp"
 
 namespace logship::test {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-fs::path bin(const std::string& name) {
-  const char* dir = std::getenv("LOGSHIP_BIN_DIR");
-  return fs::path(dir ? dir : "build/bin") / name;
-}
 
 // The first "key": value in a JSON text (top-level fields come before the files; tests with
 // one file read its fields). No std::regex: gcc 12 warns inside it under the sanitizers.
@@ -155,8 +151,8 @@ class PullTest : public ::testing::Test {
     sshd_.add_authorized_key(pull_key_options(), sshd_.client_key());
     sshd_.start();
     sshd_.write_known_hosts();
-    auto init = run_program({bin("logship-pull").string(), "init", "--state-dir", state().string(),
-                             "--key-out", key().string(), "--source", "web1"});
+    auto init = run_program({program_path("logship-pull").string(), "init", "--state-dir",
+                             state().string(), "--key-out", key().string(), "--source", "web1"});
     ASSERT_EQ(init.code, 0) << init.err;
   }
 
@@ -171,7 +167,7 @@ class PullTest : public ::testing::Test {
   }
 
   std::vector<std::string> args(std::vector<std::string> extra) const {
-    std::vector<std::string> a = {bin("logship-pull").string(),
+    std::vector<std::string> a = {program_path("logship-pull").string(),
                                   "--host",
                                   "127.0.0.1",
                                   "--port",
@@ -225,7 +221,7 @@ class PullTest : public ::testing::Test {
   }
 
   Output verify(const fs::path& file, std::vector<std::string> extra = {}) const {
-    std::vector<std::string> a = {bin("logship-verify").string()};
+    std::vector<std::string> a = {program_path("logship-verify").string()};
     a.insert(a.end(), extra.begin(), extra.end());
     a.push_back(file.string());
     return run_program(a);

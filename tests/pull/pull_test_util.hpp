@@ -5,6 +5,8 @@
 #include <fstream>
 #include <string>
 
+#include "support/test_files.hpp"
+
 namespace logship::test {
 
 // A directory removed with everything in it at destruction.
@@ -26,11 +28,6 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 inline void append(const std::filesystem::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary | std::ios::app);

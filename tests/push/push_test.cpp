@@ -15,22 +15,13 @@
 
 #include "support/child.hpp"
 #include "support/sshd_fixture.hpp"
+#include "support/test_files.hpp"
 
 namespace logship::test {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-fs::path bin(const std::string& name) {
-  const char* dir = std::getenv("LOGSHIP_BIN_DIR");
-  return fs::path(dir ? dir : "build/bin") / name;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 // The first "key":number in a JSON text (top-level fields come first in verify's summary).
 std::int64_t json_number(const std::string& json, const std::string& key) {
@@ -87,8 +78,8 @@ class PushTest : public ::testing::Test {
     sshd_.add_authorized_key(push_key_options(target_), sshd_.client_key());
     sshd_.start();
     sshd_.write_known_hosts();
-    auto init = run_program({bin("logship-push").string(), "init", "--state-dir", state().string(),
-                             "--key-out", key().string(), "--source", "web1"});
+    auto init = run_program({program_path("logship-push").string(), "init", "--state-dir",
+                             state().string(), "--key-out", key().string(), "--source", "web1"});
     ASSERT_EQ(init.code, 0) << init.err;
   }
 
@@ -104,7 +95,7 @@ class PushTest : public ::testing::Test {
   fs::path log() const { return home_ / "push.log"; }
 
   std::vector<std::string> args(std::vector<std::string> extra = {}) const {
-    std::vector<std::string> a = {bin("logship-push").string(),
+    std::vector<std::string> a = {program_path("logship-push").string(),
                                   "--input",
                                   fifo().string(),
                                   "--source",
@@ -145,7 +136,7 @@ class PushTest : public ::testing::Test {
   std::string status_text() const { return slurp(status()); }
   bool drained() const { return json_number(status_text(), "backlog_lines") == 0; }
   Output verify(std::vector<std::string> extra) const {
-    std::vector<std::string> a = {bin("logship-verify").string()};
+    std::vector<std::string> a = {program_path("logship-verify").string()};
     a.insert(a.end(), extra.begin(), extra.end());
     a.push_back(vault_.string());
     return run_program(a);

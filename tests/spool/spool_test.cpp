@@ -49,6 +49,22 @@ class SpoolTest : public ::testing::Test {
   }
   static std::string line(std::uint64_t i) { return "line " + std::to_string(i) + " \x01\xff"; }
 
+  // Appends lines first..last, then flushes them onto a full disk, injected as a file size
+  // limit just above segment 1's size (write(2) fails with EFBIG); the flush's result.
+  Status flush_with_full_disk(Spool& s, int first, int last) {
+    const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit old{};
+    ::getrlimit(RLIMIT_FSIZE, &old);
+    rlimit small = old;
+    small.rlim_cur = fs::file_size(dir_ / segment_file_name(1)) + 10;
+    EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+    for (int i = first; i <= last; ++i) EXPECT_TRUE(s.append(line(i)));
+    auto st = s.flush();
+    EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
+    std::signal(SIGXFSZ, old_handler);
+    return st;
+  }
+
   fs::path dir_;
   ManualClock clock_;
 };
@@ -208,17 +224,7 @@ TEST_F(SpoolTest, LocalWriteFailureLosesOnlyBufferedRecordsAndCountsThem) {
   auto s = open(options());
   for (int i = 1; i <= 10; ++i) ASSERT_TRUE(s->append(line(i)));
   ASSERT_TRUE(s->flush());
-  // Inject a full disk: a file size limit makes write(2) fail with EFBIG.
-  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  rlimit old{};
-  ::getrlimit(RLIMIT_FSIZE, &old);
-  rlimit small = old;
-  small.rlim_cur = fs::file_size(dir_ / segment_file_name(1)) + 10;
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
-  for (int i = 11; i <= 20; ++i) ASSERT_TRUE(s->append(line(i)));
-  auto st = s->flush();
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
-  std::signal(SIGXFSZ, old_handler);
+  auto st = flush_with_full_disk(*s, 11, 20);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().kind, ErrorKind::io);
   EXPECT_EQ(s->stats().dropped_records, 10u);
@@ -297,16 +303,7 @@ TEST_F(SpoolTest, SliceStopsBeforeAHoleAndGoesOnAfterIt) {
   auto s = open(options());
   for (int i = 1; i <= 10; ++i) ASSERT_TRUE(s->append(line(i)));
   ASSERT_TRUE(s->flush());
-  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  rlimit old{};
-  ::getrlimit(RLIMIT_FSIZE, &old);
-  rlimit small = old;
-  small.rlim_cur = fs::file_size(dir_ / segment_file_name(1)) + 10;
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
-  for (int i = 11; i <= 20; ++i) ASSERT_TRUE(s->append(line(i)));
-  ASSERT_FALSE(s->flush());
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
-  std::signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(flush_with_full_disk(*s, 11, 20));
   for (int i = 21; i <= 25; ++i) ASSERT_TRUE(s->append(line(i)));
   Cursor c;
   Slice slice;
