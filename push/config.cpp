@@ -120,6 +120,12 @@ Config run_config(const po::variables_map& vm) {
     throw cli::UsageError("--batch-max-bytes must be between 4K and 64M");
   c.policy.linger = std::chrono::milliseconds(cli::int_at_least(vm, "linger", 0));
   c.policy.open_for = std::chrono::milliseconds(cli::int_at_least(vm, "batch-open", 0));
+  // Its lines stay unsealed in the vault while it is open; logship-verify takes a final batch
+  // open for longer than 120 s for a torn one.
+  if (c.policy.open_for > std::chrono::seconds(60))
+    throw cli::UsageError(
+        "--batch-open must be at most 60000 ms: an open batch's lines are not sealed yet, and "
+        "logship-verify reports one open for over 120 s as torn");
   c.policy.heartbeat = std::chrono::seconds(cli::int_at_least(vm, "heartbeat", 1));
   c.retry_max = std::chrono::seconds(cli::int_at_least(vm, "retry-max", 1));
   if (auto f = cli::optional_string(vm, "status-file")) c.status_file = *f;

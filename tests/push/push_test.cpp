@@ -200,6 +200,14 @@ TEST_F(PushTest, SecondInstanceExitsZeroAndSighupDoesNotKill) {
   EXPECT_EQ(agent->wait_for(10s), 0);
 }
 
+TEST_F(PushTest, BatchOpenBeyondWhatVerifyCallsLiveIsAUsageError) {
+  auto r = run_program(args({"--batch-open", "60001"}));
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--batch-open must be at most 60000 ms"), std::string::npos) << r.err;
+  r = run_program(args({"--batch-open", "-1"}));
+  EXPECT_EQ(r.code, 2) << r.err;
+}
+
 TEST_F(PushTest, OutageAndCutConnectionsLoseNothing) {
   auto agent = start({"--heartbeat", "1"});
   std::string expected;
