@@ -10,7 +10,6 @@
 #include "cli/signals.hpp"
 #include "follow/sftp_follower.hpp"
 #include "follow/tail_follower.hpp"
-#include "follow/threaded_output.hpp"
 #include "status/status.hpp"
 #include "util/instance_lock.hpp"
 #include "util/slot_file.hpp"
@@ -211,10 +210,6 @@ int run_agent(const Config& c) {
       cli::block_agent_signals();  // before the Syncer's thread starts: it inherits the mask
   if (!sigfd.valid()) throw std::runtime_error("signalfd failed");
   follow::Syncer syncer;  // outlives the followers, which wait for it when destroyed
-  // Frames and writes the sftp mode's framed copies, so the SFTP thread only receives; it
-  // outlives the outputs too.
-  std::optional<follow::OutputThread> framer;
-  if (c.format == follow::Format::framed && !c.tail_mode) framer.emplace();
   std::vector<std::unique_ptr<follow::Follower>> followers;
   for (const auto& f : c.follow) {
     follow::OutputOptions oo;
@@ -227,7 +222,6 @@ int run_agent(const Config& c) {
     oo.k0 = k0 ? &*k0 : nullptr;
     auto out = follow::Output::open(oo, clock);
     if (!out) throw cli::UsageError(out.error().message);
-    if (framer) *out = std::make_unique<follow::ThreadedOutput>(std::move(*out), *framer, clock);
     auto ckpt = follow::CheckpointFile::open(checkpoint_file(c.state_dir, f));
     if (!ckpt) throw std::runtime_error(ckpt.error().message);
     if (c.tail_mode) {

@@ -29,7 +29,6 @@ Result<Checkpoint> FollowerBase::recover() {
 Status FollowerBase::save(std::uint64_t generation, const FileIdentity& identity,
                           std::uint64_t offset, bool wait) {
   if (auto st = out_->flush(); !st) return st;
-  if (auto st = out_->drain(); !st) return st;          // the checkpoint below claims all of it
   if (auto st = syncer_.failure(this); !st) return st;  // an earlier save failed
   Checkpoint c{generation, identity, offset, out_->size(), out_->seal_record()};
   if (!(c == submitted_)) {

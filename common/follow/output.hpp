@@ -60,9 +60,6 @@ class Output {
   virtual Status append(std::string_view bytes) = 0;
   // Writes what append() holds in an open batch (framed); call at the end of each read burst.
   virtual Status flush() = 0;
-  // Waits until everything append() and flush() were given is in the file, and returns the
-  // first failure among them (ThreadedOutput runs them on another thread; here, nothing to do).
-  virtual Status drain() { return {}; }
   // An incomplete last line is written as a fragment (framed), then flush(): at the end of a
   // generation, or when a line waited too long for its '\n'.
   virtual Status finish() = 0;
@@ -75,13 +72,13 @@ class Output {
   virtual std::uint64_t resumable_offset() const = 0;
   // Bytes held back: an incomplete last line (framed).
   virtual std::uint64_t pending() const = 0;
-  virtual std::uint64_t size() const { return size_; }  // bytes in the file
+  std::uint64_t size() const { return size_; }  // bytes in the file
   // When the last batch was written (framed; heartbeats are due after this).
-  virtual SteadyTime last_write() const { return last_write_; }
+  SteadyTime last_write() const { return last_write_; }
   // The seal state to checkpoint (framed), "" for raw.
   virtual std::string seal_record() const = 0;
   const std::filesystem::path& path() const { return options_.path; }
-  virtual int fd() const { return fd_.get(); }  // for fdatasync by the Syncer
+  int fd() const { return fd_.get(); }  // for fdatasync by the Syncer
 
  protected:
   Output(OutputOptions options, const Clock& clock)
