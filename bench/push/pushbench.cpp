@@ -4,13 +4,15 @@
 //   gen OUT BYTES SENTINEL        syslog-like lines of 100-200 bytes, about BYTES in all, the
 //                                 last one being SENTINEL; prints "lines=N bytes=B"
 //   feed-wait FIFO DATA VAULT (--sentinel S | --size N) [--pid P] [--chunk B] [--poll-ms M]
-//             [--timeout S]
+//             [--timeout S] [--pipe-size B]
 //                                 writes DATA into FIFO at full speed with a non-blocking writer
 //                                 (EAGAIN counted, then poll(POLLOUT)), while polling VAULT until
 //                                 it holds the framed SENTINEL line followed by a complete end
 //                                 line (--sentinel) or reaches N bytes (--size). Reports wall
 //                                 time from the first byte written, and the CPU of P over it.
 //                                 FIFO and DATA "-": only wait; VAULT "-": only feed.
+//                                 --pipe-size: raise the FIFO's capacity to B first (F_SETPIPE_SZ),
+//                                 as logship-push does for its own FIFO.
 //   exec-wait DATA VAULT SIZE [--poll-ms M] [--timeout S] -- CMD...
 //                                 runs CMD with stdin = DATA, polls VAULT until SIZE bytes;
 //                                 reports wall time from the fork, and CMD's rusage (wait4).
@@ -249,7 +251,7 @@ int cmd_feed_wait(int argc, char** argv) {
   w.path = argv[2];
   long pid = 0;
   std::size_t chunk = 64 << 10;
-  int poll_ms = 10;
+  int poll_ms = 10, want_pipe = 0;
   double timeout_s = 600;
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string o = argv[i];
@@ -265,6 +267,8 @@ int cmd_feed_wait(int argc, char** argv) {
       poll_ms = static_cast<int>(to_u64(argv[i + 1], "poll-ms"));
     else if (o == "--timeout")
       timeout_s = to_double(argv[i + 1], "timeout");
+    else if (o == "--pipe-size")
+      want_pipe = static_cast<int>(to_u64(argv[i + 1], "pipe-size"));
     else
       die("unknown option " + o);
   }
@@ -277,6 +281,7 @@ int cmd_feed_wait(int argc, char** argv) {
     if ((errno != ENXIO && errno != ENOENT) || now_ns() > open_deadline) die_errno(fifo);
     ::usleep(1000);
   }
+  if (feed && want_pipe && ::fcntl(fd, F_SETPIPE_SZ, want_pipe) < 0) die_errno("F_SETPIPE_SZ");
   const int pipe_size = feed ? ::fcntl(fd, F_GETPIPE_SZ) : 0;
   std::uint64_t cpu0 = 0, cpu1 = 0;
   if (pid && !proc_ticks(pid, false, cpu0)) die("no process " + std::to_string(pid));
