@@ -127,8 +127,8 @@ bool Shipper::cut_batch(Decision::Action action) {
     std::lock_guard lock(mu_);
     if (!pending_since_) pending_since_ = since ? since : clock_.now();
   };
-  // The records after acked, without a hole, up to the policy's size, pinned as they are read.
-  // Only their ids are kept: the batch is read again, slice by slice, as it is sent.
+  // The records after acked, without a hole, up to the policy's size, pinned. Only their ids
+  // are kept: the batch is read, slice by slice, as it is sent.
   if (read_pos_.after != state_.acked) read_pos_ = spool::Cursor{state_.acked};
   std::uint64_t first = 0, last = 0;
   bool reached_end = false;
@@ -176,9 +176,18 @@ bool Shipper::cut_batch(Decision::Action action) {
 Status Shipper::plan(spool::Cursor c, std::uint64_t& first, std::uint64_t& last,
                      bool& reached_end) {
   const auto& p = opt_.policy;
-  std::uint64_t bytes = 0, lines = 0;
   first = last = 0;
   reached_end = false;
+  // Records this process spooled are planned from memory; older ones are read and checked.
+  auto planned = spool_.plan(c, p.max_bytes, p.max_lines);
+  if (!planned) return planned.error();
+  if (*planned) {
+    first = (*planned)->first;
+    last = (*planned)->last;
+    reached_end = (*planned)->reached_end;
+    return {};
+  }
+  std::uint64_t bytes = 0, lines = 0;
   while (first == 0 || (bytes < p.max_bytes && lines < p.max_lines)) {
     auto st = spool_.read_slice(c, std::numeric_limits<std::uint64_t>::max(),
                                 static_cast<std::size_t>(p.max_bytes - bytes),
