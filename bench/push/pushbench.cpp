@@ -30,6 +30,9 @@
 //                                 accepted ones are missing.
 //   treecpu PID                   CPU seconds of PID and its live descendants, with what they
 //                                 reaped (utime+stime+cutime+cstime), as "cpu_s=X"
+//   libssh-send, hash-lines       the floors (floors.cpp)
+#include "floors.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -695,7 +698,8 @@ int cmd_treecpu(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   if (argc < 2)
-    die("usage: logship-bench-push gen|feed-wait|exec-wait|paced|tail|count|treecpu ...");
+    die("usage: logship-bench-push gen|feed-wait|exec-wait|paced|tail|count|treecpu|"
+        "libssh-send|hash-lines ...");
   const std::string cmd = argv[1];
   argc -= 2;
   argv += 2;
@@ -706,5 +710,7 @@ int main(int argc, char** argv) {
   if (cmd == "tail") return cmd_tail(argc, argv);
   if (cmd == "count") return cmd_count(argc, argv);
   if (cmd == "treecpu") return cmd_treecpu(argc, argv);
+  if (cmd == "libssh-send") return cmd_libssh_send(argc, argv);
+  if (cmd == "hash-lines") return cmd_hash_lines(argc, argv);
   die("unknown command " + cmd);
 }
