@@ -27,7 +27,7 @@ struct Options {
   std::uint64_t max_bytes = 256ull << 20;     // bytes on disk before the oldest data is dropped
   std::uint64_t segment_bytes = 16ull << 20;  // bytes; clamped to max_bytes / 4
   std::chrono::milliseconds fsync_interval{1000};  // ms; 0: fsync on every flush
-  std::size_t write_buffer = 64u << 10;            // bytes buffered before a write(2)
+  std::size_t write_buffer = 256u << 10;           // bytes buffered before a write(2)
 };
 
 // What open() found and repaired.
