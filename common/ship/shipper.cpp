@@ -249,14 +249,14 @@ Status Shipper::extend(Batch& b, vault::BatchBuilder& builder, spool::Cursor& c,
         c = before;
         break;
       }
+      pieces_.clear();
       for (const auto& r : slice_.records) {
-        auto st =
-            builder.add(r.data, r.partial ? vault::LineEnd::none : vault::LineEnd::newline, out_);
-        if (!st) spdlog::error("spool record {}: {}", r.id, st.error().message);
+        pieces_.push_back({r.data, r.partial ? vault::LineEnd::none : vault::LineEnd::newline});
         expect = r.id + 1;
         payload += r.data.size();
         ++lines;
       }
+      add_pieces(builder);
       last_line = clock_.now();
       continue;
     }
@@ -275,6 +275,12 @@ Status Shipper::extend(Batch& b, vault::BatchBuilder& builder, spool::Cursor& c,
   }
   b.inflight.last = c.after;
   return close_open(b);  // recorded closed before its end line is sent
+}
+
+void Shipper::add_pieces(vault::BatchBuilder& builder) {
+  if (auto st = builder.add_all(pieces_, out_); !st)
+    spdlog::error("spool records {}..{}: {}", slice_.records.front().id, slice_.records.back().id,
+                  st.error().message);
 }
 
 void Shipper::rebuild_inflight() {
@@ -320,15 +326,15 @@ Status Shipper::stream(Batch& b, vault::SealedBatch& sealed) {
       link_.reset();
       return make_error(ErrorKind::timeout, "stopping: the shutdown grace ran out mid-batch");
     }
+    pieces_.clear();
     for (const auto& r : slice_.records) {
       complete = complete && r.id == expect;
       expect = r.id + 1;
       payload += r.data.size();
       ++lines;
-      auto st =
-          builder->add(r.data, r.partial ? vault::LineEnd::none : vault::LineEnd::newline, out_);
-      if (!st) spdlog::error("spool record {}: {}", r.id, st.error().message);
+      pieces_.push_back({r.data, r.partial ? vault::LineEnd::none : vault::LineEnd::newline});
     }
+    add_pieces(*builder);
     if (out_.size() >= kPiece) {
       if (auto st = link_.write(out_); !st) return st;
       out_.clear();
