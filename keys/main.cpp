@@ -54,7 +54,7 @@ void reject(const po::variables_map& vm, const po::options_description& other, c
 
 int main(int argc, char** argv) {
   return cli::run(kInfo, [&] {
-    cli::OptionSet set;
+    cli::OptionSet set{""};  // the options come in two groups, captioned by subcommand
     set.options.add(keys::new_options()).add(keys::lint_options());
     set.hidden.add_options()("subcommand", po::value<std::string>(), "new")(
         "operand", po::value<std::vector<std::string>>(), "operands");

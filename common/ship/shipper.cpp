@@ -127,8 +127,8 @@ bool Shipper::cut_batch(Decision::Action action) {
     std::lock_guard lock(mu_);
     if (!pending_since_) pending_since_ = since ? since : clock_.now();
   };
-  // The records after acked, without a hole, up to the policy's size, pinned as they are read.
-  // Only their ids are kept: the batch is read again, slice by slice, as it is sent.
+  // The records after acked, without a hole, up to the policy's size, pinned. Only their ids
+  // are kept: the batch is read, slice by slice, as it is sent.
   if (read_pos_.after != state_.acked) read_pos_ = spool::Cursor{state_.acked};
   std::uint64_t first = 0, last = 0;
   bool reached_end = false;
@@ -176,9 +176,18 @@ bool Shipper::cut_batch(Decision::Action action) {
 Status Shipper::plan(spool::Cursor c, std::uint64_t& first, std::uint64_t& last,
                      bool& reached_end) {
   const auto& p = opt_.policy;
-  std::uint64_t bytes = 0, lines = 0;
   first = last = 0;
   reached_end = false;
+  // Records this process spooled are planned from memory; older ones are read and checked.
+  auto planned = spool_.plan(c, p.max_bytes, p.max_lines);
+  if (!planned) return planned.error();
+  if (*planned) {
+    first = (*planned)->first;
+    last = (*planned)->last;
+    reached_end = (*planned)->reached_end;
+    return {};
+  }
+  std::uint64_t bytes = 0, lines = 0;
   while (first == 0 || (bytes < p.max_bytes && lines < p.max_lines)) {
     auto st = spool_.read_slice(c, std::numeric_limits<std::uint64_t>::max(),
                                 static_cast<std::size_t>(p.max_bytes - bytes),
@@ -240,14 +249,14 @@ Status Shipper::extend(Batch& b, vault::BatchBuilder& builder, spool::Cursor& c,
         c = before;
         break;
       }
+      pieces_.clear();
       for (const auto& r : slice_.records) {
-        auto st =
-            builder.add(r.data, r.partial ? vault::LineEnd::none : vault::LineEnd::newline, out_);
-        if (!st) spdlog::error("spool record {}: {}", r.id, st.error().message);
+        pieces_.push_back({r.data, r.partial ? vault::LineEnd::none : vault::LineEnd::newline});
         expect = r.id + 1;
         payload += r.data.size();
         ++lines;
       }
+      add_pieces(builder);
       last_line = clock_.now();
       continue;
     }
@@ -266,6 +275,12 @@ Status Shipper::extend(Batch& b, vault::BatchBuilder& builder, spool::Cursor& c,
   }
   b.inflight.last = c.after;
   return close_open(b);  // recorded closed before its end line is sent
+}
+
+void Shipper::add_pieces(vault::BatchBuilder& builder) {
+  if (auto st = builder.add_all(pieces_, out_); !st)
+    spdlog::error("spool records {}..{}: {}", slice_.records.front().id, slice_.records.back().id,
+                  st.error().message);
 }
 
 void Shipper::rebuild_inflight() {
@@ -311,15 +326,15 @@ Status Shipper::stream(Batch& b, vault::SealedBatch& sealed) {
       link_.reset();
       return make_error(ErrorKind::timeout, "stopping: the shutdown grace ran out mid-batch");
     }
+    pieces_.clear();
     for (const auto& r : slice_.records) {
       complete = complete && r.id == expect;
       expect = r.id + 1;
       payload += r.data.size();
       ++lines;
-      auto st =
-          builder->add(r.data, r.partial ? vault::LineEnd::none : vault::LineEnd::newline, out_);
-      if (!st) spdlog::error("spool record {}: {}", r.id, st.error().message);
+      pieces_.push_back({r.data, r.partial ? vault::LineEnd::none : vault::LineEnd::newline});
     }
+    add_pieces(*builder);
     if (out_.size() >= kPiece) {
       if (auto st = link_.write(out_); !st) return st;
       out_.clear();

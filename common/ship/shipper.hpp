@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ship/batch_policy.hpp"
 #include "ship/push_state.hpp"
@@ -72,6 +73,7 @@ class Shipper {
                 std::uint64_t payload, std::uint64_t lines);
   // Records an open batch closed (after a first attempt: grown to every record there is now).
   Status close_open(Batch& batch);
+  void add_pieces(vault::BatchBuilder& builder);  // pieces_ (slice_'s records) into out_
   void note_failure(const Error& e);
   bool wait_until(SteadyTime t);  // false when woken by stop
   bool stop_due() const;          // stopping, and the grace has passed
@@ -96,7 +98,8 @@ class Shipper {
   SteadyTime last_batch_{};
   spool::Cursor read_pos_;  // after state_.acked: where the next batch starts
   spool::Slice slice_;      // records read, reused
-  std::string out_;         // vault bytes not yet written, reused
+  std::vector<vault::BatchBuilder::Piece> pieces_;  // slice_'s records as payload pieces
+  std::string out_;                                 // vault bytes not yet written, reused
 };
 
 }  // namespace logship::ship

@@ -19,6 +19,9 @@ struct Spool::Segment {
   UniqueFd fd;
   std::uint64_t size = 0;        // bytes of valid data, header included
   std::uint64_t corrupt_at = 0;  // if non-zero: nothing at or after this offset is readable
+  // This process wrote the segment from this offset on: its records there are not read back to
+  // be checked (a crash or the disk may have damaged what an earlier run wrote, not these).
+  std::uint64_t own_from = std::numeric_limits<std::uint64_t>::max();
 };
 
 namespace {
@@ -167,7 +170,10 @@ Status Spool::recover(Recovery& rec) {
     segments_.push_back(std::move(seg));
   }
 
-  if (segments_.empty()) return start_segment_locked(next_id_);
+  if (segments_.empty()) {
+    trusted_from_ = next_id_;
+    return start_segment_locked(next_id_);
+  }
 
   // Only the last segment can have been cut short by a crash: scan it, cut a torn tail.
   Segment& last = *segments_.back();
@@ -192,6 +198,8 @@ Status Spool::recover(Recovery& rec) {
     last.size = offset;
   }
   next_id_ = std::max(last_id + 1, last.first_id);
+  last.own_from = last.size;
+  trusted_from_ = next_id_;
   return {};
 }
 
@@ -209,18 +217,24 @@ Status Spool::start_segment_locked(std::uint64_t first_id) {
     return st;
   }
   seg->size = kSegmentHeaderSize;
+  seg->own_from = kSegmentHeaderSize;
   disk_bytes_ += seg->size;
   segments_.push_back(std::move(seg));
   return {};
 }
 
 Status Spool::append(std::string_view line, bool partial) {
+  return Appender(*this).append(line, partial);
+}
+
+Status Spool::append_locked(std::string_view line, bool partial) {
   if (line.size() > kMaxRecordPayload)
     return make_error(ErrorKind::data, "spool record of " + std::to_string(line.size()) +
                                            " bytes exceeds the maximum; split lines first");
-  std::lock_guard lock(mu_);
   if (buffer_.empty()) buffer_first_id_ = next_id_;
-  encode_record(buffer_, next_id_++, partial, line);
+  unchecked_.push_back(buffer_.size());
+  encode_record_unchecked(buffer_, next_id_++, partial, line);
+  buffer_payload_ += line.size();
   if (buffer_.size() >= opt_.write_buffer ||
       segments_.back()->size + buffer_.size() >= opt_.segment_bytes)
     return flush_locked(false);
@@ -240,6 +254,8 @@ Status Spool::sync() {
 Status Spool::flush_locked(bool force_sync) {
   if (!buffer_.empty()) {
     Segment& seg = *segments_.back();
+    fill_checksums(buffer_, unchecked_);
+    unchecked_.clear();
     Status st = write_all(seg.fd.get(), buffer_, seg.path);
     if (!st) {
       // Lose the buffered records, not the segment: cut whatever part of them was written.
@@ -249,12 +265,16 @@ Status Spool::flush_locked(bool force_sync) {
             "; cutting the partial write failed too: " + errno_message("ftruncate", seg.path);
       dropped_ += next_id_ - buffer_first_id_;
       buffer_.clear();
+      buffer_payload_ = 0;
       last_error_ = message;
       return st;
     }
+    add_run_locked(Run{buffer_first_id_, next_id_ - 1, buffer_payload_, seg.first_id, seg.size,
+                       seg.size + buffer_.size()});
     seg.size += buffer_.size();
     disk_bytes_ += buffer_.size();
     buffer_.clear();
+    buffer_payload_ = 0;
     last_error_.clear();
     unsynced_ = true;
     if (seg.size >= opt_.segment_bytes) {
@@ -294,8 +314,25 @@ void Spool::enforce_limit_locked() {
   }
 }
 
+void Spool::add_run_locked(const Run& r) {
+  if (!runs_.empty()) {
+    Run& back = runs_.back();
+    if (back.segment == r.segment && back.last + 1 == r.first && back.end == r.offset &&
+        back.bytes < kRunBytes) {
+      back.last = r.last;
+      back.bytes += r.bytes;
+      back.end = r.end;
+      return;
+    }
+  }
+  runs_.push_back(r);
+}
+
 void Spool::drop_segment_locked(std::size_t index) {
   Segment& seg = *segments_[index];
+  const auto of_segment = [&](const Run& r) { return r.segment == seg.first_id; };
+  const auto lo = std::find_if(runs_.begin(), runs_.end(), of_segment);
+  runs_.erase(lo, std::find_if_not(lo, runs_.end(), of_segment));
   ::unlink(seg.path.c_str());
   disk_bytes_ -= seg.size;
   segments_.erase(segments_.begin() + static_cast<std::ptrdiff_t>(index));
@@ -380,7 +417,8 @@ Status Spool::read_slice_locked(Cursor& c, std::uint64_t through, std::size_t ma
       for (;;) {
         RecordView r;
         std::size_t n = 0;
-        const Decode d = decode_view(buf.substr(pos), r, n, verify);
+        const bool check = verify && c.offset + pos < seg.own_from;
+        const Decode d = decode_view(buf.substr(pos), r, n, check);
         if (d == Decode::need_more) {
           if (pos > 0) break;                  // read on from the record's start
           if (c.offset + buf.size() >= end) {  // the data ends inside a record
@@ -423,6 +461,60 @@ Status Spool::read_slice_locked(Cursor& c, std::uint64_t through, std::size_t ma
     }
   }
   return {};
+}
+
+Result<std::optional<Spool::Plan>> Spool::plan(const Cursor& cursor, std::uint64_t max_bytes,
+                                               std::uint64_t max_records) {
+  std::lock_guard lock(mu_);
+  (void)flush_locked(false);  // a failure loses the buffered records: counted, kept in stats
+  if (cursor.after + 1 < trusted_from_) return std::optional<Plan>();
+  Plan p;
+  Cursor c = cursor;
+  std::uint64_t bytes = 0, lines = 0;
+  auto it = std::partition_point(runs_.begin(), runs_.end(),
+                                 [&](const Run& r) { return r.last <= c.after; });
+  while (p.first == 0 || (bytes < max_bytes && lines < max_records)) {
+    while (it != runs_.end() && it->last <= c.after) ++it;
+    if (it == runs_.end()) {
+      p.reached_end = true;
+      break;
+    }
+    const Run& r = *it;
+    if (p.first != 0 && r.first > c.after + 1) break;  // a hole: the next batch counts it
+    // Where the run's records after c.after start, if known without reading: its start, or a
+    // cursor inside it (a record boundary: every record before it is <= c.after).
+    const bool at_start = c.after < r.first;
+    const bool inside = c.segment == r.segment && c.offset > r.offset && c.offset <= r.end;
+    if (at_start || inside) {
+      const std::uint64_t taken = at_start ? 0 : c.after - r.first + 1;
+      const std::uint64_t n = r.last - r.first + 1 - taken;
+      const std::uint64_t b =
+          at_start ? r.bytes : r.bytes - (c.offset - r.offset - taken * kRecordHeaderSize);
+      if (lines + n <= max_records && bytes + b < max_bytes) {  // the whole rest of it fits
+        if (p.first == 0) p.first = r.last - n + 1;
+        p.last = r.last;
+        bytes += b;
+        lines += n;
+        c = Cursor{r.last, r.segment, r.end};
+        continue;
+      }
+    }
+    // A limit falls inside this run, or where its records after c.after start is not known:
+    // read it (through its last record), with the same rule as a batch read slice by slice.
+    if (!inside) c = Cursor{c.after, r.segment, r.offset};  // records <= c.after are skipped
+    const std::uint64_t room = max_bytes - std::min(bytes, max_bytes);
+    if (auto st = read_slice_locked(c, r.last, static_cast<std::size_t>(room),
+                                    static_cast<std::size_t>(max_records - lines), scratch_, false);
+        !st)
+      return st.error();
+    if (scratch_.records.empty()) break;  // unreadable: what follows is planned next time
+    if (p.first == 0) p.first = scratch_.records.front().id;
+    p.last = scratch_.records.back().id;
+    lines += scratch_.records.size();
+    for (const auto& rec : scratch_.records) bytes += rec.data.size();
+  }
+  if (p.first != 0) pinned_ = std::max(pinned_, p.last);
+  return std::optional<Plan>(p);
 }
 
 void Spool::pin(std::uint64_t through) {

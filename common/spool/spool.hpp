@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,7 @@ struct Options {
   std::uint64_t max_bytes = 256ull << 20;     // bytes on disk before the oldest data is dropped
   std::uint64_t segment_bytes = 16ull << 20;  // bytes; clamped to max_bytes / 4
   std::chrono::milliseconds fsync_interval{1000};  // ms; 0: fsync on every flush
-  std::size_t write_buffer = 64u << 10;            // bytes buffered before a write(2)
+  std::size_t write_buffer = 256u << 10;           // bytes buffered before a write(2)
 };
 
 // What open() found and repaired.
@@ -69,6 +70,20 @@ class Spool {
   // Adds one line (`partial`: a fragment with no newline after it). Never blocks on anything
   // but local disk. A failure to write loses the buffered records (counted) and is returned.
   Status append(std::string_view line, bool partial = false);
+
+  // Holds the spool's lock while it lives, so that the lines of one input read are appended
+  // under one lock, not one each. Keep it short-lived: the reader waits for it.
+  class Appender {
+   public:
+    explicit Appender(Spool& spool) : spool_(spool), lock_(spool.mu_) {}
+    Status append(std::string_view line, bool partial = false) {
+      return spool_.append_locked(line, partial);
+    }
+
+   private:
+    Spool& spool_;
+    std::lock_guard<std::mutex> lock_;
+  };
   // Writes buffered records to disk; fsyncs when the interval has passed.
   Status flush();
   // Writes buffered records and fsyncs now.
@@ -90,6 +105,20 @@ class Spool {
   Status read_slice(Cursor& cursor, std::uint64_t through, std::size_t max_bytes,
                     std::size_t max_records, Slice& out, bool verify, bool pin);
 
+  // The next batch: the records after cursor.after (the first may follow a hole), in order
+  // without a hole, each taken while fewer than `max_bytes` of payload and `max_records` records
+  // are taken before it; reached_end: no record was left. first 0: there was none.
+  struct Plan {
+    std::uint64_t first = 0, last = 0;
+    bool reached_end = false;
+  };
+  // Plans that batch and pins it, from the runs this process appended (kept in memory), so the
+  // batch is not read to be planned: only the run where a limit falls is read, one pread.
+  // nullopt when records written before this process started may come first: plan those with
+  // read_slice(), which checks them.
+  Result<std::optional<Plan>> plan(const Cursor& cursor, std::uint64_t max_bytes,
+                                   std::uint64_t max_records);
+
   // Records with id <= `through` must survive: they are in a batch being sent.
   void pin(std::uint64_t through);
   // The vault holds every record with id <= `through`: their segments may go.
@@ -100,8 +129,16 @@ class Spool {
 
  private:
   struct Segment;
+  // Records this process appended: ids first..last, every one present, one after another in
+  // segment `segment` from byte `offset` to `end`, with `bytes` of payload.
+  struct Run {
+    std::uint64_t first = 0, last = 0, bytes = 0, segment = 0, offset = 0, end = 0;
+  };
+  static constexpr std::uint64_t kRunBytes = kSliceBytes;  // payload bytes a run grows to
+
   Spool(Options options, const Clock& clock);
   Status recover(Recovery& recovery);
+  Status append_locked(std::string_view line, bool partial);
   Result<std::vector<Record>> read_locked(std::uint64_t after, std::size_t max_bytes,
                                           std::size_t max_records);
   Status flush_locked(bool force_sync);
@@ -111,6 +148,7 @@ class Spool {
   Status start_segment_locked(std::uint64_t first_id);
   void enforce_limit_locked();
   void drop_segment_locked(std::size_t index);
+  void add_run_locked(const Run& run);
 
   Options opt_;
   const Clock& clock_;
@@ -118,6 +156,11 @@ class Spool {
   std::deque<std::unique_ptr<Segment>> segments_;  // oldest first; back() is written to
   std::string buffer_;                             // encoded records not yet written
   std::uint64_t buffer_first_id_ = 0;
+  std::uint64_t buffer_payload_ = 0;    // payload bytes in buffer_
+  std::vector<std::size_t> unchecked_;  // where buffer_'s records start: CRCs filled in at flush
+  std::deque<Run> runs_;                // oldest first: every record from trusted_from_ on
+  std::uint64_t trusted_from_ = 0;      // the first id this process appended (or would have)
+  Slice scratch_;                       // plan()'s reads
   std::uint64_t next_id_ = 1;
   std::uint64_t released_ = 0;  // ids <= released_ are in the vault
   std::uint64_t pinned_ = 0;    // ids <= pinned_ must not be dropped

@@ -39,6 +39,45 @@ Status BatchBuilder::add(std::string_view bytes, LineEnd end, std::string& out) 
   return {};
 }
 
+Status BatchBuilder::add_all(std::span<const Piece> pieces, std::string& out) {
+  if (sealed_) return make_error(ErrorKind::data, "add_all() after seal()");
+  Status first_error;
+  added_.clear();
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    const std::string_view bytes = pieces[i].bytes;
+    if (bytes.find('\n') != std::string_view::npos) {
+      if (first_error)
+        first_error = make_error(ErrorKind::data, "a payload piece must not contain a newline (" +
+                                                      std::to_string(i + 1) + " of " +
+                                                      std::to_string(pieces.size()) + ")");
+      continue;
+    }
+    const auto start = out.size();
+    if (pieces[i].end == LineEnd::none) {
+      out += kPartPrefix;
+    } else if (needs_escape(bytes)) {
+      out += '@';
+    }
+    out += bytes;
+    added_.emplace_back(start, out.size() - start);
+    bytes_ += out.size() - start + 1;
+    ++lines_;
+    out += '\n';
+  }
+  const auto line = [&](std::size_t i) {
+    return std::string_view(out).substr(added_[i].first, added_[i].second);
+  };
+  std::size_t i = 0;
+  for (; i + 2 <= added_.size(); i += 2) {
+    crypto::Digest a, b;
+    crypto::sha256_x2(line(i), line(i + 1), a, b);
+    batch_.add(a);
+    batch_.add(b);
+  }
+  if (i < added_.size()) batch_.add(line_.digest(line(i)));
+  return first_error;
+}
+
 Result<SealedBatch> BatchBuilder::seal(const SealState& state) {
   if (sealed_) return make_error(ErrorKind::data, "seal() called twice");
   if (state.seq() != seq_ || state.prev() != prev_)

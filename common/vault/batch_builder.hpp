@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,14 @@ class BatchBuilder {
   // to `out`.
   Status add(std::string_view bytes, LineEnd end, std::string& out);
 
+  struct Piece {
+    std::string_view bytes;
+    LineEnd end = LineEnd::newline;
+  };
+  // add() for each piece in order, their lines hashed two at a time (crypto::sha256_x2). A piece
+  // with a '\n' is left out, and the first such error is returned after the others are added.
+  Status add_all(std::span<const Piece> pieces, std::string& out);
+
   std::uint64_t lines() const { return lines_; }  // payload vault lines so far
   std::uint64_t bytes() const { return bytes_; }  // their bytes, newlines included
 
@@ -60,6 +69,7 @@ class BatchBuilder {
   crypto::Digest prev_{};
   std::string begin_;
   std::string scratch_;
+  std::vector<std::pair<std::size_t, std::size_t>> added_;  // add_all(): its lines in `out`
   BatchHasher batch_;
   crypto::Sha256 line_;
   std::uint64_t lines_ = 0;

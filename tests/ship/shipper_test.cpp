@@ -44,6 +44,14 @@ class ScriptedLink final : public VaultLink {
     std::lock_guard lock(mu_);
     return delivered.size();
   }
+  std::size_t attempt_count() {
+    std::lock_guard lock(mu_);
+    return attempts.size();
+  }
+  std::size_t write_count() {
+    std::lock_guard lock(mu_);
+    return writes;
+  }
 
   std::mutex mu_;
   int fail_next = 0;
@@ -97,13 +105,21 @@ class ShipperTest : public ::testing::Test {
     ASSERT_TRUE(spool_->flush());
     if (shipper_) shipper_->on_input();
   }
-  bool wait_delivered(std::size_t n) {
+  // Polls `done` until it holds, for at most 10 s.
+  template <class F>
+  static bool wait_for(F done) {
     const auto end = std::chrono::steady_clock::now() + 10s;
-    while (link_.delivered_count() < n) {
+    while (!done()) {
       if (std::chrono::steady_clock::now() > end) return false;
       std::this_thread::sleep_for(2ms);
     }
     return true;
+  }
+  bool wait_delivered(std::size_t n) {
+    return wait_for([&] { return link_.delivered_count() >= n; });
+  }
+  bool wait_attempts(std::size_t n) {
+    return wait_for([&] { return link_.attempt_count() >= n; });
   }
   PushState saved() {
     auto r = file_->load();
@@ -144,7 +160,7 @@ TEST_F(ShipperTest, NothingIsCommittedWhileTheVaultRefuses) {
   link_.fail_next = 1'000'000;
   start();
   add("line");
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(wait_attempts(1));
   stop();
   auto s = saved();
   EXPECT_EQ(s.acked, 0u);
@@ -159,7 +175,7 @@ TEST_F(ShipperTest, RestartResendsTheRecordedBatchByteForByte) {
   start();
   add("alpha");
   add("beta");
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(wait_attempts(1));
   stop();
   const std::string before = link_.attempts.at(0);
   add("gamma");  // arrives while the agent is down
@@ -201,7 +217,7 @@ TEST_F(ShipperTest, StopDoesNotWaitForALongBatchOnASlowLink) {
   ASSERT_TRUE(spool_->flush());
   link_.write_delay = 300ms;  // 1.7 MB in 256 KiB pieces: about 2 s per attempt
   start({8u << 20, 1'000'000, 1ms, 60s});
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(wait_for([&] { return link_.write_count() >= 1; })) << "the batch is being sent";
   const auto t0 = std::chrono::steady_clock::now();
   shipper_->request_stop(clock_.now() + 200ms);
   thread_.join();

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 
 namespace logship::spool {
@@ -313,6 +314,95 @@ TEST_F(SpoolTest, SliceStopsBeforeAHoleAndGoesOnAfterIt) {
   ASSERT_TRUE(s->read_slice(c, 100, 1 << 20, 1000, slice, true, true));
   ASSERT_EQ(slice.records.size(), 5u);
   EXPECT_EQ(slice.records.front().id, 21u) << "11..20 are the hole";
+}
+
+// The plan of a batch by reading it slice by slice, as for records of an earlier run.
+Spool::Plan plan_by_reading(Spool& s, Cursor c, std::uint64_t max_bytes, std::uint64_t max_lines) {
+  Spool::Plan p;
+  std::uint64_t bytes = 0, lines = 0;
+  Slice slice;
+  while (p.first == 0 || (bytes < max_bytes && lines < max_lines)) {
+    EXPECT_TRUE(s.read_slice(c, std::numeric_limits<std::uint64_t>::max(), max_bytes - bytes,
+                             max_lines - lines, slice, true, false));
+    p.reached_end = slice.records.empty();
+    if (slice.records.empty() || (p.first != 0 && slice.records.front().id != p.last + 1)) break;
+    if (p.first == 0) p.first = slice.records.front().id;
+    p.last = slice.records.back().id;
+    lines += slice.records.size();
+    for (const auto& r : slice.records) bytes += r.data.size();
+  }
+  return p;
+}
+
+TEST_F(SpoolTest, PlanFromMemoryEqualsPlanByReading) {
+  auto s = open(options(64ull << 20, 256u << 10));
+  std::mt19937 rng(11);
+  std::uint64_t id = 0;
+  auto append_some = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      ++id;
+      const std::size_t len = rng() % 16 == 0 ? 3000 + rng() % 5000 : rng() % 300;
+      ASSERT_TRUE(s->append(std::string(len, static_cast<char>('a' + id % 26)), rng() % 9 == 0));
+      if (rng() % 7 == 0) {
+        ASSERT_TRUE(s->flush());  // runs of every length, segments too
+      }
+    }
+  };
+  append_some(6000);
+  ASSERT_TRUE(s->flush());
+  // Cursors of every kind: fresh (an id only) and exact (where a read stopped), all limits.
+  const std::uint64_t limits[][2] = {{1, 1},           {100, 1000000},     {5000, 1000000},
+                                     {1 << 20, 7},     {1 << 20, 1000000}, {70000, 333},
+                                     {300000, 1000000}};
+  Slice slice;
+  for (std::uint64_t after = 0; after < id; after += 1 + rng() % 97) {
+    Cursor fresh{after};
+    Cursor exact{after > 0 ? after - 1 : 0};
+    ASSERT_TRUE(s->read_slice(exact, after, 1 << 30, 1000000, slice, false, false));
+    for (const auto& l : limits) {
+      for (const Cursor& c : {fresh, exact}) {
+        auto planned = s->plan(c, l[0], l[1]);
+        ASSERT_TRUE(planned);
+        ASSERT_TRUE(planned->has_value()) << "every record was appended by this process";
+        const Spool::Plan want = plan_by_reading(*s, c, l[0], l[1]);
+        ASSERT_EQ((*planned)->first, want.first) << after << " " << l[0] << " " << l[1];
+        ASSERT_EQ((*planned)->last, want.last) << after << " " << l[0] << " " << l[1];
+        ASSERT_EQ((*planned)->reached_end, want.reached_end) << after;
+      }
+    }
+  }
+  // Reopened, the records are an earlier run's: planned by reading (and checking) them.
+  s.reset();
+  s = open(options(64ull << 20, 256u << 10));
+  auto old = s->plan(Cursor{0}, 1 << 20, 1000);
+  ASSERT_TRUE(old);
+  EXPECT_FALSE(old->has_value());
+  ASSERT_TRUE(s->append("new"));
+  auto fresh = s->plan(Cursor{id}, 1 << 20, 1000);
+  ASSERT_TRUE(fresh && *fresh);
+  EXPECT_EQ((*fresh)->first, id + 1);
+}
+
+TEST_F(SpoolTest, PlanFromMemoryStopsBeforeAHoleAndPins) {
+  auto s = open(options());
+  for (int i = 1; i <= 10; ++i) ASSERT_TRUE(s->append(line(i)));
+  ASSERT_TRUE(s->flush());
+  ASSERT_FALSE(flush_with_full_disk(*s, 11, 20));
+  for (int i = 21; i <= 25; ++i) ASSERT_TRUE(s->append(line(i)));
+  auto before = s->plan(Cursor{5}, 1 << 20, 1000);
+  ASSERT_TRUE(before && *before);
+  EXPECT_EQ((*before)->first, 6u);
+  EXPECT_EQ((*before)->last, 10u);
+  EXPECT_FALSE((*before)->reached_end) << "it stopped at the hole, not at the end";
+  auto after = s->plan(Cursor{10}, 1 << 20, 1000);
+  ASSERT_TRUE(after && *after);
+  EXPECT_EQ((*after)->first, 21u) << "11..20 are the hole: the batch's dropped count";
+  EXPECT_EQ((*after)->last, 25u);
+  EXPECT_TRUE((*after)->reached_end);
+  auto none = s->plan(Cursor{25}, 1 << 20, 1000);
+  ASSERT_TRUE(none && *none);
+  EXPECT_EQ((*none)->first, 0u);
+  EXPECT_TRUE((*none)->reached_end);
 }
 
 TEST_F(SpoolTest, DirectoryIsPrivateAndSegmentsAre0600) {

@@ -1,0 +1,175 @@
+// The two costs that any sender of vault format v1 over libssh pays, measured alone so that
+// bench/push/run can print logship-push's CPU next to them (no logship code linked):
+//
+//   libssh-send PORT KEY KNOWN_HOSTS DATA [--chunk B] [--cipher C]
+//                                 sends DATA into one exec channel on 127.0.0.1:PORT with
+//                                 blocking ssh_channel_write calls of B bytes (default 256 KiB,
+//                                 logship-push's slice), waits for the remote exit status and
+//                                 reports the CPU of the transfer alone (after authentication).
+//   hash-lines DATA               SHA-256 of every line (without its LF), and the 32 bytes of
+//                                 each digest into a running SHA-256, as the format's batch
+//                                 digest needs (docs/FORMAT.md §4); reports the CPU.
+#include "floors.hpp"
+
+#define OPENSSL_SUPPRESS_DEPRECATED  // the block API: what logship's crypto::Sha256 uses
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+#include <openssl/sha.h>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+namespace {
+
+[[noreturn]] void fail(const std::string& msg) {
+  std::fprintf(stderr, "logship-bench-push: %s\n", msg.c_str());
+  std::exit(1);
+}
+
+double cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+double wall_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+struct Mapping {
+  const char* data = nullptr;
+  std::size_t size = 0;
+  explicit Mapping(const char* path) {
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (fd < 0 || ::fstat(fd, &st) != 0) fail(std::string(path) + ": " + std::strerror(errno));
+    size = static_cast<std::size_t>(st.st_size);
+    void* p = size ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0) : nullptr;
+    ::close(fd);
+    if (p == MAP_FAILED) fail(std::string("mmap ") + path + ": " + std::strerror(errno));
+    data = static_cast<const char*>(p);
+  }
+  ~Mapping() {
+    if (data) ::munmap(const_cast<char*>(data), size);
+  }
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+};
+
+struct ExitStatus {
+  int status = -1;
+};
+
+void on_exit_status(ssh_session, ssh_channel, int status, void* user) {
+  static_cast<ExitStatus*>(user)->status = status;
+}
+
+}  // namespace
+
+int cmd_libssh_send(int argc, char** argv) {
+  if (argc < 4) fail("usage: libssh-send PORT KEY KNOWN_HOSTS DATA [--chunk B] [--cipher C]");
+  std::size_t chunk = 256 << 10;
+  std::string cipher;
+  for (int i = 4; i + 1 < argc; i += 2) {
+    const std::string o = argv[i];
+    if (o == "--chunk")
+      chunk = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (o == "--cipher")
+      cipher = argv[i + 1];
+    else
+      fail("unknown option " + o);
+  }
+  if (chunk == 0) fail("bad --chunk");
+  const Mapping data(argv[3]);
+  ssh_session s = ssh_new();
+  if (!s) fail("ssh_new failed");
+  const int one = 1;
+  unsigned int port = static_cast<unsigned int>(std::strtoul(argv[0], nullptr, 10));
+  ssh_options_set(s, SSH_OPTIONS_HOST, "127.0.0.1");
+  ssh_options_set(s, SSH_OPTIONS_PORT, &port);
+  ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, argv[2]);
+  ssh_options_set(s, SSH_OPTIONS_NODELAY, &one);  // as logship does (LIBSSH-NOTES trap 1)
+  if (!cipher.empty() && (ssh_options_set(s, SSH_OPTIONS_CIPHERS_C_S, cipher.c_str()) != 0 ||
+                          ssh_options_set(s, SSH_OPTIONS_CIPHERS_S_C, cipher.c_str()) != 0))
+    fail("unknown cipher " + cipher);
+  if (ssh_connect(s) != SSH_OK) fail(std::string("connect: ") + ssh_get_error(s));
+  if (ssh_session_is_known_server(s) != SSH_KNOWN_HOSTS_OK) fail("host key not in KNOWN_HOSTS");
+  ssh_key key = nullptr;
+  if (ssh_pki_import_privkey_file(argv[1], nullptr, nullptr, nullptr, &key) != SSH_OK)
+    fail(std::string("cannot load ") + argv[1]);
+  if (ssh_userauth_publickey(s, nullptr, key) != SSH_AUTH_SUCCESS) fail("key refused");
+  ssh_key_free(key);
+  ssh_channel c = ssh_channel_new(s);
+  ExitStatus exit_status;
+  ssh_channel_callbacks_struct cb{};
+  cb.userdata = &exit_status;
+  cb.channel_exit_status_function = on_exit_status;
+  ssh_callbacks_init(&cb);
+  ssh_set_channel_callbacks(c, &cb);
+  if (!c || ssh_channel_open_session(c) != SSH_OK || ssh_channel_request_exec(c, "x") != SSH_OK)
+    fail(std::string("exec channel: ") + ssh_get_error(s));
+
+  const double c0 = cpu_seconds(), t0 = wall_seconds();
+  for (std::size_t off = 0; off < data.size;) {
+    const std::size_t n = std::min(chunk, data.size - off);
+    const int w = ssh_channel_write(c, data.data + off, static_cast<std::uint32_t>(n));
+    if (w <= 0) fail(std::string("write: ") + ssh_get_error(s));
+    off += static_cast<std::size_t>(w);
+  }
+  if (ssh_channel_send_eof(c) != SSH_OK) fail(std::string("eof: ") + ssh_get_error(s));
+  ssh_event ev = ssh_event_new();  // the exit status arrives through the callback
+  if (!ev || ssh_event_add_session(ev, s) != SSH_OK) fail("ssh_event failed");
+  for (int waited_s = 0; exit_status.status < 0; ++waited_s) {
+    if (ssh_event_dopoll(ev, 1000) == SSH_ERROR) fail(std::string("poll: ") + ssh_get_error(s));
+    if (waited_s > 120) fail("no exit status after 120 s");
+  }
+  ssh_event_remove_session(ev, s);
+  ssh_event_free(ev);
+  const double t1 = wall_seconds(), c1 = cpu_seconds();
+  if (exit_status.status != 0)
+    fail("the remote command exited " + std::to_string(exit_status.status));
+  ssh_channel_free(c);
+  ssh_disconnect(s);
+  ssh_free(s);
+  std::printf("wall_s=%.4f cpu_s=%.3f bytes=%zu\n", t1 - t0, c1 - c0, data.size);
+  return 0;
+}
+
+int cmd_hash_lines(int argc, char** argv) {
+  if (argc != 1) fail("usage: hash-lines DATA");
+  const Mapping data(argv[0]);
+  const double c0 = cpu_seconds();
+  SHA256_CTX batch, line;
+  SHA256_Init(&batch);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  std::size_t lines = 0;
+  for (const char *p = data.data, *end = data.data + data.size; p < end;) {
+    const char* nl =
+        static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    const char* stop = nl ? nl : end;
+    SHA256_Init(&line);
+    SHA256_Update(&line, p, static_cast<std::size_t>(stop - p));
+    SHA256_Final(digest, &line);
+    SHA256_Update(&batch, digest, sizeof digest);
+    ++lines;
+    p = nl ? nl + 1 : end;
+  }
+  SHA256_Final(digest, &batch);
+  const double c1 = cpu_seconds();
+  std::printf("cpu_s=%.3f lines=%zu bytes=%zu digest0=%02x\n", c1 - c0, lines, data.size,
+              digest[0]);
+  return 0;
+}
