@@ -197,7 +197,11 @@ class PullTest : public ::testing::Test {
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
+  // Returns once the agent wrote its status file (its signals are handled by then): a restart's
+  // test must not see the one the previous agent left.
   std::unique_ptr<Child> start(std::vector<std::string> extra) {
+    std::error_code ec;
+    fs::remove(status(), ec);
     auto c = std::make_unique<Child>(args(std::move(extra)), log());
     EXPECT_TRUE(eventually([&] { return fs::exists(status()); }, 10s)) << slurp(log());
     return c;
