@@ -2,6 +2,9 @@
 
 #include <fcntl.h>
 
+#include <cstdint>
+#include <span>
+
 #include "vault/format.hpp"
 #include "vault/line_reader.hpp"
 
@@ -36,7 +39,6 @@ Result<Checkpoint> FramedOutput::recover(const std::optional<Checkpoint>& c,
   builder_.reset();
   buf_.clear();
   emitted_ = written_ = 0;
-  emit_error_ = {};
   resend_.reset();
   Checkpoint r = c.value_or(Checkpoint{});
   if (!c) {
@@ -207,27 +209,58 @@ Status FramedOutput::seal_and_write() {
   return state_->commit(*sealed);
 }
 
-void FramedOutput::emit(std::string_view piece, vault::LineEnd end) {
-  if (!emit_error_) return;
-  if (!builder_) {
-    if (auto st = open_batch(origin_fields(emitted_)); !st) {
-      emit_error_ = st;
-      return;
+Status FramedOutput::emit(std::string_view bytes, bool finish) {
+  // The splitter's pieces view `bytes`, except one joined with what it held from before (at
+  // most one a call, the first): that one is copied, as the splitter reuses its buffer.
+  pieces_.clear();
+  joined_.clear();
+  std::size_t joined_at = SIZE_MAX;  // its index in pieces_
+  auto collect = [&](std::string_view p, vault::LineEnd e) {
+    const bool inside = p.empty() || (p.data() >= bytes.data() &&
+                                      p.data() + p.size() <= bytes.data() + bytes.size());
+    if (!inside) {
+      joined_at = pieces_.size();
+      joined_.assign(p);
+    }
+    pieces_.push_back({p, e});
+  };
+  if (finish)
+    splitter_.flush(collect);
+  else
+    splitter_.feed(bytes, collect);
+  if (joined_at != SIZE_MAX) pieces_[joined_at].bytes = joined_;
+
+  std::span<const vault::BatchBuilder::Piece> rest(pieces_);
+  while (!rest.empty()) {
+    if (!builder_) {
+      if (auto st = open_batch(origin_fields(emitted_)); !st) return st;
+    }
+    // The run of pieces up to the one that brings the batch to max_batch (inclusive; at least
+    // one, as a begin line alone may reach it).
+    std::size_t size = buf_.size(), n = 0;
+    std::uint64_t remote = 0;
+    while (n < rest.size() && (n == 0 || size < options_.max_batch)) {
+      const auto& p = rest[n++];
+      const bool part = p.end == vault::LineEnd::none;
+      size += (part                           ? vault::kPartPrefix.size()
+               : vault::needs_escape(p.bytes) ? 1
+                                              : 0) +
+              p.bytes.size() + 1;
+      remote += p.bytes.size() + (part ? 0 : 1);
+    }
+    if (auto st = builder_->add_all(rest.first(n), buf_); !st) return st;
+    emitted_ += remote;
+    rest = rest.subspan(n);
+    if (buf_.size() >= options_.max_batch) {
+      if (auto st = seal_and_write(); !st) return st;
     }
   }
-  if (auto st = builder_->add(piece, end, buf_); !st) {
-    emit_error_ = st;
-    return;
-  }
-  emitted_ += piece.size() + (end == vault::LineEnd::newline ? 1 : 0);
-  if (buf_.size() >= options_.max_batch) emit_error_ = seal_and_write();
+  return {};
 }
 
 Status FramedOutput::append(std::string_view bytes) {
-  splitter_.feed(bytes, [this](std::string_view p, vault::LineEnd e) { emit(p, e); });
+  auto st = emit(bytes, false);
   origin_.offset += bytes.size();
-  Status st = emit_error_;
-  emit_error_ = {};
   return st;
 }
 
@@ -237,10 +270,7 @@ Status FramedOutput::flush() {
 }
 
 Status FramedOutput::finish() {
-  splitter_.flush([this](std::string_view p, vault::LineEnd e) { emit(p, e); });
-  Status st = emit_error_;
-  emit_error_ = {};
-  if (!st) return st;
+  if (auto st = emit({}, true); !st) return st;
   return flush();
 }
 

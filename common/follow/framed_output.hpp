@@ -33,15 +33,19 @@ class FramedOutput final : public Output {
   std::vector<vault::Field> origin_fields(std::uint64_t off) const;  // file=, fid=, off=
   Status open_batch(std::vector<vault::Field> extra);
   Status seal_and_write();
-  void emit(std::string_view piece, vault::LineEnd end);
+  // Splits `bytes` (or, with `finish`, the pending rest) into pieces and adds them to batches,
+  // a run at a time (BatchBuilder::add_all hashes two lines at once), cutting each batch after
+  // the line that brings it to max_batch, as adding them one by one would.
+  Status emit(std::string_view bytes, bool finish);
 
   std::optional<vault::SealState> state_;
   vault::LineSplitter splitter_;
-  std::optional<vault::BatchBuilder> builder_;  // the open batch
-  std::string buf_;                             // its vault lines so far
+  std::optional<vault::BatchBuilder> builder_;      // the open batch
+  std::string buf_;                                 // its vault lines so far
+  std::vector<vault::BatchBuilder::Piece> pieces_;  // of one emit()
+  std::string joined_;  // a piece the splitter joined from earlier bytes, which pieces_ views
   std::uint64_t emitted_ = 0;               // remote offset after the last piece given to a batch
   std::uint64_t written_ = 0;               // remote offset after the last batch written
-  Status emit_error_;                       // the first failure inside emit()
   std::optional<vault::BeginLine> resend_;  // a torn batch to complete byte-identically
 };
 

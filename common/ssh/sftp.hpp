@@ -69,8 +69,9 @@ class SftpSession {
   Status close(SftpFile& file, SteadyTime deadline);
 
   // Reads from `offset` until EOF or `max_bytes`, with up to tuning.max_in_flight requests of
-  // tuning.request_bytes outstanding. Every reply's length is checked; a short reply is
-  // re-requested from where it stopped, so the sink sees contiguous bytes only.
+  // tuning.request_bytes outstanding, refilled a quarter of them at a time in one write (one
+  // SSH packet, one send()). Every reply's length is checked; a short reply is re-requested
+  // from where it stopped, so the sink sees contiguous bytes only.
   Result<ReadResult> read(const SftpFile& file, std::uint64_t offset, std::uint64_t max_bytes,
                           const Sink& sink, SteadyTime deadline);
 

@@ -236,5 +236,52 @@ TEST_F(OutputTest, FramedMarksAndFragments) {
   EXPECT_EQ(v.extracted, "@logship looks like a control line\nno newline");
 }
 
+TEST_F(OutputTest, FramedCutsEachBatchAfterTheLineThatFillsIt) {
+  // Lines are added a run at a time (two hashed at once); each batch still ends with the line
+  // that brought it to max_batch, as adding them one by one does, whatever the pieces' sizes.
+  OutputOptions o;
+  o.path = file();
+  o.source = "web1";
+  o.stream = "/var/log/auth.log";
+  o.max_line = 50;  // some lines become fragments
+  o.max_batch = 300;
+  o.k0 = &kKey;
+  auto out = Output::open(o, clock_);
+  ASSERT_TRUE(out);
+  std::vector<std::string> notes;
+  ASSERT_TRUE((*out)->recover(std::nullopt, notes));
+  ASSERT_TRUE((*out)->set_origin({"/var/log/auth.log", kGen, 0}));
+  std::string text;
+  for (int i = 0; i < 400; ++i) {
+    if (i % 13 == 0) text += "@logship begin looks like a control line ";
+    text +=
+        "line " + std::to_string(i) + " " + std::string(static_cast<std::size_t>(i * 7 % 90), 'x');
+    text += '\n';
+  }
+  for (std::size_t at = 0, n = 1; at < text.size(); at += n, n = n * 5 % 997 + 1)
+    ASSERT_TRUE((*out)->append(std::string_view(text).substr(at, std::min(n, text.size() - at))));
+  ASSERT_TRUE((*out)->finish());
+  EXPECT_EQ((*out)->resumable_offset(), text.size());
+
+  const auto copy = test::slurp(file());
+  std::size_t batches = 0, pos = 0;
+  while (pos < copy.size()) {
+    ASSERT_TRUE(std::string_view(copy).substr(pos).starts_with("@logship begin ")) << pos;
+    const auto end = copy.find("\n@logship end ", pos);
+    ASSERT_NE(end, std::string::npos);
+    const auto last = copy.rfind('\n', end - 1);  // the batch's last payload line starts after it
+    const auto before = last + 1 - pos, with = end + 1 - pos;  // bytes without / with it
+    EXPECT_GE(with, o.max_batch) << "batch " << batches << " was cut early";
+    EXPECT_LT(before, o.max_batch) << "batch " << batches << " was cut late";
+    pos = copy.find('\n', end + 1) + 1;
+    ++batches;
+    if (pos + 1000 > copy.size()) break;  // the last batches: sealed by finish(), short
+  }
+  EXPECT_GT(batches, 10u);
+  const auto v = verify(file());
+  EXPECT_TRUE(v.findings.empty()) << v.dump();
+  EXPECT_EQ(v.extracted, text);
+}
+
 }  // namespace
 }  // namespace logship::follow

@@ -197,7 +197,11 @@ class PullTest : public ::testing::Test {
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
+  // Returns once the agent wrote its status file (its signals are handled by then): a restart's
+  // test must not see the one the previous agent left.
   std::unique_ptr<Child> start(std::vector<std::string> extra) {
+    std::error_code ec;
+    fs::remove(status(), ec);
     auto c = std::make_unique<Child>(args(std::move(extra)), log());
     EXPECT_TRUE(eventually([&] { return fs::exists(status()); }, 10s)) << slurp(log());
     return c;
@@ -607,8 +611,20 @@ TEST_P(CrashTest, KillNineThenRotatedWhileDownThenRestart) {
   const auto file = remote("app.log");
   Writer w(file, 2000);
   const std::vector<std::string> a = {"--follow", follow("app.log"), "--format", GetParam()};
+  // Each agent is killed once it has logged `event` (after the checkpoint of the generation it
+  // starts) and copied more (not after a fixed time: on a busy machine it may not even have
+  // connected by then).
+  const auto copying = [&](const std::string& event, std::uintmax_t size) {
+    return eventually(
+        [&] {
+          std::error_code ec;
+          const auto now = fs::file_size(copy("app.log"), ec);
+          return !ec && now > size + 4096 && slurp(log()).find(event) != std::string::npos;
+        },
+        20s);
+  };
   auto agent = std::make_unique<Child>(args(a), log());
-  std::this_thread::sleep_for(700ms);
+  ASSERT_TRUE(copying("following from offset 0", 0)) << slurp(log());
   agent->signal(SIGKILL);
   agent->wait_for(10s);
   {
@@ -616,8 +632,11 @@ TEST_P(CrashTest, KillNineThenRotatedWhileDownThenRestart) {
     rotate_by_copytruncate(file);
   }
   std::this_thread::sleep_for(300ms);
+  const auto before = fs::file_size(copy("app.log"));
   agent = std::make_unique<Child>(args(a), log());
-  std::this_thread::sleep_for(700ms);
+  // (" from 0": a new generation after the copy was read, as "rotated" or "copytruncated"
+  // depending on what the first agent had checkpointed)
+  ASSERT_TRUE(copying(" from 0", before)) << slurp(log());
   agent->signal(SIGKILL);
   agent->wait_for(10s);
   rotate_by_rename(file);
