@@ -1,5 +1,7 @@
 #include "vault/batch_builder.hpp"
 
+#include <cstring>
+
 namespace logship::vault {
 
 Result<BatchBuilder> BatchBuilder::open(const SealState& state, const BatchHeader& header) {
@@ -67,14 +69,19 @@ Status BatchBuilder::add_all(std::span<const Piece> pieces, std::string& out) {
   const auto line = [&](std::size_t i) {
     return std::string_view(out).substr(added_[i].first, added_[i].second);
   };
+  hashes_.resize(added_.size() * sizeof(crypto::Digest));
+  const auto put = [&](std::size_t i, const crypto::Digest& d) {
+    std::memcpy(hashes_.data() + i * sizeof d, d.data(), sizeof d);
+  };
   std::size_t i = 0;
   for (; i + 2 <= added_.size(); i += 2) {
     crypto::Digest a, b;
     crypto::sha256_x2(line(i), line(i + 1), a, b);
-    batch_.add(a);
-    batch_.add(b);
+    put(i, a);
+    put(i + 1, b);
   }
-  if (i < added_.size()) batch_.add(line_.digest(line(i)));
+  if (i < added_.size()) put(i, line_.digest(line(i)));
+  batch_.add_all(hashes_);  // one update for the slice, not one per line
   return first_error;
 }
 

@@ -70,6 +70,7 @@ class BatchBuilder {
   std::string begin_;
   std::string scratch_;
   std::vector<std::pair<std::size_t, std::size_t>> added_;  // add_all(): its lines in `out`
+  std::string hashes_;                                      // add_all(): their hashes
   BatchHasher batch_;
   crypto::Sha256 line_;
   std::uint64_t lines_ = 0;

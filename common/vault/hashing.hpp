@@ -25,6 +25,8 @@ class BatchHasher {
  public:
   void start(std::string_view begin_line);  // begin line without '\n'
   void add(const crypto::Digest& line_hash) { h_.update(crypto::Sha256::as_view(line_hash)); }
+  // add() for line hashes laid end to end (32 bytes each), in one update.
+  void add_all(std::string_view line_hashes) { h_.update(line_hashes); }
   crypto::Digest peek() const { return h_.peek(); }  // state over begin and h_1.. so far
   crypto::Digest finish(std::uint64_t lines, std::uint64_t bytes);
 

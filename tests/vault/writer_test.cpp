@@ -48,6 +48,26 @@ TEST(BatchBuilder, DeterministicAndSealedWithTheStateKey) {
   EXPECT_NE(build(s1), build(s3)) << "the MAC depends on the key";
 }
 
+TEST(BatchBuilder, AddAllEqualsAddOneByOne) {
+  std::vector<std::string> texts = {"plain", "@logship end seq=0", "@logship x", "", "two\nlines"};
+  for (int i = 0; i < 40; ++i)
+    texts.push_back(std::string(static_cast<std::size_t>(i * 37), 'a' + i % 26));
+  std::vector<BatchBuilder::Piece> pieces;
+  for (std::size_t i = 0; i < texts.size(); ++i)
+    pieces.push_back({texts[i], i % 3 == 2 ? LineEnd::none : LineEnd::newline});
+  auto s1 = SealState::initial(test_key());
+  auto s2 = SealState::initial(test_key());
+  auto one = BatchBuilder::open(s1, header(at(2)));
+  auto all = BatchBuilder::open(s2, header(at(2)));
+  std::string out1 = one->begin_line(), out2 = all->begin_line();
+  for (const auto& p : pieces) (void)one->add(p.bytes, p.end, out1);
+  EXPECT_FALSE(all->add_all(std::span(pieces).first(7), out2)) << "the piece with a newline";
+  EXPECT_TRUE(all->add_all(std::span(pieces).subspan(7), out2));
+  EXPECT_EQ(out2, out1) << "the same lines, the piece with a newline left out";
+  EXPECT_EQ(all->lines(), one->lines());
+  EXPECT_EQ(all->seal(s2)->end_line, one->seal(s1)->end_line) << "the same digest, chain, MAC";
+}
+
 TEST(BatchBuilder, RejectsBadHeaderAndMisuse) {
   auto state = SealState::initial(test_key());
   EXPECT_FALSE(BatchBuilder::open(state, BatchHeader{"", "auth", at(0), 0, {}}));
