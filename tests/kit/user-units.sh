@@ -90,8 +90,12 @@ known-hosts = $home/.ssh/logship_known_hosts
 state-dir = $home/.local/state/logship/pull-$instance
 follow = $t/remote/auth.log=$copies/auth.log
 CONF
+# The units run copies of the agents, root-owned like /usr/bin's: the build directory may be
+# under /tmp, which PrivateTmp=yes hides from them.
+install -d -m 0755 "$home/bin"
+install -m 0755 "$kit_bin/logship-push" "$kit_bin/logship-pull" "$home/bin/"
 for unit in logship-push.service logship-pull@.service; do
-  sed "s#^ExecStart=/usr/bin/#ExecStart=$kit_bin/#" "$kit_root/scripts/systemd/$unit" > "$home/.config/systemd/user/$unit"
+  sed "s#^ExecStart=/usr/bin/#ExecStart=$home/bin/#" "$kit_root/scripts/systemd/$unit" > "$home/.config/systemd/user/$unit"
 done
 chown -R "$account" "$home/.config" "$home/.local"
 install -d -o "$account" -m 0700 "$t/runtime"
