@@ -38,7 +38,7 @@ const cli::ProgramInfo kInfo{
     "      --source web1 --out ~/.ssh/logship_push >> vault-authorized_keys.new\n"
     "  logship-keys new --role pull --from 192.0.2.50 --source web1 --out ~/.ssh/logship_pull\n"
     "  logship-keys lint ~logvault/.ssh/authorized_keys\n"
-    "See docs/KEYS.md.\n"};
+    "See KEYS.md.\n"};
 
 // An option of the other subcommand is a mistake, not something to ignore silently.
 void reject(const po::variables_map& vm, const po::options_description& other, const char* sub) {

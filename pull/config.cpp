@@ -41,7 +41,7 @@ void add_run_options(cli::OptionSet& set) {
      "more files (in a config file: one `follow = REMOTE=LOCAL` line each)")
     ("mode", po::value<std::string>()->default_value("sftp")->value_name("sftp|tail"),
      "sftp: resumable and rotation-safe, with a read-only SFTP key; tail: the classic forced "
-     "`tail -F FILE` (loses what is written while disconnected; see docs/PULL.md)")
+     "`tail -F FILE` (loses what is written while disconnected; see PULL.md)")
     ("format", po::value<std::string>()->default_value("framed")->value_name("framed|raw"),
      "framed: vault format v1 batches (tamper-evident, verify with logship-verify); raw: a "
      "byte-exact copy")

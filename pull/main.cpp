@@ -20,7 +20,7 @@ const cli::ProgramInfo kInfo{
     "outage; rename rotation, copytruncate, truncation, deletion and re-creation lose nothing\n"
     "that is still on the host, and are recorded. --mode tail runs a forced `tail -F` instead\n"
     "(the classic setup: it loses what is written while disconnected).\n"
-    "Run `logship-pull init` once first for framed output; see docs/PULL.md.",
+    "Run `logship-pull init` once first for framed output; see PULL.md.",
     "Signals: SIGTERM/SIGINT save the checkpoints, close the files and exit 0. SIGHUP is\n"
     "ignored. A second instance on the same --state-dir exits 0 at once.\n\n"
     "Exit codes: 0 stopped normally or already running; 1 runtime failure; 2 bad option or\n"

@@ -46,7 +46,7 @@ void add_run_options(cli::OptionSet& set) {
     ("spool-max", po::value<std::string>()->default_value("256M")->value_name("BYTES"),
      "spool size on disk; when full, the oldest unsent lines are dropped and counted")
     ("fsync-interval", po::value<int>()->default_value(1000)->value_name("MS"),
-     "fdatasync the spool at most this often (0: after every write); see docs/SPOOL.md")
+     "fdatasync the spool at most this often (0: after every write); see SPOOL.md")
     ("batch-max-bytes", po::value<std::string>()->default_value("64M")->value_name("BYTES"),
      "largest batch payload; batches grow to this under backlog (streamed: memory does not "
      "grow with it)")

@@ -26,7 +26,7 @@ const cli::ProgramInfo kInfo{
     "logship-verify",
     "logship-verify [options] FILE...\n"
     "       logship-verify --redact REGEX --out NEW_FILE FILE",
-    "Checks vault files written by logship-push (format v1, docs/FORMAT.md). FILEs are one\n"
+    "Checks vault files written by logship-push (format v1, FORMAT.md). FILEs are one\n"
     "stream, in order: give rotated files oldest first. Checks every batch's framing and\n"
     "line/byte counts, the sequence numbers (gaps, repeats, going backwards), the hash chain,\n"
     "and with --key every MAC (K_seq is derived from K_0 and the batch's position only).\n"

@@ -18,7 +18,9 @@ constexpr const char* kLevels = "trace, debug, info, warn, error, critical, off"
 void print_help(const ProgramInfo& info, const po::options_description& visible) {
   std::cout << "Usage: " << info.usage << "\n\n" << info.description << "\n\n" << visible;
   if (!info.epilog.empty()) std::cout << "\n" << info.epilog;
-  std::cout << std::flush;
+  std::cout << "\nDocumentation: man " << info.name
+            << ", and the *.md files in /usr/share/doc/logship/ (docs/ in the source)."
+            << std::endl;
 }
 
 }  // namespace
