@@ -48,41 +48,15 @@ std::optional<std::uint64_t> decode_segment_header(std::string_view b) {
   return get<std::uint64_t>(b.data() + 16);
 }
 
-void encode_record_unchecked(std::string& out, std::uint64_t id, bool partial,
-                             std::string_view payload) {
-  char h[kRecordHeaderSize] = {};  // crc 0, filled in later
-  const auto len = static_cast<std::uint32_t>(payload.size());
-  std::memcpy(h + 4, &len, sizeof len);
-  std::memcpy(h + 8, &id, sizeof id);
-  h[16] = static_cast<char>(partial ? kFlagPartial : 0);
-  out.append(h, sizeof h);
-  out.append(payload);
-}
-
 void encode_record(std::string& out, std::uint64_t id, bool partial, std::string_view payload) {
-  const std::size_t start = out.size();
-  encode_record_unchecked(out, id, partial, payload);
-  fill_checksums(out, std::span<const std::size_t>(&start, 1));
-}
-
-void fill_checksums(std::string& bytes, std::span<const std::size_t> starts) {
-  // What each record's CRC covers: from its length field to the end of its payload.
-  const auto covered = [&](std::size_t start) {
-    const auto len = get<std::uint32_t>(bytes.data() + start + 4);
-    return std::string_view(bytes).substr(start + 4, kRecordHeaderSize - 4 + len);
-  };
-  std::size_t i = 0;
-  for (; i + 3 <= starts.size(); i += 3) {
-    const std::string_view in[3] = {covered(starts[i]), covered(starts[i + 1]),
-                                    covered(starts[i + 2])};
-    std::uint32_t crcs[3];
-    crc32c_x3(in, crcs);
-    for (int k = 0; k < 3; ++k) std::memcpy(bytes.data() + starts[i + k], &crcs[k], 4);
-  }
-  for (; i < starts.size(); ++i) {
-    const std::uint32_t crc = crc32c(covered(starts[i]));
-    std::memcpy(bytes.data() + starts[i], &crc, sizeof crc);
-  }
+  const size_t start = out.size();
+  put<std::uint32_t>(out, 0);  // crc, filled in below
+  put<std::uint32_t>(out, static_cast<std::uint32_t>(payload.size()));
+  put<std::uint64_t>(out, id);
+  out.push_back(static_cast<char>(partial ? kFlagPartial : 0));
+  out.append(payload);
+  const std::uint32_t crc = crc32c(std::string_view(out).substr(start + 4));
+  std::memcpy(out.data() + start, &crc, sizeof crc);
 }
 
 Decode decode_view(std::string_view b, RecordView& rec, std::size_t& size, bool verify) {

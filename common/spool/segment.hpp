@@ -5,7 +5,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -39,11 +38,6 @@ std::optional<std::uint64_t> decode_segment_header(std::string_view bytes);
 
 // Appends the encoding of one record to `out`.
 void encode_record(std::string& out, std::uint64_t id, bool partial, std::string_view payload);
-// The same with its CRC left 0: fill_checksums() fills it in, for many records at once.
-void encode_record_unchecked(std::string& out, std::uint64_t id, bool partial,
-                             std::string_view payload);
-// Fills in the CRC of the records that encode_record_unchecked() put at `starts` in `bytes`.
-void fill_checksums(std::string& bytes, std::span<const std::size_t> starts);
 
 // What decode_record found at the start of a buffer.
 enum class Decode { ok, need_more, corrupt };

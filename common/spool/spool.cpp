@@ -232,8 +232,7 @@ Status Spool::append_locked(std::string_view line, bool partial) {
     return make_error(ErrorKind::data, "spool record of " + std::to_string(line.size()) +
                                            " bytes exceeds the maximum; split lines first");
   if (buffer_.empty()) buffer_first_id_ = next_id_;
-  unchecked_.push_back(buffer_.size());
-  encode_record_unchecked(buffer_, next_id_++, partial, line);
+  encode_record(buffer_, next_id_++, partial, line);
   buffer_payload_ += line.size();
   if (buffer_.size() >= opt_.write_buffer ||
       segments_.back()->size + buffer_.size() >= opt_.segment_bytes)
@@ -254,8 +253,6 @@ Status Spool::sync() {
 Status Spool::flush_locked(bool force_sync) {
   if (!buffer_.empty()) {
     Segment& seg = *segments_.back();
-    fill_checksums(buffer_, unchecked_);
-    unchecked_.clear();
     Status st = write_all(seg.fd.get(), buffer_, seg.path);
     if (!st) {
       // Lose the buffered records, not the segment: cut whatever part of them was written.

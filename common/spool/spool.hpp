@@ -156,11 +156,10 @@ class Spool {
   std::deque<std::unique_ptr<Segment>> segments_;  // oldest first; back() is written to
   std::string buffer_;                             // encoded records not yet written
   std::uint64_t buffer_first_id_ = 0;
-  std::uint64_t buffer_payload_ = 0;    // payload bytes in buffer_
-  std::vector<std::size_t> unchecked_;  // where buffer_'s records start: CRCs filled in at flush
-  std::deque<Run> runs_;                // oldest first: every record from trusted_from_ on
-  std::uint64_t trusted_from_ = 0;      // the first id this process appended (or would have)
-  Slice scratch_;                       // plan()'s reads
+  std::uint64_t buffer_payload_ = 0;  // payload bytes in buffer_
+  std::deque<Run> runs_;              // oldest first: every record from trusted_from_ on
+  std::uint64_t trusted_from_ = 0;    // the first id this process appended (or would have)
+  Slice scratch_;                     // plan()'s reads
   std::uint64_t next_id_ = 1;
   std::uint64_t released_ = 0;  // ids <= released_ are in the vault
   std::uint64_t pinned_ = 0;    // ids <= pinned_ must not be dropped

@@ -1,6 +1,5 @@
 #include "util/crc32c.hpp"
 
-#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -43,34 +42,7 @@ __attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(const unsigned char
 }
 
 const bool kHaveSse42 = __builtin_cpu_supports("sse4.2");
-
-__attribute__((target("sse4.2"))) void crc32c_x3_sse42(const std::string_view (&b)[3],
-                                                       std::uint32_t (&crcs)[3]) {
-  const unsigned char* p[3];
-  for (int i = 0; i < 3; ++i) p[i] = reinterpret_cast<const unsigned char*>(b[i].data());
-  const std::size_t common = std::min({b[0].size(), b[1].size(), b[2].size()}) & ~std::size_t{7};
-  std::uint64_t c0 = 0xFFFFFFFFu, c1 = 0xFFFFFFFFu, c2 = 0xFFFFFFFFu;
-  for (std::size_t off = 0; off < common; off += 8) {
-    std::uint64_t v0, v1, v2;
-    std::memcpy(&v0, p[0] + off, 8);
-    std::memcpy(&v1, p[1] + off, 8);
-    std::memcpy(&v2, p[2] + off, 8);
-    c0 = __builtin_ia32_crc32di(c0, v0);
-    c1 = __builtin_ia32_crc32di(c1, v1);
-    c2 = __builtin_ia32_crc32di(c2, v2);
-  }
-  const std::uint64_t c[3] = {c0, c1, c2};
-  for (int i = 0; i < 3; ++i)  // the rest of each, one stream (crc32c_sse42 inverts in and out)
-    crcs[i] = crc32c_sse42(p[i] + common, b[i].size() - common, ~static_cast<std::uint32_t>(c[i]));
-}
 #endif
-
-void crc32c_x3(const std::string_view (&bytes)[3], std::uint32_t (&crcs)[3]) {
-#if defined(__x86_64__)
-  if (kHaveSse42) return crc32c_x3_sse42(bytes, crcs);
-#endif
-  for (int i = 0; i < 3; ++i) crcs[i] = crc32c(bytes[i]);
-}
 
 std::uint32_t crc32c(std::string_view bytes, std::uint32_t crc) {
   auto p = reinterpret_cast<const unsigned char*>(bytes.data());

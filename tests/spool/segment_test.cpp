@@ -2,9 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <string>
-#include <vector>
-
 #include "util/crc32c.hpp"
 
 namespace logship::spool {
@@ -69,29 +66,6 @@ TEST(Segment, TruncatedRecordNeedsMoreAndEveryFlippedBitIsCorrupt) {
       EXPECT_NE(d, Decode::ok) << "byte " << i << " bit " << bit;
     }
   }
-}
-
-TEST(Segment, ChecksumsFilledInThreeAtATimeEqualOneByOne) {
-  std::string one_by_one, batched;
-  std::vector<std::size_t> starts;
-  std::uint64_t id = 1;
-  // Lengths around the 8-byte steps, equal and unequal within each group of three.
-  for (std::size_t len : {0, 1, 7, 8, 9, 15, 16, 17, 100, 3, 250, 64, 64, 64, 5, 4000, 2, 1}) {
-    std::string payload(len, '\0');
-    for (std::size_t i = 0; i < len; ++i) payload[i] = static_cast<char>(i * 131 + len);
-    encode_record(one_by_one, id, len % 2 == 1, payload);
-    starts.push_back(batched.size());
-    encode_record_unchecked(batched, id, len % 2 == 1, payload);
-    ++id;
-  }
-  fill_checksums(batched, starts);
-  EXPECT_EQ(batched, one_by_one);
-  const std::string_view three[3] = {"123456789", "", "123456789123456789"};
-  std::uint32_t crcs[3];
-  crc32c_x3(three, crcs);
-  EXPECT_EQ(crcs[0], 0xE3069283u);
-  EXPECT_EQ(crcs[1], 0u);
-  EXPECT_EQ(crcs[2], crc32c("123456789123456789"));
 }
 
 TEST(Segment, FileNamesSortAndParse) {
