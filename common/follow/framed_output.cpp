@@ -241,12 +241,8 @@ Status FramedOutput::emit(std::string_view bytes, bool finish) {
     std::uint64_t remote = 0;
     while (n < rest.size() && (n == 0 || size < options_.max_batch)) {
       const auto& p = rest[n++];
-      const bool part = p.end == vault::LineEnd::none;
-      size += (part                           ? vault::kPartPrefix.size()
-               : vault::needs_escape(p.bytes) ? 1
-                                              : 0) +
-              p.bytes.size() + 1;
-      remote += p.bytes.size() + (part ? 0 : 1);
+      size += vault::BatchBuilder::vault_size(p);
+      remote += p.bytes.size() + (p.end == vault::LineEnd::none ? 0 : 1);
     }
     if (auto st = builder_->add_all(rest.first(n), buf_); !st) return st;
     emitted_ += remote;

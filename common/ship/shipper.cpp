@@ -249,14 +249,12 @@ Status Shipper::extend(Batch& b, vault::BatchBuilder& builder, spool::Cursor& c,
         c = before;
         break;
       }
-      pieces_.clear();
       for (const auto& r : slice_.records) {
-        pieces_.push_back({r.data, r.partial ? vault::LineEnd::none : vault::LineEnd::newline});
         expect = r.id + 1;
         payload += r.data.size();
         ++lines;
       }
-      add_pieces(builder);
+      add_slice(builder);
       last_line = clock_.now();
       continue;
     }
@@ -277,7 +275,10 @@ Status Shipper::extend(Batch& b, vault::BatchBuilder& builder, spool::Cursor& c,
   return close_open(b);  // recorded closed before its end line is sent
 }
 
-void Shipper::add_pieces(vault::BatchBuilder& builder) {
+void Shipper::add_slice(vault::BatchBuilder& builder) {
+  pieces_.clear();
+  for (const auto& r : slice_.records)
+    pieces_.push_back({r.data, r.partial ? vault::LineEnd::none : vault::LineEnd::newline});
   if (auto st = builder.add_all(pieces_, out_); !st)
     spdlog::error("spool records {}..{}: {}", slice_.records.front().id, slice_.records.back().id,
                   st.error().message);
@@ -326,15 +327,13 @@ Status Shipper::stream(Batch& b, vault::SealedBatch& sealed) {
       link_.reset();
       return make_error(ErrorKind::timeout, "stopping: the shutdown grace ran out mid-batch");
     }
-    pieces_.clear();
     for (const auto& r : slice_.records) {
       complete = complete && r.id == expect;
       expect = r.id + 1;
       payload += r.data.size();
       ++lines;
-      pieces_.push_back({r.data, r.partial ? vault::LineEnd::none : vault::LineEnd::newline});
     }
-    add_pieces(*builder);
+    add_slice(*builder);
     if (out_.size() >= kPiece) {
       if (auto st = link_.write(out_); !st) return st;
       out_.clear();

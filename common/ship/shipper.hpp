@@ -73,7 +73,7 @@ class Shipper {
                 std::uint64_t payload, std::uint64_t lines);
   // Records an open batch closed (after a first attempt: grown to every record there is now).
   Status close_open(Batch& batch);
-  void add_pieces(vault::BatchBuilder& builder);  // pieces_ (slice_'s records) into out_
+  void add_slice(vault::BatchBuilder& builder);  // slice_'s records, framed, into out_
   void note_failure(const Error& e);
   bool wait_until(SteadyTime t);  // false when woken by stop
   bool stop_due() const;          // stopping, and the grace has passed

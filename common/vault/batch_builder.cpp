@@ -22,22 +22,32 @@ Result<BatchBuilder> BatchBuilder::open(const SealState& state, const BatchHeade
   return builder;
 }
 
+std::size_t BatchBuilder::vault_size(const Piece& p) {
+  const std::size_t marker = p.end == LineEnd::none  ? kPartPrefix.size()
+                             : needs_escape(p.bytes) ? 1
+                                                     : 0;
+  return marker + p.bytes.size() + 1;
+}
+
+std::string_view BatchBuilder::frame(const Piece& p, std::string& out) {
+  const auto start = out.size();
+  if (p.end == LineEnd::none) {
+    out += kPartPrefix;
+  } else if (needs_escape(p.bytes)) {
+    out += '@';
+  }
+  out += p.bytes;
+  ++lines_;
+  bytes_ += out.size() - start + 1;
+  out += '\n';
+  return std::string_view(out).substr(start, out.size() - start - 1);
+}
+
 Status BatchBuilder::add(std::string_view bytes, LineEnd end, std::string& out) {
   if (sealed_) return make_error(ErrorKind::data, "add() after seal()");
   if (bytes.find('\n') != std::string_view::npos)
     return make_error(ErrorKind::data, "a payload piece must not contain a newline");
-  const auto start = out.size();
-  if (end == LineEnd::none) {
-    out += kPartPrefix;
-  } else if (needs_escape(bytes)) {
-    out += '@';
-  }
-  out += bytes;
-  const std::string_view line(out.data() + start, out.size() - start);
-  batch_.add(line_.digest(line));
-  ++lines_;
-  bytes_ += line.size() + 1;
-  out += '\n';
+  batch_.add(line_.digest(frame({bytes, end}, out)));
   return {};
 }
 
@@ -46,25 +56,16 @@ Status BatchBuilder::add_all(std::span<const Piece> pieces, std::string& out) {
   Status first_error;
   added_.clear();
   for (std::size_t i = 0; i < pieces.size(); ++i) {
-    const std::string_view bytes = pieces[i].bytes;
-    if (bytes.find('\n') != std::string_view::npos) {
+    if (pieces[i].bytes.find('\n') != std::string_view::npos) {
       if (first_error)
         first_error = make_error(ErrorKind::data, "a payload piece must not contain a newline (" +
                                                       std::to_string(i + 1) + " of " +
                                                       std::to_string(pieces.size()) + ")");
       continue;
     }
-    const auto start = out.size();
-    if (pieces[i].end == LineEnd::none) {
-      out += kPartPrefix;
-    } else if (needs_escape(bytes)) {
-      out += '@';
-    }
-    out += bytes;
-    added_.emplace_back(start, out.size() - start);
-    bytes_ += out.size() - start + 1;
-    ++lines_;
-    out += '\n';
+    // offsets, not views: `out` may grow and move while the rest are framed
+    const std::string_view line = frame(pieces[i], out);
+    added_.emplace_back(static_cast<std::size_t>(line.data() - out.data()), line.size());
   }
   const auto line = [&](std::size_t i) {
     return std::string_view(out).substr(added_[i].first, added_[i].second);

@@ -51,6 +51,8 @@ class BatchBuilder {
     std::string_view bytes;
     LineEnd end = LineEnd::newline;
   };
+  // The bytes add() appends for a piece: its vault line (marker or escape included) and '\n'.
+  static std::size_t vault_size(const Piece& piece);
   // add() for each piece in order, their lines hashed two at a time (crypto::sha256_x2). A piece
   // with a '\n' is left out, and the first such error is returned after the others are added.
   Status add_all(std::span<const Piece> pieces, std::string& out);
@@ -69,6 +71,9 @@ class BatchBuilder {
   crypto::Digest prev_{};
   std::string begin_;
   std::string scratch_;
+  // Appends the piece's vault line and '\n' to `out`, counts it; returns the line (no '\n').
+  std::string_view frame(const Piece& piece, std::string& out);
+
   std::vector<std::pair<std::size_t, std::size_t>> added_;  // add_all(): its lines in `out`
   std::string hashes_;                                      // add_all(): their hashes
   BatchHasher batch_;
