@@ -58,6 +58,15 @@ std::string numbered(std::uint64_t i) {
   return buf;
 }
 
+// Writes numbered lines to `file` until it holds at least `bytes`; returns what it wrote.
+std::string write_numbered(const std::filesystem::path& file, std::size_t bytes) {
+  std::string text;
+  for (std::uint64_t i = 1; text.size() < bytes; ++i) text += numbered(i);
+  std::ofstream out(file, std::ios::binary);
+  out << text;
+  return text;
+}
+
 // Appends numbered lines to a file at a steady rate, like a logging daemon: it keeps its
 // descriptor (O_APPEND) and opens the path again only when told to (logrotate's postrotate
 // HUP). Everything written is remembered in order.
@@ -575,12 +584,7 @@ class StopTest : public PullTest, public ::testing::WithParamInterface<const cha
 TEST_P(CrashTest, KillNineDuringCatchUpThenRestart) {
   const bool framed = std::string(GetParam()) == "framed";
   const auto file = remote("big.log");
-  std::string expected;
-  for (std::uint64_t i = 1; expected.size() < (96u << 20); ++i) expected += numbered(i);
-  {
-    std::ofstream out(file, std::ios::binary);
-    out << expected;
-  }
+  const std::string expected = write_numbered(file, 96u << 20);
   const std::vector<std::string> a = {"--follow", follow("big.log"),       "--format",
                                       GetParam(), "--checkpoint-interval", "50"};
   int killed_mid_way = 0;
@@ -771,12 +775,7 @@ TEST_P(StopTest, SigtermDuringAStalledRequestExitsAtOnceLosingNothing) {
 TEST_P(StopTest, SigtermDuringCatchUpThenRestart) {
   const bool framed = std::string(GetParam()) == "framed";
   const auto file = remote("big.log");
-  std::string expected;
-  for (std::uint64_t i = 1; expected.size() < (64u << 20); ++i) expected += numbered(i);
-  {
-    std::ofstream out(file, std::ios::binary);
-    out << expected;
-  }
+  const std::string expected = write_numbered(file, 64u << 20);
   const std::vector<std::string> a = {"--follow", follow("big.log"), "--format", GetParam()};
   auto agent = std::make_unique<Child>(args(a), log());
   ASSERT_TRUE(eventually(

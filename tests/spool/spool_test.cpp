@@ -66,6 +66,14 @@ class SpoolTest : public ::testing::Test {
     return st;
   }
 
+  // Records 1..10 and 21..25: 11..20 are lost to a full disk.
+  void append_with_hole(Spool& s) {
+    for (int i = 1; i <= 10; ++i) ASSERT_TRUE(s.append(line(i)));
+    ASSERT_TRUE(s.flush());
+    ASSERT_FALSE(flush_with_full_disk(s, 11, 20));
+    for (int i = 21; i <= 25; ++i) ASSERT_TRUE(s.append(line(i)));
+  }
+
   fs::path dir_;
   ManualClock clock_;
 };
@@ -302,10 +310,7 @@ TEST_F(SpoolTest, SlicesAreViewsInOrderUpToThroughFromAnyCursor) {
 
 TEST_F(SpoolTest, SliceStopsBeforeAHoleAndGoesOnAfterIt) {
   auto s = open(options());
-  for (int i = 1; i <= 10; ++i) ASSERT_TRUE(s->append(line(i)));
-  ASSERT_TRUE(s->flush());
-  ASSERT_FALSE(flush_with_full_disk(*s, 11, 20));
-  for (int i = 21; i <= 25; ++i) ASSERT_TRUE(s->append(line(i)));
+  ASSERT_NO_FATAL_FAILURE(append_with_hole(*s));
   Cursor c;
   Slice slice;
   ASSERT_TRUE(s->read_slice(c, 100, 1 << 20, 1000, slice, true, true));
@@ -385,10 +390,7 @@ TEST_F(SpoolTest, PlanFromMemoryEqualsPlanByReading) {
 
 TEST_F(SpoolTest, PlanFromMemoryStopsBeforeAHoleAndPins) {
   auto s = open(options());
-  for (int i = 1; i <= 10; ++i) ASSERT_TRUE(s->append(line(i)));
-  ASSERT_TRUE(s->flush());
-  ASSERT_FALSE(flush_with_full_disk(*s, 11, 20));
-  for (int i = 21; i <= 25; ++i) ASSERT_TRUE(s->append(line(i)));
+  ASSERT_NO_FATAL_FAILURE(append_with_hole(*s));
   auto before = s->plan(Cursor{5}, 1 << 20, 1000);
   ASSERT_TRUE(before && *before);
   EXPECT_EQ((*before)->first, 6u);
