@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "cli/ssh_options.hpp"
 #include "crypto/sha256.hpp"
 #include "follow/rotated_names.hpp"
 
@@ -33,6 +34,18 @@ std::string shell_quote(const std::string& path) {
   return q + "'";
 }
 
+namespace {
+
+const cli::SshPeer kHost{
+    "the monitored host",
+    "name the monitored host",
+    "the host's key",
+    "private key (mode 0600; made by logship-keys new --role pull, or --role tail)",
+    "give the private key made by `logship-keys new --role pull`",
+    "a host that does not answer a request within this is dropped and reconnected"};
+
+}  // namespace
+
 void add_run_options(cli::OptionSet& set) {
   // clang-format off
   set.options.add_options()
@@ -46,19 +59,9 @@ void add_run_options(cli::OptionSet& set) {
      "framed: vault format v1 batches (tamper-evident, verify with logship-verify); raw: a "
      "byte-exact copy")
     ("source", po::value<std::string>()->value_name("NAME"),
-     "source name written into every batch (default: --host)")
-    ("host", po::value<std::string>()->value_name("HOST"), "the monitored host")
-    ("port", po::value<int>()->default_value(22)->value_name("PORT"), "its sshd port")
-    ("user", po::value<std::string>()->value_name("USER"), "account there (default: ours)")
-    ("identity", po::value<std::string>()->value_name("FILE"),
-     "private key (mode 0600; made by logship-keys new --role pull, or --role tail)")
-    ("known-hosts", po::value<std::string>()->value_name("FILE"),
-     "OpenSSH known_hosts file holding the host's key")
-    ("accept-new-host-key", po::bool_switch(),
-     "trust and record the host's key if known_hosts has none (first use only)")
-    ("ciphers", po::value<std::string>()->value_name("LIST"),
-     "SSH ciphers in order of preference, e.g. aes128-gcm@openssh.com,chacha20-poly1305@openssh.com"
-     " (default: libssh's)")
+     "source name written into every batch (default: --host)");
+  cli::add_ssh_options(set, kHost);
+  set.options.add_options()
     ("state-dir", po::value<std::string>()->value_name("DIR"),
      "checkpoints, seal states and lock (default: $XDG_STATE_HOME/logship/pull)")
     ("poll", po::value<int>()->default_value(500)->value_name("MS"),
@@ -76,10 +79,6 @@ void add_run_options(cli::OptionSet& set) {
      "framed: largest batch")
     ("checkpoint-interval", po::value<int>()->default_value(1000)->value_name("MS"),
      "fsync the copies and save the checkpoints at most this often (and at every rotation)")
-    ("connect-timeout", po::value<int>()->default_value(10)->value_name("SECONDS"),
-     "TCP connect, SSH handshake and authentication must finish within this")
-    ("timeout", po::value<int>()->default_value(30)->value_name("SECONDS"),
-     "a host that does not answer a request within this is dropped and reconnected")
     ("retry-max", po::value<int>()->default_value(30)->value_name("SECONDS"),
      "longest wait between connection attempts (capped exponential backoff with jitter)")
     ("status-file", po::value<std::string>()->value_name("FILE"),
@@ -147,19 +146,7 @@ Config run_config(const po::variables_map& vm) {
     throw cli::UsageError("--batch-max-bytes must be between 4K and 64M");
 
   auto& ssh = c.puller.ssh;
-  ssh.host = cli::required_string(vm, "host", "name the monitored host");
-  const int port = vm["port"].as<int>();
-  if (port < 1 || port > 65535) throw cli::UsageError("--port must be 1..65535");
-  ssh.port = static_cast<std::uint16_t>(port);
-  ssh.user = cli::optional_string(vm, "user").value_or("");
-  ssh.identity_file = cli::required_string(
-      vm, "identity", "give the private key made by `logship-keys new --role pull`");
-  ssh.known_hosts_file = cli::required_string(
-      vm, "known-hosts", "give a known_hosts file holding the host's key (ssh-keyscan)");
-  ssh.accept_new_host_key = vm["accept-new-host-key"].as<bool>();
-  ssh.ciphers = cli::optional_string(vm, "ciphers").value_or("");
-  ssh.connect_timeout = std::chrono::seconds(cli::int_at_least(vm, "connect-timeout", 1));
-  ssh.op_timeout = std::chrono::seconds(cli::int_at_least(vm, "timeout", 1));
+  ssh = cli::ssh_options(vm, kHost);
   c.source = cli::optional_string(vm, "source").value_or(ssh.host);
   if (c.source.empty()) throw cli::UsageError("--source must not be empty");
 

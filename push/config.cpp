@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "cli/ssh_options.hpp"
+
 namespace logship::push {
 
 namespace po = cli::po;
@@ -13,6 +15,19 @@ std::filesystem::path default_state_dir() {
     return std::filesystem::path(home) / ".local" / "state" / "logship" / "push";
   return "logship-push-state";
 }
+
+namespace {
+
+const cli::SshPeer kVault{
+    "vault host",
+    "name the vault host",
+    "the vault's host key",
+    "private key for the vault (mode 0600; made by logship-keys new --role push)",
+    "give the private key made by `logship-keys new --role push`",
+    "a vault that does not answer (acknowledge, open a channel, take data) within this is "
+    "dropped and reconnected"};
+
+}  // namespace
 
 void add_run_options(cli::OptionSet& set) {
   // clang-format off
@@ -28,16 +43,9 @@ void add_run_options(cli::OptionSet& set) {
     ("fifo-group", po::value<std::string>()->value_name("GROUP"),
      "group of a FIFO that logship-push creates (the writer's group, e.g. adm)")
     ("max-line", po::value<std::string>()->default_value("64K")->value_name("BYTES"),
-     "longer input lines are split into marked fragments (never dropped)")
-    ("host", po::value<std::string>()->value_name("HOST"), "vault host")
-    ("port", po::value<int>()->default_value(22)->value_name("PORT"), "vault sshd port")
-    ("user", po::value<std::string>()->value_name("USER"), "account on the vault (default: ours)")
-    ("identity", po::value<std::string>()->value_name("FILE"),
-     "private key for the vault (mode 0600; made by logship-keys new --role push)")
-    ("known-hosts", po::value<std::string>()->value_name("FILE"),
-     "OpenSSH known_hosts file holding the vault's host key")
-    ("accept-new-host-key", po::bool_switch(),
-     "trust and record the vault's host key if known_hosts has none (first use only)")
+     "longer input lines are split into marked fragments (never dropped)");
+  cli::add_ssh_options(set, kVault);
+  set.options.add_options()
     ("remote-command", po::value<std::string>()->value_name("CMD"),
      "command sent to the vault (default: cat >> logship-SOURCE.log); the vault's forced "
      "command=\"cat >> FILE\" wins")
@@ -57,11 +65,6 @@ void add_run_options(cli::OptionSet& set) {
      "written as they come and acknowledged together (0: close at once)")
     ("heartbeat", po::value<int>()->default_value(60)->value_name("SECONDS"),
      "an empty batch after this long without one, so the vault sees we are alive")
-    ("connect-timeout", po::value<int>()->default_value(10)->value_name("SECONDS"),
-     "TCP connect, SSH handshake and authentication must finish within this")
-    ("timeout", po::value<int>()->default_value(30)->value_name("SECONDS"),
-     "a vault that does not answer (acknowledge, open a channel, take data) within this is "
-     "dropped and reconnected")
     ("retry-max", po::value<int>()->default_value(30)->value_name("SECONDS"),
      "longest wait between delivery attempts (capped exponential backoff with jitter)")
     ("status-file", po::value<std::string>()->value_name("FILE"),
@@ -96,18 +99,7 @@ Config run_config(const po::variables_map& vm) {
   if (c.max_line < 256 || c.max_line > (8u << 20))
     throw cli::UsageError("--max-line must be between 256 bytes and 8M");
 
-  c.ssh.host = cli::required_string(vm, "host", "name the vault host");
-  const int port = vm["port"].as<int>();
-  if (port < 1 || port > 65535) throw cli::UsageError("--port must be 1..65535");
-  c.ssh.port = static_cast<std::uint16_t>(port);
-  c.ssh.user = cli::optional_string(vm, "user").value_or("");
-  c.ssh.identity_file = cli::required_string(
-      vm, "identity", "give the private key made by `logship-keys new --role push`");
-  c.ssh.known_hosts_file = cli::required_string(
-      vm, "known-hosts", "give a known_hosts file holding the vault's key (ssh-keyscan)");
-  c.ssh.accept_new_host_key = vm["accept-new-host-key"].as<bool>();
-  c.ssh.connect_timeout = std::chrono::seconds(cli::int_at_least(vm, "connect-timeout", 1));
-  c.ssh.op_timeout = std::chrono::seconds(cli::int_at_least(vm, "timeout", 1));
+  c.ssh = cli::ssh_options(vm, kVault);
   c.remote_command =
       cli::optional_string(vm, "remote-command").value_or("cat >> logship-" + c.source + ".log");
 

@@ -44,6 +44,13 @@ Status validate(const SessionOptions& o) {
   if (o.connect_timeout.count() <= 0 || o.op_timeout.count() <= 0) {
     return make_error(ErrorKind::config, "SSH timeouts must be positive");
   }
+  if (!o.ciphers.empty()) {  // libssh checks the names against what it supports
+    std::unique_ptr<ssh_session_struct, decltype(&ssh_free)> probe(ssh_new(), &ssh_free);
+    if (!probe || ssh_options_set(probe.get(), SSH_OPTIONS_CIPHERS_C_S, o.ciphers.c_str()) != 0)
+      return make_error(ErrorKind::config,
+                        "cipher list '" + o.ciphers +
+                            "' names none that libssh supports; see `ssh -Q cipher` for names");
+  }
   return {};
 }
 

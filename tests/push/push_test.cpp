@@ -208,6 +208,26 @@ TEST_F(PushTest, BatchOpenBeyondWhatVerifyCallsLiveIsAUsageError) {
   EXPECT_EQ(r.code, 2) << r.err;
 }
 
+TEST_F(PushTest, CiphersAreOfferedAsGivenAndUnknownNamesAreAUsageError) {
+  auto r = run_program(args({"--ciphers", "no-such-cipher"}));
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("cipher list 'no-such-cipher' names none"), std::string::npos) << r.err;
+
+  {  // offered alone, a cipher this sshd does not take fails the handshake: it was offered
+    auto agent = start({"--ciphers", "aes128-cbc", "--shutdown-grace", "0"});
+    FifoWriter(fifo()).write(numbered(1));
+    EXPECT_TRUE(eventually(
+        [&] { return slurp(log()).find("client [aes128-cbc]") != std::string::npos; }, 10s))
+        << slurp(log());
+    agent->signal(SIGTERM);
+    EXPECT_EQ(agent->wait_for(15s), 0);
+  }
+  fs::remove(status());  // start() waits for the new agent's
+  auto agent = start({"--ciphers", "aes128-gcm@openssh.com", "--shutdown-grace", "0"});
+  FifoWriter(fifo()).write(numbered(2));
+  expect_delivered(numbered(1) + numbered(2));
+}
+
 TEST_F(PushTest, OutageAndCutConnectionsLoseNothing) {
   auto agent = start({"--heartbeat", "1"});
   std::string expected;
