@@ -1,5 +1,7 @@
-// The two costs that any sender of vault format v1 over libssh pays, measured alone so that
-// bench/push/run can print logship-push's CPU next to them:
+// The costs that logship-push's promises impose, each measured alone so that bench/push/run
+// can print logship-push's CPU next to them: libssh's send path, vault format v1's per-line
+// hashing, and a durable intake (every byte read from the FIFO is on the local disk before it
+// may be sent):
 //
 //   libssh-send PORT KEY KNOWN_HOSTS DATA [--chunk B] [--cipher C]
 //                                 sends DATA into one exec channel on 127.0.0.1:PORT with
@@ -14,6 +16,13 @@
 //                                 logship this tool links), the digests of 4,096 lines fed to
 //                                 the running hash at once. The lines are found before the
 //                                 clock starts: this is the hashing alone.
+//   intake FIFO OUT [--pipe-size B]
+//                                 the least a durable spool does: reads FIFO (its capacity
+//                                 raised to B first) in 1 MiB reads until EOF, writes every
+//                                 read to OUT as it came, fdatasyncs OUT once a second and at
+//                                 the end, then removes it (a delivered spool segment goes);
+//                                 no record framing and no checksum. Reports the CPU from the
+//                                 first byte read.
 #include "floors.hpp"
 
 #include "crypto/sha256.hpp"
@@ -186,5 +195,48 @@ int cmd_hash_lines(int argc, char** argv) {
   const double c1 = cpu_seconds();
   std::printf("cpu_s=%.3f lines=%zu bytes=%zu digest0=%02x\n", c1 - c0, lines.size(), data.size,
               digest[0]);
+  return 0;
+}
+
+int cmd_intake(int argc, char** argv) {
+  if (argc != 2 && argc != 4) fail("usage: intake FIFO OUT [--pipe-size B]");
+  int pipe_size = 0;
+  if (argc == 4) {
+    if (std::string(argv[2]) != "--pipe-size") fail(std::string("unknown option ") + argv[2]);
+    pipe_size = static_cast<int>(std::strtoul(argv[3], nullptr, 10));
+  }
+  const int in = ::open(argv[0], O_RDONLY | O_CLOEXEC);
+  if (in < 0) fail(std::string(argv[0]) + ": " + std::strerror(errno));
+  if (pipe_size && ::fcntl(in, F_SETPIPE_SZ, pipe_size) < 0)
+    fail(std::string("F_SETPIPE_SZ: ") + std::strerror(errno));
+  const int out = ::open(argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+  if (out < 0) fail(std::string(argv[1]) + ": " + std::strerror(errno));
+  std::vector<char> buf(1u << 20);
+  double c0 = -1, t0 = 0, synced = 0;
+  std::size_t total = 0;
+  for (;;) {
+    const ssize_t n = ::read(in, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail(std::string("read: ") + std::strerror(errno));
+    if (n == 0) break;
+    if (c0 < 0) c0 = cpu_seconds(), t0 = synced = wall_seconds();
+    for (ssize_t done = 0; done < n;) {
+      const ssize_t w = ::write(out, buf.data() + done, static_cast<std::size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) fail(std::string("write: ") + std::strerror(errno));
+      done += w;
+    }
+    total += static_cast<std::size_t>(n);
+    if (const double now = wall_seconds(); now - synced >= 1.0) {
+      if (::fdatasync(out) != 0) fail(std::string("fdatasync: ") + std::strerror(errno));
+      synced = now;
+    }
+  }
+  if (::fdatasync(out) != 0) fail(std::string("fdatasync: ") + std::strerror(errno));
+  ::close(out);
+  if (::unlink(argv[1]) != 0) fail(std::string("unlink: ") + std::strerror(errno));
+  const double t1 = wall_seconds(), c1 = cpu_seconds();
+  if (c0 < 0) c0 = c1, t0 = t1;
+  std::printf("wall_s=%.4f cpu_s=%.3f bytes=%zu\n", t1 - t0, c1 - c0, total);
   return 0;
 }

@@ -1,5 +1,7 @@
-// Floors of the logship-push benchmark: libssh's send path and the format's per-line hashing.
+// Floors of the logship-push benchmark: libssh's send path, the format's per-line hashing, and
+// a durable intake.
 #pragma once
 
 int cmd_libssh_send(int argc, char** argv);
 int cmd_hash_lines(int argc, char** argv);
+int cmd_intake(int argc, char** argv);

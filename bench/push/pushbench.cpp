@@ -30,7 +30,7 @@
 //                                 accepted ones are missing.
 //   treecpu PID                   CPU seconds of PID and its live descendants, with what they
 //                                 reaped (utime+stime+cutime+cstime), as "cpu_s=X"
-//   libssh-send, hash-lines       the floors (floors.cpp)
+//   libssh-send, hash-lines, intake  the floors (floors.cpp)
 #include "floors.hpp"
 
 #include <fcntl.h>
@@ -712,5 +712,6 @@ int main(int argc, char** argv) {
   if (cmd == "treecpu") return cmd_treecpu(argc, argv);
   if (cmd == "libssh-send") return cmd_libssh_send(argc, argv);
   if (cmd == "hash-lines") return cmd_hash_lines(argc, argv);
+  if (cmd == "intake") return cmd_intake(argc, argv);
   die("unknown command " + cmd);
 }
