@@ -1,6 +1,7 @@
 #include "spool/spool.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 namespace logship::spool {
 
@@ -121,7 +123,52 @@ Spool::Spool(Options options, const Clock& clock) : opt_(std::move(options)), cl
 }
 
 Spool::~Spool() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  sync_cv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
   (void)sync();
+}
+
+int Spool::fdatasync_fd(int fd) const {
+  return opt_.fdatasync_fn ? opt_.fdatasync_fn(fd) : ::fdatasync(fd);
+}
+
+// The background sync: takes what flush_locked() left owed, fsyncs it without the lock (a
+// slow disk holds up nobody else), and records the outcome.
+void Spool::syncer_main() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    sync_cv_.wait(lock,
+                  [&] { return stopping_ || owed_.current || owed_.dir || !owed_.sealed.empty(); });
+    if (stopping_) return;  // the destructor's sync() does what is left
+    auto files = std::exchange(owed_.sealed, {});
+    const bool dir = std::exchange(owed_.dir, false);
+    if (std::exchange(owed_.current, false)) {
+      const Segment& seg = *segments_.back();
+      files.emplace_back(UniqueFd(::dup(seg.fd.get())), seg.path);
+    }
+    syncing_ = true;
+    lock.unlock();
+    std::string error;
+    for (auto& [fd, path] : files) {
+      if (!fd.valid())
+        error = errno_message("dup", path);
+      else if (fdatasync_fd(fd.get()) != 0)
+        error = errno_message("fsync", path);
+    }
+    if (dir) {
+      if (auto st = fsync_dir(opt_.dir); !st) error = st.error().message;
+    }
+    files.clear();
+    lock.lock();
+    syncing_ = false;
+    sync_error_ = error;
+    if (!error.empty()) unsynced_ = true;  // the next sync that is due tries again
+    sync_cv_.notify_all();
+  }
 }
 
 Result<std::unique_ptr<Spool>> Spool::open(Options options, const Clock& clock,
@@ -135,6 +182,14 @@ Result<std::unique_ptr<Spool>> Spool::open(Options options, const Clock& clock,
   std::unique_ptr<Spool> s(new Spool(std::move(options), clock));
   Recovery local;
   if (auto st = s->recover(recovery ? *recovery : local); !st) return st.error();
+  if (s->opt_.fsync_interval.count() > 0) {
+    // The thread starts with every signal blocked: signals are for the program's own threads.
+    sigset_t all, old;
+    ::sigfillset(&all);
+    ::pthread_sigmask(SIG_BLOCK, &all, &old);
+    s->syncer_ = std::thread([p = s.get()] { p->syncer_main(); });
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  }
   return s;
 }
 
@@ -172,7 +227,7 @@ Status Spool::recover(Recovery& rec) {
 
   if (segments_.empty()) {
     trusted_from_ = next_id_;
-    return start_segment_locked(next_id_);
+    return start_segment_locked(next_id_, true);
   }
 
   // Only the last segment can have been cut short by a crash: scan it, cut a torn tail.
@@ -203,7 +258,7 @@ Status Spool::recover(Recovery& rec) {
   return {};
 }
 
-Status Spool::start_segment_locked(std::uint64_t first_id) {
+Status Spool::start_segment_locked(std::uint64_t first_id, bool sync_dir_now) {
   auto seg = std::make_unique<Segment>();
   seg->first_id = first_id;
   seg->path = opt_.dir / segment_file_name(first_id);
@@ -211,7 +266,7 @@ Status Spool::start_segment_locked(std::uint64_t first_id) {
       UniqueFd(::open(seg->path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!seg->fd.valid()) return io_error(errno_message("create spool segment", seg->path));
   auto st = write_all(seg->fd.get(), encode_segment_header(first_id), seg->path);
-  if (st) st = fsync_dir(opt_.dir);
+  if (st && sync_dir_now) st = fsync_dir(opt_.dir);
   if (!st) {
     ::unlink(seg->path.c_str());
     return st;
@@ -251,6 +306,8 @@ Status Spool::sync() {
 }
 
 Status Spool::flush_locked(bool force_sync) {
+  // fsync here, in the caller, or leave it owed to the background sync
+  const bool sync_here = force_sync || !syncer_.joinable();
   if (!buffer_.empty()) {
     Segment& seg = *segments_.back();
     Status st = write_all(seg.fd.get(), buffer_, seg.path);
@@ -276,15 +333,38 @@ Status Spool::flush_locked(bool force_sync) {
     unsynced_ = true;
     if (seg.size >= opt_.segment_bytes) {
       // Seal this segment and start the next; the new one holds the ids from next_id_ on.
-      if (::fdatasync(seg.fd.get()) != 0) return io_error(errno_message("fsync", seg.path));
-      if (auto started = start_segment_locked(next_id_); !started) return started;
+      if (sync_here) {
+        if (fdatasync_fd(seg.fd.get()) != 0) return io_error(errno_message("fsync", seg.path));
+      } else {
+        UniqueFd dup(::dup(seg.fd.get()));
+        if (!dup.valid()) return io_error(errno_message("dup", seg.path));
+        owed_.sealed.emplace_back(std::move(dup), seg.path);
+        sync_cv_.notify_all();
+      }
+      if (auto started = start_segment_locked(next_id_, sync_here); !started) return started;
     }
     enforce_limit_locked();
   }
+  if (force_sync && syncer_.joinable()) {         // first what the background sync does or owes
+    std::unique_lock lock(mu_, std::adopt_lock);  // the caller's lock: wait with it, keep it
+    sync_cv_.wait(lock, [&] { return !syncing_; });
+    lock.release();
+    for (auto& [fd, path] : std::exchange(owed_.sealed, {}))
+      if (fdatasync_fd(fd.get()) != 0) return io_error(errno_message("fsync", path));
+    if (std::exchange(owed_.dir, false)) {
+      if (auto st = fsync_dir(opt_.dir); !st) return st;
+    }
+    owed_.current = false;
+  }
   const auto now = clock_.now();
   if (unsynced_ && (force_sync || now - last_sync_ >= opt_.fsync_interval)) {
-    Segment& seg = *segments_.back();
-    if (::fdatasync(seg.fd.get()) != 0) return io_error(errno_message("fsync", seg.path));
+    if (sync_here) {
+      Segment& seg = *segments_.back();
+      if (fdatasync_fd(seg.fd.get()) != 0) return io_error(errno_message("fsync", seg.path));
+    } else {
+      owed_.current = true;
+      sync_cv_.notify_all();
+    }
     unsynced_ = false;
     last_sync_ = now;
   }
@@ -527,7 +607,7 @@ Status Spool::release(std::uint64_t through) {
     // from there, so that no id is ever used twice.
     if (auto st = flush_locked(true); !st) return st;
     next_id_ = released_ + 1;
-    if (auto st = start_segment_locked(next_id_); !st) return st;
+    if (auto st = start_segment_locked(next_id_, true); !st) return st;
   }
   while (segments_.size() > 1 && segments_[1]->first_id - 1 <= released_) drop_segment_locked(0);
   return {};
@@ -541,7 +621,7 @@ std::uint64_t Spool::next_id() const {
 Stats Spool::stats() const {
   std::lock_guard lock(mu_);
   return Stats{disk_bytes_ + buffer_.size(), next_id_ - 1 - std::min(released_, next_id_ - 1),
-               dropped_, segments_.size(), last_error_};
+               dropped_, segments_.size(), last_error_.empty() ? sync_error_ : last_error_};
 }
 
 }  // namespace logship::spool

@@ -6,13 +6,16 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "spool/segment.hpp"
@@ -26,8 +29,11 @@ struct Options {
   std::filesystem::path dir;
   std::uint64_t max_bytes = 256ull << 20;     // bytes on disk before the oldest data is dropped
   std::uint64_t segment_bytes = 16ull << 20;  // bytes; clamped to max_bytes / 4
-  std::chrono::milliseconds fsync_interval{1000};  // ms; 0: fsync on every flush
-  std::size_t write_buffer = 256u << 10;           // bytes buffered before a write(2)
+  // ms; 0: fsync on every flush, in the caller. Otherwise a background thread fdatasyncs at
+  // most this often (and completed segments), so that a slow disk never holds up append().
+  std::chrono::milliseconds fsync_interval{1000};
+  std::size_t write_buffer = 256u << 10;   // bytes buffered before a write(2)
+  std::function<int(int)> fdatasync_fn{};  // fdatasync(2) if empty; tests inject a slow disk
 };
 
 // What open() found and repaired.
@@ -84,9 +90,10 @@ class Spool {
     Spool& spool_;
     std::lock_guard<std::mutex> lock_;
   };
-  // Writes buffered records to disk; fsyncs when the interval has passed.
+  // Writes buffered records to disk; when the interval has passed, has them fsynced (in the
+  // background, unless the interval is 0).
   Status flush();
-  // Writes buffered records and fsyncs now.
+  // Writes buffered records and fsyncs now, with everything the background sync still owes.
   Status sync();
 
   // Records with id > `after`, in order, up to `max_bytes` of payload (always at least one
@@ -145,7 +152,10 @@ class Spool {
   Status read_slice_locked(Cursor& cursor, std::uint64_t through, std::size_t max_bytes,
                            std::size_t max_records, Slice& out, bool verify);
   std::size_t locate_locked(Cursor& cursor) const;  // segment index; fixes a stale cursor
-  Status start_segment_locked(std::uint64_t first_id);
+  // sync_dir_now: fsync the directory before returning; otherwise the background sync does.
+  Status start_segment_locked(std::uint64_t first_id, bool sync_dir_now);
+  void syncer_main();
+  int fdatasync_fd(int fd) const;
   void enforce_limit_locked();
   void drop_segment_locked(std::size_t index);
   void add_run_locked(const Run& run);
@@ -168,6 +178,18 @@ class Spool {
   std::uint64_t disk_bytes_ = 0;
   SteadyTime last_sync_{};
   bool unsynced_ = false;
+  // The background sync (fsync_interval > 0): what it owes, under mu_.
+  struct Owed {
+    bool current = false;  // the segment being written
+    bool dir = false;      // the directory (a segment was created)
+    std::vector<std::pair<UniqueFd, std::filesystem::path>> sealed;  // completed segments (dups)
+  };
+  Owed owed_;
+  bool syncing_ = false;  // the syncer works on what it took from owed_
+  bool stopping_ = false;
+  std::string sync_error_;           // the last background fsync failure, empty after a success
+  std::condition_variable sync_cv_;  // owed_ or stopping_ changed, or syncing_ ended
+  std::thread syncer_;
   Cursor cursor_;  // where the last read() stopped, to avoid rescanning
 };
 

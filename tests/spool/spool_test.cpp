@@ -4,16 +4,21 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <mutex>
 #include <random>
+#include <thread>
 
 namespace logship::spool {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 
 class SpoolTest : public ::testing::Test {
  protected:
@@ -405,6 +410,112 @@ TEST_F(SpoolTest, PlanFromMemoryStopsBeforeAHoleAndPins) {
   ASSERT_TRUE(none && *none);
   EXPECT_EQ((*none)->first, 0u);
   EXPECT_TRUE((*none)->reached_end);
+}
+
+// A disk whose fdatasync(2) waits until the test opens it.
+class StuckDisk {
+ public:
+  int sync(int fd) {
+    std::unique_lock lock(mu_);
+    ++calls_;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return open_; });
+    return fail_ ? (errno = EIO, -1) : ::fdatasync(fd);
+  }
+  void open(bool fail = false) {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    fail_ = fail;
+    cv_.notify_all();
+  }
+  bool wait_for_calls(int n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return calls_ >= n; });
+  }
+  int calls() {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+  bool is_open() {
+    std::lock_guard lock(mu_);
+    return open_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int calls_ = 0;
+  bool open_ = false, fail_ = false;
+};
+
+TEST_F(SpoolTest, AStuckFsyncHoldsUpNeitherAppendNorRead) {
+  StuckDisk disk;
+  auto o = options(64ull << 20, 64u << 10);  // small segments: several are sealed below
+  o.write_buffer = 4096;
+  o.fdatasync_fn = [&](int fd) { return disk.sync(fd); };
+  auto s = open(o);
+  ASSERT_TRUE(s);
+  // Should an fsync run in the caller, it is unstuck after 10 s, and the test fails below.
+  std::atomic<bool> done{false};
+  std::thread watchdog([&] {
+    for (int i = 0; i < 1000 && !done; ++i) std::this_thread::sleep_for(10ms);
+    if (!done) disk.open();
+  });
+  for (int i = 1; i <= 100; ++i) ASSERT_TRUE(s->append(line(i)));
+  clock_.advance(std::chrono::seconds(2));
+  ASSERT_TRUE(s->flush());  // an fsync is due: the background sync takes it, and is stuck
+  ASSERT_TRUE(disk.wait_for_calls(1));
+
+  // Meanwhile appends (sealing segments too), flushes and reads go on.
+  for (int i = 101; i <= 20'000; ++i) ASSERT_TRUE(s->append(line(i)));
+  clock_.advance(std::chrono::seconds(2));
+  ASSERT_TRUE(s->flush());
+  EXPECT_GT(s->stats().segments, 3u);
+  const auto all = read_all(*s, 0, 1u << 20);
+  ASSERT_EQ(all.size(), 20'000u);
+  EXPECT_EQ(all.back().data, line(20'000));
+  EXPECT_EQ(disk.calls(), 1);  // all of that without a second fsync, or waiting for the first
+  EXPECT_FALSE(disk.is_open()) << "append, flush or read waited for the fsync";
+  done = true;
+  watchdog.join();
+
+  // sync() waits for the stuck one, then does what is owed: the sealed segments and the current.
+  std::atomic<bool> synced{false};
+  std::thread t([&] {
+    EXPECT_TRUE(s->sync());
+    synced = true;
+  });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(synced);
+  disk.open();
+  t.join();
+  EXPECT_TRUE(synced);
+  EXPECT_GT(disk.calls(), 3);
+  EXPECT_EQ(s->stats().last_write_error, "");
+}
+
+TEST_F(SpoolTest, AFailedBackgroundFsyncIsReportedAndLosesNothing) {
+  StuckDisk disk;
+  disk.open(/*fail=*/true);
+  auto o = options();
+  o.fdatasync_fn = [&](int fd) { return disk.sync(fd); };
+  auto s = open(o);
+  ASSERT_TRUE(s);
+  for (int i = 1; i <= 10; ++i) ASSERT_TRUE(s->append(line(i)));
+  clock_.advance(std::chrono::seconds(2));
+  ASSERT_TRUE(s->flush());
+  ASSERT_TRUE(disk.wait_for_calls(1));
+  std::string error;
+  for (int i = 0; i < 1000 && error.empty(); ++i) {
+    error = s->stats().last_write_error;
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_NE(error.find("fsync"), std::string::npos) << error;
+  EXPECT_EQ(s->stats().dropped_records, 0u);
+  EXPECT_EQ(read_all(*s, 0).size(), 10u);
+  const int calls = disk.calls();
+  EXPECT_FALSE(s->sync());  // a forced sync tries again, and says so itself
+  EXPECT_GT(disk.calls(), calls);
 }
 
 TEST_F(SpoolTest, DirectoryIsPrivateAndSegmentsAre0600) {
