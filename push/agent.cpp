@@ -186,7 +186,8 @@ int run_agent(const Config& c) {
       c.input == "-" ? input::open_stdin() : input::open_fifo({c.input, c.fifo_mode, c.fifo_group});
   if (!input) throw cli::UsageError(input.error().message);
 
-  UniqueFd sigfd = cli::block_agent_signals();  // before any thread starts, so all inherit the mask
+  // before the sender starts, so that it inherits the mask (the spool's own thread blocks all)
+  UniqueFd sigfd = cli::block_agent_signals();
   if (!sigfd.valid()) throw std::runtime_error("signalfd failed");
 
   ship::SshVaultLink link(c.ssh, c.remote_command);

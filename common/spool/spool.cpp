@@ -123,17 +123,31 @@ Spool::Spool(Options options, const Clock& clock) : opt_(std::move(options)), cl
 }
 
 Spool::~Spool() {
+  (void)sync();  // everything, including what the background sync owes
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   sync_cv_.notify_all();
   if (syncer_.joinable()) syncer_.join();
-  (void)sync();
 }
 
 int Spool::fdatasync_fd(int fd) const {
   return opt_.fdatasync_fn ? opt_.fdatasync_fn(fd) : ::fdatasync(fd);
+}
+
+Status Spool::sync_directory() const {
+  UniqueFd fd(::open(opt_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return io_error(errno_message("open directory", opt_.dir));
+  const int r = opt_.fdatasync_fn ? opt_.fdatasync_fn(fd.get()) : ::fsync(fd.get());
+  if (r != 0) return io_error(errno_message("fsync", opt_.dir));
+  return {};
+}
+
+void Spool::wait_for_syncer_locked() {
+  std::unique_lock lock(mu_, std::adopt_lock);  // the caller's lock: wait with it, keep it
+  sync_cv_.wait(lock, [&] { return !syncing_; });
+  lock.release();
 }
 
 // The background sync: takes what flush_locked() left owed, fsyncs it without the lock (a
@@ -144,29 +158,44 @@ void Spool::syncer_main() {
     sync_cv_.wait(lock,
                   [&] { return stopping_ || owed_.current || owed_.dir || !owed_.sealed.empty(); });
     if (stopping_) return;  // the destructor's sync() does what is left
-    auto files = std::exchange(owed_.sealed, {});
+    auto sealed = std::exchange(owed_.sealed, {});
     const bool dir = std::exchange(owed_.dir, false);
-    if (std::exchange(owed_.current, false)) {
+    const bool current = std::exchange(owed_.current, false);
+    UniqueFd current_fd;
+    fs::path current_path;
+    std::string error;
+    if (current) {
       const Segment& seg = *segments_.back();
-      files.emplace_back(UniqueFd(::dup(seg.fd.get())), seg.path);
+      current_path = seg.path;
+      current_fd.reset(::dup(seg.fd.get()));
+      if (!current_fd.valid()) error = errno_message("dup", seg.path);
     }
     syncing_ = true;
     lock.unlock();
-    std::string error;
-    for (auto& [fd, path] : files) {
-      if (!fd.valid())
-        error = errno_message("dup", path);
-      else if (fdatasync_fd(fd.get()) != 0)
+    std::vector<std::pair<UniqueFd, fs::path>> failed;
+    for (auto& [fd, path] : sealed) {
+      if (fdatasync_fd(fd.get()) != 0) {
         error = errno_message("fsync", path);
+        failed.emplace_back(std::move(fd), std::move(path));
+      }
     }
+    bool current_failed = current && !current_fd.valid();
+    if (current_fd.valid() && fdatasync_fd(current_fd.get()) != 0) {
+      error = errno_message("fsync", current_path);
+      current_failed = true;
+    }
+    bool dir_failed = false;
     if (dir) {
-      if (auto st = fsync_dir(opt_.dir); !st) error = st.error().message;
+      if (auto st = sync_directory(); !st) error = st.error().message, dir_failed = true;
     }
-    files.clear();
+    current_fd.reset();
     lock.lock();
     syncing_ = false;
     sync_error_ = error;
-    if (!error.empty()) unsynced_ = true;  // the next sync that is due tries again
+    // What failed is owed again: tried at the next sync that is due, and by a forced one.
+    for (auto& f : failed) retry_.sealed.push_back(std::move(f));
+    if (current_failed) unsynced_ = true;
+    if (dir_failed) retry_.dir = true;
     sync_cv_.notify_all();
   }
 }
@@ -184,11 +213,16 @@ Result<std::unique_ptr<Spool>> Spool::open(Options options, const Clock& clock,
   if (auto st = s->recover(recovery ? *recovery : local); !st) return st.error();
   if (s->opt_.fsync_interval.count() > 0) {
     // The thread starts with every signal blocked: signals are for the program's own threads.
-    sigset_t all, old;
-    ::sigfillset(&all);
-    ::pthread_sigmask(SIG_BLOCK, &all, &old);
+    struct BlockAll {
+      sigset_t old;
+      BlockAll() {
+        sigset_t all;
+        ::sigfillset(&all);
+        ::pthread_sigmask(SIG_BLOCK, &all, &old);
+      }
+      ~BlockAll() { ::pthread_sigmask(SIG_SETMASK, &old, nullptr); }
+    } blocked;
     s->syncer_ = std::thread([p = s.get()] { p->syncer_main(); });
-    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   }
   return s;
 }
@@ -266,10 +300,14 @@ Status Spool::start_segment_locked(std::uint64_t first_id, bool sync_dir_now) {
       UniqueFd(::open(seg->path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!seg->fd.valid()) return io_error(errno_message("create spool segment", seg->path));
   auto st = write_all(seg->fd.get(), encode_segment_header(first_id), seg->path);
-  if (st && sync_dir_now) st = fsync_dir(opt_.dir);
+  if (st && sync_dir_now) st = sync_directory();
   if (!st) {
     ::unlink(seg->path.c_str());
     return st;
+  }
+  if (!sync_dir_now) {
+    owed_.dir = true;
+    sync_cv_.notify_all();
   }
   seg->size = kSegmentHeaderSize;
   seg->own_from = kSegmentHeaderSize;
@@ -337,7 +375,7 @@ Status Spool::flush_locked(bool force_sync) {
         if (fdatasync_fd(seg.fd.get()) != 0) return io_error(errno_message("fsync", seg.path));
       } else {
         UniqueFd dup(::dup(seg.fd.get()));
-        if (!dup.valid()) return io_error(errno_message("dup", seg.path));
+        if (!dup.valid()) return io_error(errno_message("dup", seg.path));  // errno of dup()
         owed_.sealed.emplace_back(std::move(dup), seg.path);
         sync_cv_.notify_all();
       }
@@ -345,16 +383,20 @@ Status Spool::flush_locked(bool force_sync) {
     }
     enforce_limit_locked();
   }
-  if (force_sync && syncer_.joinable()) {         // first what the background sync does or owes
-    std::unique_lock lock(mu_, std::adopt_lock);  // the caller's lock: wait with it, keep it
-    sync_cv_.wait(lock, [&] { return !syncing_; });
-    lock.release();
+  if (force_sync) {  // first what the background sync does, owes, or failed to do
+    wait_for_syncer_locked();
+    take_retry_locked();
+    if (std::exchange(owed_.current, false)) unsynced_ = true;
+    std::string error;
     for (auto& [fd, path] : std::exchange(owed_.sealed, {}))
-      if (fdatasync_fd(fd.get()) != 0) return io_error(errno_message("fsync", path));
+      if (fdatasync_fd(fd.get()) != 0) {
+        error = errno_message("fsync", path);
+        retry_.sealed.emplace_back(std::move(fd), std::move(path));
+      }
     if (std::exchange(owed_.dir, false)) {
-      if (auto st = fsync_dir(opt_.dir); !st) return st;
+      if (auto st = sync_directory(); !st) error = st.error().message, retry_.dir = true;
     }
-    owed_.current = false;
+    if (!error.empty()) return io_error(error);
   }
   const auto now = clock_.now();
   if (unsynced_ && (force_sync || now - last_sync_ >= opt_.fsync_interval)) {
@@ -363,12 +405,18 @@ Status Spool::flush_locked(bool force_sync) {
       if (fdatasync_fd(seg.fd.get()) != 0) return io_error(errno_message("fsync", seg.path));
     } else {
       owed_.current = true;
+      take_retry_locked();
       sync_cv_.notify_all();
     }
     unsynced_ = false;
     last_sync_ = now;
   }
   return {};
+}
+
+void Spool::take_retry_locked() {
+  for (auto& f : std::exchange(retry_.sealed, {})) owed_.sealed.push_back(std::move(f));
+  if (std::exchange(retry_.dir, false)) owed_.dir = true;
 }
 
 void Spool::enforce_limit_locked() {
@@ -410,6 +458,11 @@ void Spool::drop_segment_locked(std::size_t index) {
   const auto of_segment = [&](const Run& r) { return r.segment == seg.first_id; };
   const auto lo = std::find_if(runs_.begin(), runs_.end(), of_segment);
   runs_.erase(lo, std::find_if_not(lo, runs_.end(), of_segment));
+  // A deleted segment needs no fsync: close its duplicates, so that its blocks are freed.
+  for (auto* list : {&owed_.sealed, &retry_.sealed})
+    list->erase(std::remove_if(list->begin(), list->end(),
+                               [&](const auto& f) { return f.second == seg.path; }),
+                list->end());
   ::unlink(seg.path.c_str());
   disk_bytes_ -= seg.size;
   segments_.erase(segments_.begin() + static_cast<std::ptrdiff_t>(index));
@@ -602,6 +655,7 @@ void Spool::pin(std::uint64_t through) {
 Status Spool::release(std::uint64_t through) {
   std::lock_guard lock(mu_);
   released_ = std::max(released_, through);
+  if (released_ >= next_id_) wait_for_syncer_locked();  // may let appends in: decide after it
   if (released_ >= next_id_) {
     // The spool is behind what the vault already has (e.g. the directory was lost): go on
     // from there, so that no id is ever used twice.

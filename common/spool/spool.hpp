@@ -156,6 +156,9 @@ class Spool {
   Status start_segment_locked(std::uint64_t first_id, bool sync_dir_now);
   void syncer_main();
   int fdatasync_fd(int fd) const;
+  Status sync_directory() const;
+  void wait_for_syncer_locked();  // lets go of mu_ while a background fsync runs
+  void take_retry_locked();       // what failed before is owed again
   void enforce_limit_locked();
   void drop_segment_locked(std::size_t index);
   void add_run_locked(const Run& run);
@@ -185,6 +188,7 @@ class Spool {
     std::vector<std::pair<UniqueFd, std::filesystem::path>> sealed;  // completed segments (dups)
   };
   Owed owed_;
+  Owed retry_;            // what a background sync failed to do (current unused: unsynced_ says it)
   bool syncing_ = false;  // the syncer works on what it took from owed_
   bool stopping_ = false;
   std::string sync_error_;           // the last background fsync failure, empty after a success

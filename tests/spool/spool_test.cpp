@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -412,12 +413,18 @@ TEST_F(SpoolTest, PlanFromMemoryStopsBeforeAHoleAndPins) {
   EXPECT_TRUE((*none)->reached_end);
 }
 
-// A disk whose fdatasync(2) waits until the test opens it.
+// A disk whose fdatasync(2) waits, once stick() was called, until the test opens it again.
 class StuckDisk {
  public:
+  void stick() {
+    std::lock_guard lock(mu_);
+    open_ = false;
+  }
   int sync(int fd) {
+    struct stat st {};
+    const bool dir = ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
     std::unique_lock lock(mu_);
-    ++calls_;
+    ++(dir ? dir_calls_ : calls_);
     cv_.notify_all();
     cv_.wait(lock, [&] { return open_; });
     return fail_ ? (errno = EIO, -1) : ::fdatasync(fd);
@@ -432,9 +439,13 @@ class StuckDisk {
     std::unique_lock lock(mu_);
     return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return calls_ >= n; });
   }
-  int calls() {
+  int calls() {  // of segment files
     std::lock_guard lock(mu_);
     return calls_;
+  }
+  int dir_calls() {  // of the spool directory
+    std::lock_guard lock(mu_);
+    return dir_calls_;
   }
   bool is_open() {
     std::lock_guard lock(mu_);
@@ -444,8 +455,8 @@ class StuckDisk {
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  int calls_ = 0;
-  bool open_ = false, fail_ = false;
+  int calls_ = 0, dir_calls_ = 0;
+  bool open_ = true, fail_ = false;
 };
 
 TEST_F(SpoolTest, AStuckFsyncHoldsUpNeitherAppendNorRead) {
@@ -455,9 +466,10 @@ TEST_F(SpoolTest, AStuckFsyncHoldsUpNeitherAppendNorRead) {
   o.fdatasync_fn = [&](int fd) { return disk.sync(fd); };
   auto s = open(o);
   ASSERT_TRUE(s);
+  disk.stick();
   // Should an fsync run in the caller, it is unstuck after 10 s, and the test fails below.
   std::atomic<bool> done{false};
-  std::thread watchdog([&] {
+  std::jthread watchdog([&] {
     for (int i = 0; i < 1000 && !done; ++i) std::this_thread::sleep_for(10ms);
     if (!done) disk.open();
   });
@@ -477,34 +489,72 @@ TEST_F(SpoolTest, AStuckFsyncHoldsUpNeitherAppendNorRead) {
   EXPECT_EQ(disk.calls(), 1);  // all of that without a second fsync, or waiting for the first
   EXPECT_FALSE(disk.is_open()) << "append, flush or read waited for the fsync";
   done = true;
-  watchdog.join();
 
   // sync() waits for the stuck one, then does what is owed: the sealed segments and the current.
   std::atomic<bool> synced{false};
-  std::thread t([&] {
-    EXPECT_TRUE(s->sync());
-    synced = true;
-  });
-  std::this_thread::sleep_for(100ms);
-  EXPECT_FALSE(synced);
-  disk.open();
-  t.join();
+  {
+    std::jthread t([&] {
+      EXPECT_TRUE(s->sync());
+      synced = true;
+    });
+    std::this_thread::sleep_for(100ms);
+    EXPECT_FALSE(synced);
+    disk.open();
+  }
   EXPECT_TRUE(synced);
   EXPECT_GT(disk.calls(), 3);
+  EXPECT_GE(disk.dir_calls(), 1);  // the segments created meanwhile are in the directory
   EXPECT_EQ(s->stats().last_write_error, "");
 }
 
-TEST_F(SpoolTest, AFailedBackgroundFsyncIsReportedAndLosesNothing) {
+TEST_F(SpoolTest, AForcedSyncDoesWhatTheBackgroundSyncStillOwes) {
   StuckDisk disk;
-  disk.open(/*fail=*/true);
   auto o = options();
   o.fdatasync_fn = [&](int fd) { return disk.sync(fd); };
   auto s = open(o);
   ASSERT_TRUE(s);
+  disk.stick();
+  struct OpenAtExit {
+    StuckDisk& d;
+    ~OpenAtExit() { d.open(); }
+  };
   for (int i = 1; i <= 10; ++i) ASSERT_TRUE(s->append(line(i)));
   clock_.advance(std::chrono::seconds(2));
   ASSERT_TRUE(s->flush());
-  ASSERT_TRUE(disk.wait_for_calls(1));
+  ASSERT_TRUE(disk.wait_for_calls(1));  // the background sync is stuck on records 1..10
+  for (int i = 11; i <= 20; ++i) ASSERT_TRUE(s->append(line(i)));
+  clock_.advance(std::chrono::seconds(2));
+  ASSERT_TRUE(s->flush());  // 11..20 are owed
+  {
+    std::jthread t([&] { EXPECT_TRUE(s->sync()); });
+    OpenAtExit unstick{disk};
+    std::this_thread::sleep_for(50ms);
+  }
+  // Whoever took it, the background sync or sync() itself, 11..20 were synced after they were
+  // written: a second fsync of the segment.
+  EXPECT_GE(disk.calls(), 2);
+
+  // The same for the destructor, with nothing stuck.
+  const int before = disk.calls();
+  for (int i = 21; i <= 30; ++i) ASSERT_TRUE(s->append(line(i)));
+  clock_.advance(std::chrono::seconds(2));
+  ASSERT_TRUE(s->flush());
+  s.reset();
+  EXPECT_GT(disk.calls(), before);
+}
+
+TEST_F(SpoolTest, AFailedBackgroundFsyncIsReportedAndLosesNothing) {
+  StuckDisk disk;
+  auto o = options();
+  o.fdatasync_fn = [&](int fd) { return disk.sync(fd); };
+  auto s = open(o);
+  ASSERT_TRUE(s);
+  disk.open(/*fail=*/true);
+  const int at_start = disk.calls();
+  for (int i = 1; i <= 10; ++i) ASSERT_TRUE(s->append(line(i)));
+  clock_.advance(std::chrono::seconds(2));
+  ASSERT_TRUE(s->flush());
+  ASSERT_TRUE(disk.wait_for_calls(at_start + 1));
   std::string error;
   for (int i = 0; i < 1000 && error.empty(); ++i) {
     error = s->stats().last_write_error;
