@@ -179,23 +179,31 @@ void Spool::syncer_main() {
         failed.emplace_back(std::move(fd), std::move(path));
       }
     }
-    bool current_failed = current && !current_fd.valid();
-    if (current_fd.valid() && fdatasync_fd(current_fd.get()) != 0) {
+    if (current_fd.valid() && fdatasync_fd(current_fd.get()) != 0)
       error = errno_message("fsync", current_path);
-      current_failed = true;
-    }
     bool dir_failed = false;
     if (dir) {
       if (auto st = sync_directory(); !st) error = st.error().message, dir_failed = true;
     }
     current_fd.reset();
+    sealed.clear();  // the last reference to a dropped segment's blocks: free them unlocked
     lock.lock();
     syncing_ = false;
-    sync_error_ = error;
-    // What failed is owed again: tried at the next sync that is due, and by a forced one.
-    for (auto& f : failed) retry_.sealed.push_back(std::move(f));
-    if (current_failed) unsynced_ = true;
+    // What failed is owed again (unless its segment went meanwhile): tried at the next sync
+    // that is due, and by a forced one.
+    for (auto& f : failed) {
+      const auto still_there = [&](const auto& seg) { return seg->path == f.second; };
+      if (std::any_of(segments_.begin(), segments_.end(), still_there))
+        retry_.sealed.push_back(std::move(f));
+    }
     if (dir_failed) retry_.dir = true;
+    if (!error.empty()) {
+      sync_error_ = error;
+      unsynced_ = true;  // makes the next flush() a due sync, which takes retry_ along
+    } else if (retry_.sealed.empty() && !retry_.dir) {
+      sync_error_.clear();
+    }
+    failed.clear();
     sync_cv_.notify_all();
   }
 }
@@ -396,10 +404,24 @@ Status Spool::flush_locked(bool force_sync) {
     if (std::exchange(owed_.dir, false)) {
       if (auto st = sync_directory(); !st) error = st.error().message, retry_.dir = true;
     }
-    if (!error.empty()) return io_error(error);
+    if (unsynced_) {  // the current segment too, whatever failed above: there may be no later
+      Segment& seg = *segments_.back();
+      if (fdatasync_fd(seg.fd.get()) != 0)
+        error = errno_message("fsync", seg.path);
+      else
+        unsynced_ = false;
+      last_sync_ = clock_.now();
+    }
+    if (!error.empty()) {
+      sync_error_ = error;
+      unsynced_ = true;
+      return io_error(error);
+    }
+    sync_error_.clear();
+    return {};
   }
   const auto now = clock_.now();
-  if (unsynced_ && (force_sync || now - last_sync_ >= opt_.fsync_interval)) {
+  if (unsynced_ && now - last_sync_ >= opt_.fsync_interval) {
     if (sync_here) {
       Segment& seg = *segments_.back();
       if (fdatasync_fd(seg.fd.get()) != 0) return io_error(errno_message("fsync", seg.path));

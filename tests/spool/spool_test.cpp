@@ -466,6 +466,7 @@ TEST_F(SpoolTest, AStuckFsyncHoldsUpNeitherAppendNorRead) {
   o.fdatasync_fn = [&](int fd) { return disk.sync(fd); };
   auto s = open(o);
   ASSERT_TRUE(s);
+  const int dir_syncs_at_open = disk.dir_calls();
   disk.stick();
   // Should an fsync run in the caller, it is unstuck after 10 s, and the test fails below.
   std::atomic<bool> done{false};
@@ -503,7 +504,7 @@ TEST_F(SpoolTest, AStuckFsyncHoldsUpNeitherAppendNorRead) {
   }
   EXPECT_TRUE(synced);
   EXPECT_GT(disk.calls(), 3);
-  EXPECT_GE(disk.dir_calls(), 1);  // the segments created meanwhile are in the directory
+  EXPECT_GT(disk.dir_calls(), dir_syncs_at_open);  // the segments created meanwhile
   EXPECT_EQ(s->stats().last_write_error, "");
 }
 
@@ -517,7 +518,7 @@ TEST_F(SpoolTest, AForcedSyncDoesWhatTheBackgroundSyncStillOwes) {
   struct OpenAtExit {
     StuckDisk& d;
     ~OpenAtExit() { d.open(); }
-  };
+  } unstick_at_exit{disk};  // a failed ASSERT must not leave the destructor stuck
   for (int i = 1; i <= 10; ++i) ASSERT_TRUE(s->append(line(i)));
   clock_.advance(std::chrono::seconds(2));
   ASSERT_TRUE(s->flush());
@@ -543,29 +544,41 @@ TEST_F(SpoolTest, AForcedSyncDoesWhatTheBackgroundSyncStillOwes) {
   EXPECT_GT(disk.calls(), before);
 }
 
-TEST_F(SpoolTest, AFailedBackgroundFsyncIsReportedAndLosesNothing) {
+TEST_F(SpoolTest, AFailedBackgroundFsyncIsReportedAndTriedAgainWhenDue) {
   StuckDisk disk;
-  auto o = options();
+  auto o = options(64ull << 20, 64u << 10);
+  o.write_buffer = 4096;
   o.fdatasync_fn = [&](int fd) { return disk.sync(fd); };
   auto s = open(o);
   ASSERT_TRUE(s);
   disk.open(/*fail=*/true);
-  const int at_start = disk.calls();
-  for (int i = 1; i <= 10; ++i) ASSERT_TRUE(s->append(line(i)));
+  for (int i = 1; i <= 5000; ++i) ASSERT_TRUE(s->append(line(i)));  // seals a few segments
   clock_.advance(std::chrono::seconds(2));
   ASSERT_TRUE(s->flush());
-  ASSERT_TRUE(disk.wait_for_calls(at_start + 1));
   std::string error;
   for (int i = 0; i < 1000 && error.empty(); ++i) {
     error = s->stats().last_write_error;
     std::this_thread::sleep_for(5ms);
   }
   EXPECT_NE(error.find("fsync"), std::string::npos) << error;
+  std::this_thread::sleep_for(100ms);
+  const int failed_once = disk.calls();
+  EXPECT_GT(failed_once, 2);  // the sealed segments and the current one
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(disk.calls(), failed_once) << "a failing disk is retried in a loop";
+
+  clock_.advance(std::chrono::seconds(2));
+  ASSERT_TRUE(s->flush());  // the next due sync tries every one of them again
+  EXPECT_TRUE(disk.wait_for_calls(2 * failed_once));
   EXPECT_EQ(s->stats().dropped_records, 0u);
-  EXPECT_EQ(read_all(*s, 0).size(), 10u);
+  EXPECT_EQ(read_all(*s, 0, 1u << 20).size(), 5000u);
+
   const int calls = disk.calls();
   EXPECT_FALSE(s->sync());  // a forced sync tries again, and says so itself
   EXPECT_GT(disk.calls(), calls);
+  disk.open();
+  EXPECT_TRUE(s->sync());
+  EXPECT_EQ(s->stats().last_write_error, "");
 }
 
 TEST_F(SpoolTest, DirectoryIsPrivateAndSegmentsAre0600) {
