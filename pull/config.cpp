@@ -38,6 +38,8 @@ namespace {
 
 const cli::SshPeer kHost{
     "the monitored host",
+    "its sshd port",
+    "account there (default: ours)",
     "name the monitored host",
     "the host's key",
     "private key (mode 0600; made by logship-keys new --role pull, or --role tail)",

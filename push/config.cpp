@@ -20,6 +20,8 @@ namespace {
 
 const cli::SshPeer kVault{
     "vault host",
+    "vault sshd port",
+    "account on the vault (default: ours)",
     "name the vault host",
     "the vault's host key",
     "private key for the vault (mode 0600; made by logship-keys new --role push)",

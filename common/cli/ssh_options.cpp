@@ -7,8 +7,8 @@ void add_ssh_options(OptionSet& set, const SshPeer& peer) {
   // clang-format off
   set.options.add_options()
     ("host", po::value<std::string>()->value_name("HOST"), peer.host_help)
-    ("port", po::value<int>()->default_value(22)->value_name("PORT"), "its sshd port")
-    ("user", po::value<std::string>()->value_name("USER"), "account there (default: ours)")
+    ("port", po::value<int>()->default_value(22)->value_name("PORT"), peer.port_help)
+    ("user", po::value<std::string>()->value_name("USER"), peer.user_help)
     ("identity", po::value<std::string>()->value_name("FILE"), peer.identity_help)
     ("known-hosts", po::value<std::string>()->value_name("FILE"),
      ("OpenSSH known_hosts file holding " + host_key).c_str())

@@ -9,6 +9,8 @@ namespace logship::cli {
 
 struct SshPeer {
   const char* host_help;      // --host, e.g. "vault host"
+  const char* port_help;      // --port, e.g. "vault sshd port"
+  const char* user_help;      // --user, e.g. "account on the vault (default: ours)"
   const char* host_fix;       // a missing --host, e.g. "name the vault host"
   const char* host_key;       // e.g. "the vault's host key"
   const char* identity_help;  // --identity

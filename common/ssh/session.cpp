@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
+#include <string>
+#include <string_view>
 
 #include "ssh/channel.hpp"
 #include "ssh/deadline.hpp"
@@ -44,12 +47,22 @@ Status validate(const SessionOptions& o) {
   if (o.connect_timeout.count() <= 0 || o.op_timeout.count() <= 0) {
     return make_error(ErrorKind::config, "SSH timeouts must be positive");
   }
-  if (!o.ciphers.empty()) {  // libssh checks the names against what it supports
+  if (!o.ciphers.empty()) {
+    // libssh drops the names it does not know and fails only when none is left: ask it about
+    // each name alone, so that a typo is not silently ignored.
     std::unique_ptr<ssh_session_struct, decltype(&ssh_free)> probe(ssh_new(), &ssh_free);
-    if (!probe || ssh_options_set(probe.get(), SSH_OPTIONS_CIPHERS_C_S, o.ciphers.c_str()) != 0)
-      return make_error(ErrorKind::config,
-                        "cipher list '" + o.ciphers +
-                            "' names none that libssh supports; see `ssh -Q cipher` for names");
+    if (!probe)
+      return make_error(ErrorKind::config, "cannot check the cipher list: ssh_new failed");
+    std::string_view rest = o.ciphers;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      const std::string name(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      if (name.empty() || ssh_options_set(probe.get(), SSH_OPTIONS_CIPHERS_C_S, name.c_str()) != 0)
+        return make_error(ErrorKind::config,
+                          "cipher '" + name + "' in the list '" + o.ciphers +
+                              "' is not one libssh supports; see `ssh -Q cipher` for names");
+    }
   }
   return {};
 }

@@ -211,7 +211,10 @@ TEST_F(PushTest, BatchOpenBeyondWhatVerifyCallsLiveIsAUsageError) {
 TEST_F(PushTest, CiphersAreOfferedAsGivenAndUnknownNamesAreAUsageError) {
   auto r = run_program(args({"--ciphers", "no-such-cipher"}));
   EXPECT_EQ(r.code, 2) << r.err;
-  EXPECT_NE(r.err.find("cipher list 'no-such-cipher' names none"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cipher 'no-such-cipher' in the list"), std::string::npos) << r.err;
+  r = run_program(args({"--ciphers", "aes128-gcm@openssh.com,aes128-gmc@openssh.com"}));
+  EXPECT_EQ(r.code, 2) << r.err;  // a typo next to a valid name is not dropped silently
+  EXPECT_NE(r.err.find("cipher 'aes128-gmc@openssh.com'"), std::string::npos) << r.err;
 
   {  // offered alone, a cipher this sshd does not take fails the handshake: it was offered
     auto agent = start({"--ciphers", "aes128-cbc", "--shutdown-grace", "0"});
