@@ -150,60 +150,55 @@ void Spool::wait_for_syncer_locked() {
   lock.release();
 }
 
-// The background sync: takes what flush_locked() left owed, fsyncs it without the lock (a
-// slow disk holds up nobody else), and records the outcome.
+std::string Spool::sync_all(std::vector<SealedFd>& sealed, bool& dir, int current,
+                            const fs::path& current_path) const {
+  std::string error;
+  std::erase_if(sealed, [&](const SealedFd& f) {
+    if (fdatasync_fd(f.first.get()) == 0) return true;
+    error = errno_message("fsync", f.second);
+    return false;
+  });
+  if (dir) {
+    if (auto st = sync_directory(); st)
+      dir = false;
+    else
+      error = st.error().message;
+  }
+  if (current >= 0 && fdatasync_fd(current) != 0) error = errno_message("fsync", current_path);
+  return error;
+}
+
+// The background sync: when a sync is due, takes what flush_locked() left owed, fsyncs it
+// without the lock (a slow disk holds up nobody else), and records the outcome.
 void Spool::syncer_main() {
   std::unique_lock lock(mu_);
   for (;;) {
-    sync_cv_.wait(lock,
-                  [&] { return stopping_ || owed_.current || owed_.dir || !owed_.sealed.empty(); });
+    sync_cv_.wait(lock, [&] { return stopping_ || owed_.current; });
     if (stopping_) return;  // the destructor's sync() does what is left
+    owed_.current = false;
     auto sealed = std::exchange(owed_.sealed, {});
-    const bool dir = std::exchange(owed_.dir, false);
-    const bool current = std::exchange(owed_.current, false);
-    UniqueFd current_fd;
-    fs::path current_path;
-    std::string error;
-    if (current) {
-      const Segment& seg = *segments_.back();
-      current_path = seg.path;
-      current_fd.reset(::dup(seg.fd.get()));
-      if (!current_fd.valid()) error = errno_message("dup", seg.path);
-    }
+    bool dir = std::exchange(owed_.dir, false);
+    const Segment& seg = *segments_.back();
+    const fs::path current_path = seg.path;
+    UniqueFd current(::dup(seg.fd.get()));
+    std::string error = current.valid() ? "" : errno_message("dup", seg.path);
     syncing_ = true;
     lock.unlock();
-    std::vector<std::pair<UniqueFd, fs::path>> failed;
-    for (auto& [fd, path] : sealed) {
-      if (fdatasync_fd(fd.get()) != 0) {
-        error = errno_message("fsync", path);
-        failed.emplace_back(std::move(fd), std::move(path));
-      }
-    }
-    if (current_fd.valid() && fdatasync_fd(current_fd.get()) != 0)
-      error = errno_message("fsync", current_path);
-    bool dir_failed = false;
-    if (dir) {
-      if (auto st = sync_directory(); !st) error = st.error().message, dir_failed = true;
-    }
-    current_fd.reset();
-    sealed.clear();  // the last reference to a dropped segment's blocks: free them unlocked
+    if (auto e = sync_all(sealed, dir, current.get(), current_path); !e.empty()) error = e;
+    current.reset();
     lock.lock();
     syncing_ = false;
-    // What failed is owed again (unless its segment went meanwhile): tried at the next sync
-    // that is due, and by a forced one.
-    for (auto& f : failed) {
-      const auto still_there = [&](const auto& seg) { return seg->path == f.second; };
-      if (std::any_of(segments_.begin(), segments_.end(), still_there))
-        retry_.sealed.push_back(std::move(f));
+    // What failed is owed again (a segment dropped meanwhile needs nothing), and the next
+    // flush() is a due sync that tries it.
+    for (auto& f : sealed) {
+      const auto same = [&](const auto& g) { return g->path == f.second; };
+      if (std::any_of(segments_.begin(), segments_.end(), same))
+        owed_.sealed.push_back(std::move(f));
     }
-    if (dir_failed) retry_.dir = true;
-    if (!error.empty()) {
-      sync_error_ = error;
-      unsynced_ = true;  // makes the next flush() a due sync, which takes retry_ along
-    } else if (retry_.sealed.empty() && !retry_.dir) {
-      sync_error_.clear();
-    }
-    failed.clear();
+    owed_.dir = owed_.dir || dir;
+    sync_error_ = error;
+    if (!error.empty()) unsynced_ = true;
+    sealed.clear();
     sync_cv_.notify_all();
   }
 }
@@ -313,10 +308,7 @@ Status Spool::start_segment_locked(std::uint64_t first_id, bool sync_dir_now) {
     ::unlink(seg->path.c_str());
     return st;
   }
-  if (!sync_dir_now) {
-    owed_.dir = true;
-    sync_cv_.notify_all();
-  }
+  if (!sync_dir_now) owed_.dir = true;  // with the next due sync
   seg->size = kSegmentHeaderSize;
   seg->own_from = kSegmentHeaderSize;
   disk_bytes_ += seg->size;
@@ -383,41 +375,21 @@ Status Spool::flush_locked(bool force_sync) {
         if (fdatasync_fd(seg.fd.get()) != 0) return io_error(errno_message("fsync", seg.path));
       } else {
         UniqueFd dup(::dup(seg.fd.get()));
-        if (!dup.valid()) return io_error(errno_message("dup", seg.path));  // errno of dup()
-        owed_.sealed.emplace_back(std::move(dup), seg.path);
-        sync_cv_.notify_all();
+        if (!dup.valid()) return io_error(errno_message("dup", seg.path));
+        owed_.sealed.emplace_back(std::move(dup), seg.path);  // with the next due sync
       }
       if (auto started = start_segment_locked(next_id_, sync_here); !started) return started;
     }
     enforce_limit_locked();
   }
-  if (force_sync) {  // first what the background sync does, owes, or failed to do
+  if (force_sync) {  // after what the background sync is doing, all it owes, and the rest
     wait_for_syncer_locked();
-    take_retry_locked();
-    if (std::exchange(owed_.current, false)) unsynced_ = true;
-    std::string error;
-    for (auto& [fd, path] : std::exchange(owed_.sealed, {}))
-      if (fdatasync_fd(fd.get()) != 0) {
-        error = errno_message("fsync", path);
-        retry_.sealed.emplace_back(std::move(fd), std::move(path));
-      }
-    if (std::exchange(owed_.dir, false)) {
-      if (auto st = sync_directory(); !st) error = st.error().message, retry_.dir = true;
-    }
-    if (unsynced_) {  // the current segment too, whatever failed above: there may be no later
-      Segment& seg = *segments_.back();
-      if (fdatasync_fd(seg.fd.get()) != 0)
-        error = errno_message("fsync", seg.path);
-      else
-        unsynced_ = false;
-      last_sync_ = clock_.now();
-    }
-    if (!error.empty()) {
-      sync_error_ = error;
-      unsynced_ = true;
-      return io_error(error);
-    }
-    sync_error_.clear();
+    const bool current = std::exchange(owed_.current, false) || unsynced_;
+    Segment& seg = *segments_.back();
+    sync_error_ = sync_all(owed_.sealed, owed_.dir, current ? seg.fd.get() : -1, seg.path);
+    if (current) last_sync_ = clock_.now();
+    unsynced_ = !sync_error_.empty();
+    if (unsynced_) return io_error(sync_error_);
     return {};
   }
   const auto now = clock_.now();
@@ -427,18 +399,12 @@ Status Spool::flush_locked(bool force_sync) {
       if (fdatasync_fd(seg.fd.get()) != 0) return io_error(errno_message("fsync", seg.path));
     } else {
       owed_.current = true;
-      take_retry_locked();
       sync_cv_.notify_all();
     }
     unsynced_ = false;
     last_sync_ = now;
   }
   return {};
-}
-
-void Spool::take_retry_locked() {
-  for (auto& f : std::exchange(retry_.sealed, {})) owed_.sealed.push_back(std::move(f));
-  if (std::exchange(retry_.dir, false)) owed_.dir = true;
 }
 
 void Spool::enforce_limit_locked() {
@@ -481,10 +447,7 @@ void Spool::drop_segment_locked(std::size_t index) {
   const auto lo = std::find_if(runs_.begin(), runs_.end(), of_segment);
   runs_.erase(lo, std::find_if_not(lo, runs_.end(), of_segment));
   // A deleted segment needs no fsync: close its duplicates, so that its blocks are freed.
-  for (auto* list : {&owed_.sealed, &retry_.sealed})
-    list->erase(std::remove_if(list->begin(), list->end(),
-                               [&](const auto& f) { return f.second == seg.path; }),
-                list->end());
+  std::erase_if(owed_.sealed, [&](const SealedFd& f) { return f.second == seg.path; });
   ::unlink(seg.path.c_str());
   disk_bytes_ -= seg.size;
   segments_.erase(segments_.begin() + static_cast<std::ptrdiff_t>(index));

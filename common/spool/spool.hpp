@@ -32,8 +32,9 @@ struct Options {
   // ms; 0: fsync on every flush, in the caller. Otherwise a background thread fdatasyncs at
   // most this often (and completed segments), so that a slow disk never holds up append().
   std::chrono::milliseconds fsync_interval{1000};
-  std::size_t write_buffer = 256u << 10;   // bytes buffered before a write(2)
-  std::function<int(int)> fdatasync_fn{};  // fdatasync(2) if empty; tests inject a slow disk
+  std::size_t write_buffer = 256u << 10;  // bytes buffered before a write(2)
+  // fdatasync(2) of a segment, fsync(2) of the directory, if empty; tests inject a slow disk
+  std::function<int(int)> fdatasync_fn{};
 };
 
 // What open() found and repaired.
@@ -154,11 +155,15 @@ class Spool {
   std::size_t locate_locked(Cursor& cursor) const;  // segment index; fixes a stale cursor
   // sync_dir_now: fsync the directory before returning; otherwise the background sync does.
   Status start_segment_locked(std::uint64_t first_id, bool sync_dir_now);
+  using SealedFd = std::pair<UniqueFd, std::filesystem::path>;  // a dup of a completed segment
   void syncer_main();
   int fdatasync_fd(int fd) const;
   Status sync_directory() const;
+  // fsyncs `sealed` (those that fail stay in it), the directory if `dir` (cleared once done)
+  // and `current` if it is a descriptor; the last failure's message, empty if none.
+  std::string sync_all(std::vector<SealedFd>& sealed, bool& dir, int current,
+                       const std::filesystem::path& current_path) const;
   void wait_for_syncer_locked();  // lets go of mu_ while a background fsync runs
-  void take_retry_locked();       // what failed before is owed again
   void enforce_limit_locked();
   void drop_segment_locked(std::size_t index);
   void add_run_locked(const Run& run);
@@ -181,18 +186,18 @@ class Spool {
   std::uint64_t disk_bytes_ = 0;
   SteadyTime last_sync_{};
   bool unsynced_ = false;
-  // The background sync (fsync_interval > 0): what it owes, under mu_.
+  // The background sync (fsync_interval > 0), under mu_: what the next due sync does, besides
+  // the segment being written. A failure stays owed, and leaves unsynced_ set.
   struct Owed {
-    bool current = false;  // the segment being written
-    bool dir = false;      // the directory (a segment was created)
-    std::vector<std::pair<UniqueFd, std::filesystem::path>> sealed;  // completed segments (dups)
+    bool current = false;          // a sync is due: the syncer wakes for it
+    bool dir = false;              // the directory (a segment was created)
+    std::vector<SealedFd> sealed;  // completed segments
   };
   Owed owed_;
-  Owed retry_;            // what a background sync failed to do (current unused: unsynced_ says it)
   bool syncing_ = false;  // the syncer works on what it took from owed_
   bool stopping_ = false;
-  std::string sync_error_;           // the last background fsync failure, empty after a success
-  std::condition_variable sync_cv_;  // owed_ or stopping_ changed, or syncing_ ended
+  std::string sync_error_;           // the last fsync failure, empty after a sync that went well
+  std::condition_variable sync_cv_;  // owed_.current or stopping_ set, or syncing_ ended
   std::thread syncer_;
   Cursor cursor_;  // where the last read() stopped, to avoid rescanning
 };
