@@ -17,18 +17,28 @@
 # As a command:  scripts/lib/sshd.sh start DIR | key DIR NAME | add-key DIR OPTIONS PUBFILE
 #                                  | stop DIR
 # The server's log is DIR/sshd.log (LogLevel VERBOSE).
+# Elsewhere than 127.0.0.1 (e.g. a vault behind an emulated WAN, scripts/lib/wan.sh): set
+# LOGSHIP_SSHD_ADDR to the address to listen on and LOGSHIP_SSHD_NETNS to the network namespace
+# that has it; the server then runs in that namespace, and known_hosts names that address.
 
 logship_sshd__die() {
   echo "sshd.sh: $*" >&2
   return 1
 }
 
-# A port the kernel considers free now: bind 127.0.0.1:0 and read it back.
+logship_sshd__addr() { echo "${LOGSHIP_SSHD_ADDR:-127.0.0.1}"; }
+
+# Runs a command in the server's network namespace (LOGSHIP_SSHD_NETNS), or here.
+logship_sshd__in_ns() {
+  if [[ -n ${LOGSHIP_SSHD_NETNS:-} ]]; then ip netns exec "$LOGSHIP_SSHD_NETNS" "$@"; else "$@"; fi
+}
+
+# A port the kernel considers free now: bind ADDR:0 and read it back.
 logship_sshd__free_port() {
-  perl -MSocket -e '
+  logship_sshd__in_ns perl -MSocket -e '
     socket(my $s, PF_INET, SOCK_STREAM, 0) or die "socket: $!";
-    bind($s, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die "bind: $!";
-    my ($port) = unpack_sockaddr_in(getsockname($s)); print "$port\n";'
+    bind($s, pack_sockaddr_in(0, inet_aton($ARGV[0]))) or die "bind: $!";
+    my ($port) = unpack_sockaddr_in(getsockname($s)); print "$port\n";' "$(logship_sshd__addr)"
 }
 
 # Children, grandchildren... of a pid (from /proc; no name matching).
@@ -54,7 +64,7 @@ logship_sshd__descendants() {
 logship_sshd__config() {
   local dir=$1 port=$2
   cat > "$dir/sshd_config" <<CONF
-ListenAddress 127.0.0.1
+ListenAddress $(logship_sshd__addr)
 Port $port
 HostKey $dir/host_ed25519
 PidFile $dir/sshd.pid
@@ -91,6 +101,8 @@ logship_sshd_add_key() {
 
 logship_sshd_start() {
   local dir=$1 want_port=${2:-} port pid log listening deadline user attempts=10
+  local -a ns=()
+  [[ -n ${LOGSHIP_SSHD_NETNS:-} ]] && ns=(ip netns exec "$LOGSHIP_SSHD_NETNS")
   [[ -n $dir ]] || { logship_sshd__die "usage: logship_sshd_start DIR"; return 1; }
   mkdir -p "$dir" && dir=$(cd "$dir" && pwd) || return 1
   if logship_sshd__running "$dir"; then
@@ -112,9 +124,10 @@ logship_sshd_start() {
     fi
     logship_sshd__config "$dir" "$port"
     : > "$log"
-    /usr/sbin/sshd -D -e -E "$log" -f "$dir/sshd_config" < /dev/null > /dev/null 2>&1 &
+    # not through a function: $! must be sshd itself (ip netns exec execs it)
+    "${ns[@]}" /usr/sbin/sshd -D -e -E "$log" -f "$dir/sshd_config" < /dev/null > /dev/null 2>&1 &
     pid=$!
-    listening="Server listening on 127.0.0.1 port $port"
+    listening="Server listening on $(logship_sshd__addr) port $port"
     deadline=$((SECONDS + 10))
     while :; do
       if grep -q -e 'Address already in use' -e 'Cannot bind any address' "$log"; then
@@ -132,11 +145,11 @@ logship_sshd_start() {
       sleep 0.02                     # polling the log, not synchronising on time
     done
   done
-  if ! grep -q -F "Server listening on 127.0.0.1 port $port" "$log"; then
+  if ! grep -q -F "Server listening on $(logship_sshd__addr) port $port" "$log"; then
     logship_sshd__die "no free port after $attempts attempts"; return 1
   fi
   echo "$pid" > "$dir/listener.pid"
-  printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$dir/host_ed25519.pub")" \
+  printf '[%s]:%s %s\n' "$(logship_sshd__addr)" "$port" "$(cut -d' ' -f1,2 "$dir/host_ed25519.pub")" \
     > "$dir/known_hosts"
   user=$(id -un)
   export LOGSHIP_SSHD_DIR=$dir LOGSHIP_SSHD_PORT=$port LOGSHIP_SSHD_PID=$pid
