@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "vault/batch_builder.hpp"
@@ -20,6 +21,10 @@ struct Shipper::Batch {
   bool maybe_sent_before = false;  // restored after a restart: part of it may be in the vault
   bool verified = false;           // its records' checksums were checked when it was planned
   bool incomplete_logged = false;
+  // The last record an attempt of this process handed to the link (0: none): an open batch
+  // that failed is resent with exactly the records up to here, whatever came since, so a
+  // resend is never larger than what its attempt may have left in the vault.
+  std::uint64_t written_through = 0;
 };
 
 Shipper::Shipper(ShipperOptions options, spool::Spool& spool, PushStateFile& file, PushState state,
@@ -207,8 +212,12 @@ Status Shipper::plan(spool::Cursor c, std::uint64_t& first, std::uint64_t& last,
 
 Status Shipper::close_open(Batch& b) {
   InFlight& f = b.inflight;
-  if (b.attempts > 1 || b.maybe_sent_before) {
-    // Part of it may be in the vault, grown past `last`: take every record there is now.
+  if (b.attempts > 1 && !b.maybe_sent_before) {
+    // An attempt of ours failed: what it may have left in the vault ends at written_through.
+    f.last = std::max(f.last, b.written_through);
+  } else if (b.maybe_sent_before) {
+    // A process before this one may have left it in the vault, grown past `last` by an unknown
+    // amount: take every record there is now (within the batch size), once; it is then closed.
     std::uint64_t first = 0, last = 0;
     bool reached_end = false;
     if (auto st = plan(spool::Cursor{f.first - 1}, first, last, reached_end); !st) return st;
@@ -228,6 +237,7 @@ Status Shipper::extend(Batch& b, vault::BatchBuilder& builder, spool::Cursor& c,
   // The same size rule as plan(), so that a resend of this batch takes at least what it sent.
   while (payload < p.max_bytes && lines < p.max_lines) {
     if (!out_.empty()) {  // what is there goes out now: the vault file shows it at once
+      b.written_through = std::max(b.written_through, expect - 1);
       if (auto st = link_.write(out_); !st) return st;
       out_.clear();
     }

@@ -68,7 +68,7 @@ void Channel::progress() {
     const int rc = ssh_channel_open_session(channel_);
     if (rc == SSH_AGAIN) return;
     if (rc != SSH_OK) {
-      Error e = session_->transport_error("opening a channel for " + name());
+      Error e = session_->transport_error("opening a channel for " + name(), rc);
       if (e.kind == ErrorKind::protocol) e.kind = ErrorKind::remote_refused;
       failure_ = e;
       state_ = State::failed;
@@ -81,7 +81,7 @@ void Channel::progress() {
                               : ssh_channel_request_exec(channel_, command_.c_str());
     if (rc == SSH_AGAIN) return;
     if (rc != SSH_OK) {
-      Error e = session_->transport_error("starting " + name());
+      Error e = session_->transport_error("starting " + name(), rc);
       if (e.kind == ErrorKind::protocol) e.kind = ErrorKind::remote_refused;
       failure_ = e;
       state_ = State::failed;
@@ -99,7 +99,7 @@ Status Channel::usable(std::string_view what) const {
   return {};
 }
 
-Status Channel::wait_started(SteadyTime deadline) {
+Status Channel::wait_started(Deadline deadline) {
   if (auto st = usable("starting " + command_); !st) return st;
   auto started = [&] { return state_ != State::opening && state_ != State::requesting; };
   if (auto st = session_->run_until(deadline, started, "starting " + describe()); !st) return st;
@@ -107,7 +107,7 @@ Status Channel::wait_started(SteadyTime deadline) {
   return {};
 }
 
-Status Channel::write(std::string_view data, SteadyTime deadline) {
+Status Channel::write(std::string_view data, Deadline deadline) {
   if (auto st = wait_started(deadline); !st) return st;
   if (eof_sent_) return make_error(ErrorKind::protocol, "write after EOF on " + describe());
   while (!data.empty()) {
@@ -122,7 +122,7 @@ Status Channel::write(std::string_view data, SteadyTime deadline) {
     if (n < 0) {
       session_->pump();  // the command may have ended: then its status and stderr say why
       if (!remote_closed_ && !exit_status_) {
-        return session_->transport_error("writing to " + name());
+        return session_->transport_error("writing to " + name(), n);
       }
       continue;
     }
@@ -143,17 +143,18 @@ Status Channel::write(std::string_view data, SteadyTime deadline) {
   return {};
 }
 
-Status Channel::send_eof(SteadyTime deadline) {
+Status Channel::send_eof(Deadline deadline) {
   if (auto st = wait_started(deadline); !st) return st;
   if (eof_sent_ || remote_closed_) return {};
-  if (ssh_channel_send_eof(channel_) != SSH_OK) {
-    return session_->transport_error("sending EOF to " + name());
-  }
+  // Nonblocking, SSH_AGAIN means the EOF is queued but not yet flushed to the socket (libssh
+  // has marked it sent): the waits that follow flush it. Only SSH_ERROR is a failure.
+  const int rc = ssh_channel_send_eof(channel_);
+  if (rc == SSH_ERROR) return session_->transport_error("sending EOF to " + name(), rc);
   eof_sent_ = true;
   return {};
 }
 
-Result<int> Channel::wait_exit(SteadyTime deadline) {
+Result<int> Channel::wait_exit(Deadline deadline) {
   if (auto st = wait_started(deadline); !st) return st.error();
   // The exit status may come before the last stderr bytes; the close comes after everything.
   auto closed = [&] { return remote_closed_ || channel_ == nullptr; };
@@ -170,7 +171,7 @@ Result<int> Channel::wait_exit(SteadyTime deadline) {
                         (stderr_.empty() ? std::string() : ": " + one_line(stderr_)));
 }
 
-Status Channel::finish(SteadyTime deadline) {
+Status Channel::finish(Deadline deadline) {
   if (auto st = send_eof(deadline); !st) return st;
   auto status = wait_exit(deadline);
   if (!status) return status.error();
@@ -181,7 +182,7 @@ Status Channel::finish(SteadyTime deadline) {
                                                    (text.empty() ? std::string() : ": " + text));
 }
 
-Result<std::size_t> Channel::read_some(std::string& out, SteadyTime deadline) {
+Result<std::size_t> Channel::read_some(std::string& out, Deadline deadline) {
   if (stdout_.empty() && !remote_eof_ && !remote_closed_) {
     if (auto st = usable("reading from " + command_); !st) return st.error();
     auto readable = [&] {
@@ -197,12 +198,14 @@ Result<std::size_t> Channel::read_some(std::string& out, SteadyTime deadline) {
   return n;
 }
 
-Status Channel::close(SteadyTime deadline) {
+Status Channel::close(Deadline deadline) {
   if (channel_ == nullptr || session_ == nullptr) return {};
   if (state_ == State::running && !remote_closed_) {
-    if (ssh_channel_close(channel_) != SSH_OK) {
-      return session_->transport_error("closing " + name());
-    }
+    // SSH_AGAIN: queued, not yet flushed. When it came from the EOF that close sends first,
+    // the CLOSE itself was not queued yet: the second call queues it.
+    int rc = ssh_channel_close(channel_);
+    if (rc == SSH_AGAIN) rc = ssh_channel_close(channel_);
+    if (rc == SSH_ERROR) return session_->transport_error("closing " + name(), rc);
     auto closed = [&] { return remote_closed_ || channel_ == nullptr; };
     if (auto st = session_->run_until(deadline, closed, "closing " + describe()); !st) return st;
   }

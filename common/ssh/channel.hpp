@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "ssh/deadline.hpp"
 #include "util/clock.hpp"
 #include "util/result.hpp"
 
@@ -32,24 +33,25 @@ class Channel {
   Channel& operator=(const Channel&) = delete;
 
   // Waits until the vault accepted the command (channel opened, exec/subsystem granted).
-  Status wait_started(SteadyTime deadline);
+  Status wait_started(Deadline deadline);
   // Writes all of `data` (in 64 KiB pieces, waiting for the peer's window), or fails.
-  Status write(std::string_view data, SteadyTime deadline);
-  // Sends EOF: the remote command sees the end of its input.
-  Status send_eof(SteadyTime deadline);
+  Status write(std::string_view data, Deadline deadline);
+  // Sends EOF: the remote command sees the end of its input once the bytes before it have
+  // crossed the link. Returns when the EOF is queued: the waits that follow flush it.
+  Status send_eof(Deadline deadline);
   // Waits for the command's exit status and the channel's close; collects stderr meanwhile.
-  Result<int> wait_exit(SteadyTime deadline);
+  Result<int> wait_exit(Deadline deadline);
   // send_eof + wait_exit: OK only for exit status 0; otherwise remote_refused with stderr.
-  Status finish(SteadyTime deadline);
+  Status finish(Deadline deadline);
 
   // Appends available stdout to `out` and returns how many bytes: waits until some arrive,
   // the stream ends (0, at_eof()) or the deadline passes (0: silence is not an error).
-  Result<std::size_t> read_some(std::string& out, SteadyTime deadline);
+  Result<std::size_t> read_some(std::string& out, Deadline deadline);
   bool at_eof() const { return remote_eof_ && stdout_.empty(); }  // stdout ended and drained
 
   // Closes the channel and waits for the vault to close its side, so the remote command's
   // pipes are closed (a forced `tail -F` exits). Harmless when repeated.
-  Status close(SteadyTime deadline);
+  Status close(Deadline deadline);
 
   std::string_view stderr_text() const { return stderr_; }  // the first kMaxStderr bytes
   std::optional<int> exit_status() const { return exit_status_; }

@@ -1,4 +1,4 @@
-// Deadlines: every network operation in common/ssh takes an absolute steady-clock deadline.
+// Deadlines: every network operation in common/ssh takes one.
 #pragma once
 
 #include <algorithm>
@@ -7,6 +7,21 @@
 #include "util/clock.hpp"
 
 namespace logship::ssh {
+
+// The deadline of one network operation. A fixed deadline ends the wait at `at`. A liveness
+// deadline (Session::op_deadline()) ends it at `at` only if the connection has also made no
+// progress (bytes acknowledged or received) for the session's op_timeout: a slow link still
+// moving what is in flight is not a stalled peer, however long that takes.
+struct Deadline {
+  Deadline(SteadyTime t) : at(t) {}  // NOLINT(google-explicit-constructor): a fixed deadline
+  static Deadline live(SteadyTime t) {
+    Deadline d(t);
+    d.is_live = true;
+    return d;
+  }
+  SteadyTime at;
+  bool is_live = false;
+};
 
 // The deadline `timeout` from now.
 inline SteadyTime deadline_in(std::chrono::milliseconds timeout) {

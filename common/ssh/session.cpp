@@ -29,6 +29,27 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 // Rounds of ssh_event_dopoll(ev, 0) per pump, so a fast stream cannot starve the caller.
 constexpr int kMaxRoundsPerPump = 64;
 
+// How often a wait samples the socket's progress counters (a getsockopt), and the longest
+// sleep of a wait with a liveness deadline: progress is dated to within this.
+constexpr std::chrono::milliseconds kProgressSample{100};
+constexpr std::chrono::milliseconds kLiveWake{250};
+
+// libssh's return codes, for messages.
+std::string rc_text(int rc) {
+  switch (rc) {
+    case SSH_OK:
+      return "SSH_OK";
+    case SSH_ERROR:
+      return "SSH_ERROR";
+    case SSH_AGAIN:
+      return "SSH_AGAIN";
+    case SSH_EOF:
+      return "SSH_EOF";
+    default:
+      return std::to_string(rc);
+  }
+}
+
 }  // namespace
 
 Status validate(const SessionOptions& o) {
@@ -137,7 +158,12 @@ Result<std::unique_ptr<Session>> Session::connect(const SessionOptions& options)
     return rc != SSH_AUTH_AGAIN;
   };
   if (auto st = s->run_until(deadline, attempt, "authentication"); !st) return st.error();
-  if (rc == SSH_AUTH_SUCCESS) return s;
+  if (rc == SSH_AUTH_SUCCESS) {
+    s->live_ = true;
+    s->last_progress_ = s->last_sample_ = std::chrono::steady_clock::now();
+    s->progress_ = tcp_progress(s->socket_.get());
+    return s;
+  }
   if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL) {
     const std::string user = options.user.empty() ? "the local user name" : options.user;
     return make_error(ErrorKind::auth_refused,
@@ -147,7 +173,7 @@ Result<std::unique_ptr<Session>> Session::connect(const SessionOptions& options)
                           "account on the vault, and check that its from= option allows this "
                           "host's address");
   }
-  return s->transport_error("authentication");
+  return s->transport_error("authentication", rc);
 }
 
 Status Session::handshake(SteadyTime deadline) {
@@ -156,9 +182,10 @@ Status Session::handshake(SteadyTime deadline) {
   for (;;) {
     const int rc = ssh_connect(session_);
     if (rc == SSH_OK) break;
-    if (rc == SSH_ERROR) return transport_error("SSH handshake");
+    if (rc == SSH_ERROR) return transport_error("SSH handshake", rc);
     if (!in_event_ && ssh_event_add_session(event_, session_) == SSH_OK) in_event_ = true;
-    if (expired(deadline)) return timeout_error("SSH handshake");
+    if (expired(deadline))
+      return timeout_error("SSH handshake", deadline, deadline - options_.connect_timeout);
     if (in_event_) {
       ssh_event_dopoll(event_, poll_timeout_ms(deadline, std::chrono::milliseconds(100)));
     } else {
@@ -175,8 +202,22 @@ Status Session::handshake(SteadyTime deadline) {
   return {};
 }
 
-SteadyTime Session::op_deadline() const {
-  return deadline_in(options_.op_timeout);
+Deadline Session::op_deadline() const {
+  return Deadline::live(deadline_in(options_.op_timeout));
+}
+
+SteadyTime Session::until(const Deadline& deadline) {
+  if (!deadline.is_live || !live_) return deadline.at;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_sample_ >= kProgressSample) {
+    last_sample_ = now;
+    const TcpProgress p = tcp_progress(socket_.get());
+    if (p != progress_) {
+      progress_ = p;
+      last_progress_ = now;
+    }
+  }
+  return std::max(deadline.at, last_progress_ + options_.op_timeout);
 }
 
 bool Session::connected() const {
@@ -220,9 +261,10 @@ void Session::pump() {
   for (Channel* c : std::vector<Channel*>(channels_)) c->progress();
 }
 
-Status Session::run_until(SteadyTime deadline, const std::function<bool()>& done,
+Status Session::run_until(Deadline deadline, const std::function<bool()>& done,
                           std::string_view what) {
   if (session_ == nullptr) return *broken_;
+  const SteadyTime begun = std::chrono::steady_clock::now();
   int errors = 0;
   for (;;) {
     pump();
@@ -232,8 +274,12 @@ Status Session::run_until(SteadyTime deadline, const std::function<bool()>& done
       e.message = std::string(what) + ": " + e.message;
       return e;
     }
-    if (expired(deadline)) return timeout_error(what);
-    const int rc = ssh_event_dopoll(event_, poll_timeout_ms(deadline));
+    // Sampled at least every kLiveWake, so progress is dated as it happens.
+    const SteadyTime end = until(deadline);
+    if (expired(end)) return timeout_error(what, deadline, begun);
+    const int rc = ssh_event_dopoll(
+        event_,
+        poll_timeout_ms(end, deadline.is_live ? kLiveWake : std::chrono::milliseconds(1000)));
     if (rc == SSH_ERROR) {
       // poll() itself failed (EINTR, or no descriptor left): look again, but never spin.
       check_transport();
@@ -248,32 +294,51 @@ Status Session::run_until(SteadyTime deadline, const std::function<bool()>& done
   }
 }
 
-Status Session::wait_for_io(SteadyTime deadline, std::string_view what) {
+Status Session::wait_for_io(Deadline deadline, std::string_view what) {
   if (session_ == nullptr) return *broken_;
-  if (expired(deadline)) return timeout_error(what);
-  ssh_event_dopoll(event_, poll_timeout_ms(deadline));
+  const SteadyTime end = until(deadline);
+  if (expired(end)) return timeout_error(what, deadline, end);
+  ssh_event_dopoll(event_, poll_timeout_ms(end, kLiveWake));
   pump();
   if (broken_) return make_error(broken_->kind, std::string(what) + ": " + broken_->message);
   return {};
 }
 
-Error Session::timeout_error(std::string_view what) const {
-  return make_error(ErrorKind::timeout,
-                    std::string(what) + ": no answer from " + options_.endpoint() +
-                        " before the deadline (liveness timeout " +
-                        seconds_text(options_.op_timeout) + "); the vault or the network stalls");
+Error Session::timeout_error(std::string_view what, const Deadline& deadline,
+                             SteadyTime begun) const {
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  const auto now = std::chrono::steady_clock::now();
+  const std::string waited = seconds_text(duration_cast<milliseconds>(now - begun));
+  if (deadline.is_live && live_) {
+    return make_error(ErrorKind::timeout,
+                      std::string(what) + ": " + options_.endpoint() +
+                          " neither acknowledged nor sent a byte for " +
+                          seconds_text(duration_cast<milliseconds>(now - last_progress_)) +
+                          " (waited " + waited + "; liveness timeout --timeout " +
+                          seconds_text(options_.op_timeout) + "); the vault or the network stalls");
+  }
+  return make_error(ErrorKind::timeout, std::string(what) + ": no answer from " +
+                                            options_.endpoint() + " within " + waited +
+                                            "; the vault or the network stalls");
 }
 
-Error Session::transport_error(std::string_view what) const {
+Error Session::transport_error(std::string_view what, int rc) const {
   if (broken_) return make_error(broken_->kind, std::string(what) + ": " + broken_->message);
+  const int status = session_ ? ssh_get_status(session_) : 0;
   const bool dead = session_ == nullptr || ssh_is_connected(session_) == 0 ||
-                    (ssh_get_status(session_) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0;
-  const std::string detail = session_ ? ssh_get_error(session_) : "session closed";
+                    (status & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0;
+  std::string detail = session_ ? ssh_get_error(session_) : "session closed";
+  if (detail.empty()) {  // libssh set no error: say what is known instead
+    detail = "libssh returned " + rc_text(rc) + " without a reason (connection " +
+             (dead ? "closed" : "open") +
+             ((status & SSH_WRITE_PENDING) != 0 ? ", output still queued" : "") + ")";
+  }
   return make_error(dead ? ErrorKind::network : ErrorKind::protocol,
                     std::string(what) + " with " + options_.endpoint() + " failed: " + detail);
 }
 
-Status Session::ping(SteadyTime deadline) {
+Status Session::ping(Deadline deadline) {
   if (!connected()) return transport_error("ping");
   ssh_channel probe = ssh_channel_new(session_);
   if (probe == nullptr) return transport_error("ping");
@@ -283,7 +348,7 @@ Status Session::ping(SteadyTime deadline) {
     return rc != SSH_AGAIN;
   };
   Status st = run_until(deadline, opened, "ping");
-  if (st && rc != SSH_OK) st = transport_error("ping (opening a channel)");
+  if (st && rc != SSH_OK) st = transport_error("ping (opening a channel)", rc);
   if (session_ != nullptr) ssh_channel_free(probe);  // closes it if it was opened
   if (!st && st.error().kind == ErrorKind::timeout) broken_ = st.error();
   return st;
@@ -307,7 +372,7 @@ Result<std::unique_ptr<Channel>> Session::start_subsystem(const std::string& nam
   return start(true, name);
 }
 
-Result<std::unique_ptr<Channel>> Session::exec(const std::string& command, SteadyTime deadline) {
+Result<std::unique_ptr<Channel>> Session::exec(const std::string& command, Deadline deadline) {
   auto c = start_exec(command);
   if (!c) return c;
   if (auto st = (*c)->wait_started(deadline); !st) return st.error();

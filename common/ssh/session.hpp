@@ -9,7 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "ssh/deadline.hpp"
 #include "ssh/options.hpp"
+#include "ssh/tcp_progress.hpp"
 #include "util/clock.hpp"
 #include "util/files.hpp"
 #include "util/result.hpp"
@@ -32,26 +34,30 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   const SessionOptions& options() const { return options_; }
-  // now + options().op_timeout: the deadline of one round trip with a live peer.
-  SteadyTime op_deadline() const;
+  // The liveness deadline of one operation with a live peer: now + options().op_timeout, and
+  // then as long as the connection keeps making progress (Deadline).
+  Deadline op_deadline() const;
+  // When a wait with `deadline` ends, as far as is known now: its time, or for a liveness
+  // deadline the later of that and op_timeout after the connection's last progress.
+  SteadyTime until(const Deadline& deadline);
   // False once the transport failed, a ping timed out, or disconnect() was called.
   bool connected() const;
 
   // A real round trip: opens a session channel, waits for the vault's confirmation, closes it.
   // A frozen or dead peer gives ErrorKind::timeout / network, and the session is then unusable.
-  Status ping(SteadyTime deadline);
+  Status ping(Deadline deadline);
 
   // Opens a channel and requests `command` without waiting: it progresses during any wait on
   // this session (so the next batch's channel can be opened while this one is written).
   Result<std::unique_ptr<Channel>> start_exec(const std::string& command);
   // start_exec, then waits until the vault accepted the command.
-  Result<std::unique_ptr<Channel>> exec(const std::string& command, SteadyTime deadline);
+  Result<std::unique_ptr<Channel>> exec(const std::string& command, Deadline deadline);
   // Like start_exec, for a subsystem ("sftp").
   Result<std::unique_ptr<Channel>> start_subsystem(const std::string& name);
 
   // Drives the connection (all channels) until done() or the deadline; `what` names the
   // operation in the timeout message. The one wait loop of common/ssh.
-  Status run_until(SteadyTime deadline, const std::function<bool()>& done, std::string_view what);
+  Status run_until(Deadline deadline, const std::function<bool()>& done, std::string_view what);
 
   // Closes the connection; harmless when repeated.
   void disconnect();
@@ -62,10 +68,13 @@ class Session {
   Status handshake(SteadyTime deadline);
   Result<std::unique_ptr<Channel>> start(bool subsystem, const std::string& what);
   void pump();  // processes whatever the socket has ready, then advances every channel
-  Status wait_for_io(SteadyTime deadline, std::string_view what);  // one wake-up, then pump()
+  Status wait_for_io(Deadline deadline, std::string_view what);  // one wake-up, then pump()
   void check_transport();
-  Error timeout_error(std::string_view what) const;
-  Error transport_error(std::string_view what) const;  // failure of a libssh call
+  // The wait for `what`, begun at `begun` with `deadline`, ended without an answer.
+  Error timeout_error(std::string_view what, const Deadline& deadline, SteadyTime begun) const;
+  // Failure of a libssh call that returned `rc`: libssh's reason, or the return code and the
+  // session's state when libssh gave none.
+  Error transport_error(std::string_view what, int rc = -1) const;
   void attach(Channel* channel) { channels_.push_back(channel); }
   void detach(Channel* channel);
 
@@ -76,6 +85,10 @@ class Session {
   bool in_event_ = false;
   std::optional<Error> broken_;
   std::vector<Channel*> channels_;
+  bool live_ = false;           // authenticated: liveness deadlines apply
+  TcpProgress progress_;        // the socket's counters when last sampled
+  SteadyTime last_progress_{};  // when they were last seen to move (or the session began)
+  SteadyTime last_sample_{};
 };
 
 }  // namespace logship::ssh

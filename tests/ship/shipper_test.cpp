@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 namespace logship::ship {
@@ -25,6 +26,12 @@ class ScriptedLink final : public VaultLink {
     std::lock_guard lock(mu_);
     writing += piece;
     ++writes;
+    if (!fail_write_with.empty() && piece.find(fail_write_with) != std::string_view::npos) {
+      fail_write_with.clear();
+      attempts.push_back(std::move(writing));
+      if (on_failure) on_failure();
+      return make_error(ErrorKind::timeout, "writing to the vault: no answer");
+    }
     return {};
   }
   Status finish() override {
@@ -33,6 +40,7 @@ class ScriptedLink final : public VaultLink {
     attempts.push_back(batch);
     if (fail_next > 0) {
       --fail_next;
+      if (on_failure) on_failure();
       return make_error(ErrorKind::remote_refused, "cat: write error: No space left on device");
     }
     delivered.emplace_back(batch);
@@ -58,6 +66,8 @@ class ScriptedLink final : public VaultLink {
   std::string writing;
   std::size_t writes = 0;
   std::chrono::milliseconds write_delay{0};
+  std::string fail_write_with;       // the first write of a piece with this text fails
+  std::function<void()> on_failure;  // runs in a failing call, on the shipper's thread
   std::vector<std::string> attempts, delivered;
 };
 
@@ -256,6 +266,34 @@ TEST_F(ShipperTest, LinesThatFollowGoOutAtOnceInTheOpenBatch) {
   auto s = saved();
   EXPECT_EQ(s.acked, 2u);
   EXPECT_FALSE(s.inflight);
+}
+
+TEST_F(ShipperTest, AFailedOpenBatchIsResentAsItWasNotGrown) {
+  // Lines that arrive while an open batch fails must not join its resend: each resend would
+  // then be larger than the last, and a slow link would never catch up.
+  start({4096, 1000, 1ms, 60s, 60s, 500ms});
+  link_.on_failure = [&] {
+    ASSERT_TRUE(spool_->append("third"));
+    ASSERT_TRUE(spool_->append("fourth"));
+    ASSERT_TRUE(spool_->flush());
+    shipper_->on_input();
+  };
+  link_.fail_write_with = "second";  // the link fails while the batch is open
+  add("first");
+  ASSERT_TRUE(wait_for([&] { return link_.write_count() >= 1; }));
+  add("second");
+  ASSERT_TRUE(wait_delivered(2));
+  stop();
+  ASSERT_GE(link_.attempts.size(), 3u);
+  EXPECT_EQ(link_.attempts[0].find("@logship end"), std::string::npos) << "torn while open";
+  EXPECT_NE(link_.attempts[0].find("first\nsecond\n"), std::string::npos) << link_.attempts[0];
+  EXPECT_NE(link_.attempts[1].find("first\nsecond\n@logship end seq=0 lines=2 "), std::string::npos)
+      << "the resend is what the failed attempt sent, closed: " << link_.attempts[1];
+  EXPECT_EQ(link_.attempts[1].rfind("\n" + link_.attempts[0], 0), 0u)
+      << "the torn copy is a prefix of the resend";
+  EXPECT_NE(link_.delivered[1].find("seq=1 "), std::string::npos);
+  EXPECT_NE(link_.delivered[1].find("third\nfourth\n"), std::string::npos) << link_.delivered[1];
+  EXPECT_EQ(saved().acked, 4u);
 }
 
 TEST_F(ShipperTest, AnOpenBatchClosesWhenTheInputPauses) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <filesystem>
+
 #include "ssh/channel.hpp"
 #include "ssh_test_util.hpp"
 
@@ -81,6 +83,32 @@ TEST_F(LivenessTest, FrozenPeerStopsAWriteAndAnExitWaitAtTheDeadline) {
   EXPECT_GE(took, 1.9);
   EXPECT_LT(took, 3.0);
   EXPECT_LT(cpu_seconds() - cpu, 0.5);
+}
+
+TEST_F(LivenessTest, ASlowButMovingVaultIsNotAStall) {
+  // The vault's command takes 256 KiB every 0.25 s (about 1 MB/s): 8 MiB take 8 s, four times
+  // the op timeout, and the EOF waits behind the 2 MiB the window let through. The connection
+  // makes progress all along, so neither the write nor the acknowledgement times out.
+  const auto key = sshd_.make_client_key("slow");
+  const auto out = sshd_.dir() / "slow.out";
+  sshd_.add_authorized_key("restrict,command=\"while :; do n=$(head -c 262144 | tee -a " +
+                               out.string() +
+                               " | wc -c); [ $n = 0 ] \x26\x26 exit 0; sleep 0.25; done\"",
+                           key);
+  auto o = options_for(sshd_, key);
+  o.op_timeout = std::chrono::seconds(2);
+  auto s = connect(o);
+  ASSERT_TRUE(s);
+  auto c = s->exec("slow", s->op_deadline());
+  ASSERT_TRUE(c) << c.error().message;
+  const std::string data = random_bytes(8 * 1024 * 1024);
+  const auto start = std::chrono::steady_clock::now();
+  auto st = (*c)->write(data, s->op_deadline());
+  ASSERT_TRUE(st) << st.error().message;
+  st = (*c)->finish(s->op_deadline());
+  ASSERT_TRUE(st) << st.error().message;
+  EXPECT_GT(seconds_since(start), 4.0) << "the vault was meant to be slower than the op timeout";
+  EXPECT_EQ(std::filesystem::file_size(out), data.size());
 }
 
 }  // namespace
