@@ -11,7 +11,10 @@ namespace logship::ship {
 
 namespace {
 constexpr std::size_t kPiece = 256u << 10;  // bytes of vault lines handed to the link at once
-}
+// The longest idle wait before the link is given a turn (VaultLink::idle): well under the
+// vault's ClientAliveInterval (scripts/vault/sshd_config-logship.conf).
+constexpr std::chrono::seconds kLinkIdle{5};
+}  // namespace
 
 struct Shipper::Batch {
   InFlight inflight;
@@ -101,7 +104,7 @@ void Shipper::run() {
         status_.state = "idle";
       }
       if (d.action == Decision::Action::wait) {
-        wait_until(d.wake);
+        if (wait_until(std::min(d.wake, clock_.now() + kLinkIdle))) link_.idle();
         continue;
       }
       if (!cut_batch(d.action)) continue;

@@ -24,6 +24,12 @@ void SshVaultLink::reset() {
   session_.reset();
 }
 
+void SshVaultLink::idle() {
+  // The vault's sshd asks an idle client whether it is alive (ClientAliveInterval) and ends
+  // the session when nobody answers: answer, and let a session it ended go quietly.
+  if (session_ && !session_->alive()) reset();
+}
+
 Status SshVaultLink::failed(Status st) {
   // A refused command (vault disk full) leaves the session healthy; anything else leaves it
   // in doubt, so it is rebuilt.
@@ -34,7 +40,7 @@ Status SshVaultLink::failed(Status st) {
 
 Status SshVaultLink::open() {
   channel_.reset();  // an abandoned attempt: its `cat` sees EOF, the resend starts on a new line
-  if (!session_ || !session_->connected()) {
+  if (!session_ || !session_->alive()) {
     reset();
     auto s = ssh::Session::connect(options_);
     if (!s) return s.error();

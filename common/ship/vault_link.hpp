@@ -29,6 +29,8 @@ class VaultLink {
   virtual Status finish() = 0;
   // Forgets the connection (the next open reconnects).
   virtual void reset() = 0;
+  // Called every few seconds while no batch is being sent: keeps the connection answering.
+  virtual void idle() {}
   // Connections made so far, the first included.
   virtual std::uint64_t connections() const = 0;
 
@@ -47,6 +49,7 @@ class SshVaultLink final : public VaultLink {
   Status write(std::string_view piece) override;
   Status finish() override;
   void reset() override;
+  void idle() override;
   std::uint64_t connections() const override { return connections_; }
 
  private:

@@ -220,6 +220,11 @@ SteadyTime Session::until(const Deadline& deadline) {
   return std::max(deadline.at, last_progress_ + options_.op_timeout);
 }
 
+bool Session::alive() {
+  pump();
+  return connected();
+}
+
 bool Session::connected() const {
   return session_ != nullptr && !broken_ && ssh_is_connected(session_) != 0;
 }

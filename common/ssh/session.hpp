@@ -42,6 +42,9 @@ class Session {
   SteadyTime until(const Deadline& deadline);
   // False once the transport failed, a ping timed out, or disconnect() was called.
   bool connected() const;
+  // Processes what has arrived without waiting (answers the server's keepalive probes, so an
+  // idle connection is not ended by its ClientAliveInterval; notices a close), then connected().
+  bool alive();
 
   // A real round trip: opens a session channel, waits for the vault's confirmation, closes it.
   // A frozen or dead peer gives ErrorKind::timeout / network, and the session is then unusable.

@@ -55,7 +55,9 @@ refuse "${ok[@]}" --no-such-option
 getent passwd "$account" > /dev/null && kit_fail "a refused run created the account"
 [[ ! -e $base ]] || kit_fail "a refused run created $base"
 
-# The real thing, twice.
+# The real thing, twice. The sshd_config drop-in goes to a scratch directory, not /etc/ssh.
+export LOGSHIP_VAULT_SSHD_CONFIG_DIR=$kit_tmp/sshd_config.d
+mkdir -p "$LOGSHIP_VAULT_SSHD_CONFIG_DIR"
 push_args=("${ok[@]}" --source web1 --stream auth --key "$pub" --from 127.0.0.1)
 "$setup" "${push_args[@]}" > "$kit_tmp/setup1.log" || kit_fail "setup failed: $(cat "$kit_tmp/setup1.log")"
 file=$base/web1/auth.log
@@ -69,9 +71,17 @@ IFS=: read -r _ pw _ _ _ h shell < <(getent passwd "$account") || kit_fail "no a
 lsattr -d "$file" | cut -d' ' -f1 | grep -q a || kit_fail "$file is not append-only: $(lsattr -d "$file")"
 want="restrict,from=\"127.0.0.1\",command=\"cat >> '$file'\" $(cat "$pub")"
 [[ $(cat "$auth") == "$want" ]] || kit_fail "authorized_keys holds: $(cat "$auth"), expected: $want"
-before=$(sha256sum "$auth" "$file" | cut -d' ' -f1)
+# Dead sessions of the account end within 30 s: its Match block, and sshd accepts it.
+dropin=$LOGSHIP_VAULT_SSHD_CONFIG_DIR/logship-$account.conf
+grep -qx "Match User $account" "$dropin" || kit_fail "$dropin: $(cat "$dropin" 2>&1)"
+grep -qx '    ClientAliveInterval 10' "$dropin" || kit_fail "$dropin has no ClientAliveInterval"
+ssh-keygen -q -t ed25519 -N '' -f "$kit_tmp/dropin_host_key"
+printf 'HostKey %s\nInclude %s\n' "$kit_tmp/dropin_host_key" "$dropin" > "$kit_tmp/dropin_sshd_config"
+/usr/sbin/sshd -t -f "$kit_tmp/dropin_sshd_config" 2> "$kit_tmp/dropin.err" ||
+  kit_fail "sshd -t rejects the drop-in: $(cat "$kit_tmp/dropin.err")"
+before=$(sha256sum "$auth" "$file" "$dropin" | cut -d' ' -f1)
 "$setup" "${push_args[@]}" > "$kit_tmp/setup2.log" || kit_fail "second run failed: $(cat "$kit_tmp/setup2.log")"
-[[ $(sha256sum "$auth" "$file" | cut -d' ' -f1) == "$before" ]] || kit_fail "a second run changed something"
+[[ $(sha256sum "$auth" "$file" "$dropin" | cut -d' ' -f1) == "$before" ]] || kit_fail "a second run changed something"
 grep -q "already installed" "$kit_tmp/setup2.log" || kit_fail "second run: $(cat "$kit_tmp/setup2.log")"
 refuse "${ok[@]}" --source web1 --stream auth --key "$kit_tmp/keys/other.pub" --from 127.0.0.1
 refuse "${ok[@]}" --source web1 --stream other --key "$pub" --from 127.0.0.1
