@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# logship-push over an emulated WAN (tests/wan/lib.sh): a paced writer into its FIFO while the
+# vault is 100 ms +- 20 ms away with 1 % loss, the vault's sessions cut once on the way; every
+# line arrives, the backlog drains within 10 s of the writer stopping, the vault file verifies
+# clean with the key, and --extract gives back exactly the lines written, once, in order.
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+kit_need_bin logship-push logship-verify
+
+rate=${LOGSHIP_WAN_RATE:-200} secs=${LOGSHIP_WAN_SECS:-10}
+n=$((rate * secs))
+vault=$kit_tmp/vault/web1.log
+mkdir -p "$kit_tmp/vault"
+logship_sshd_start "$kit_tmp/sshd" > /dev/null || kit_fail "the vault's sshd did not start"
+kit_on_exit "logship_sshd_stop '$kit_tmp/sshd'"
+key=$(logship_sshd_key "$kit_tmp" push)
+logship_sshd_add_key "$kit_tmp/sshd" "restrict,command=\"cat >> $vault\"" "$key.pub"
+
+"$kit_bin/logship-push" init --state-dir "$kit_tmp/state" --key-out "$kit_tmp/k0" --source web1 \
+  > /dev/null || kit_fail "logship-push init failed"
+mkfifo -m 600 "$kit_tmp/fifo"
+"${wan_client[@]}" "$kit_bin/logship-push" --input "$kit_tmp/fifo" --source web1 \
+  --host "$LOGSHIP_WAN_VAULT" --port "$LOGSHIP_SSHD_PORT" --identity "$key" \
+  --known-hosts "$LOGSHIP_SSHD_KNOWN_HOSTS" --state-dir "$kit_tmp/state" \
+  --status-file "$kit_tmp/status.json" --status-interval 1 --heartbeat 5 \
+  > /dev/null 2> "$kit_tmp/push.log" &
+push_pid=$!
+kit_on_exit "kill $push_pid 2> /dev/null"
+
+start=$SECONDS
+wan_write_lines "$kit_tmp/fifo" "$rate" "$n" wan-line > "$kit_tmp/input.log" &
+writer=$!
+# The vault's sessions are cut once, half-way: the agent reconnects over the link.
+kit_wait_for $((secs + 30)) "half of the lines in the vault" wan_has "$vault" wan-line $((n / 2))
+mapfile -t sessions < <(logship_sshd__descendants "$(< "$kit_tmp/sshd/listener.pid")")
+((${#sessions[@]})) && kill -9 "${sessions[@]}" 2> /dev/null
+wait "$writer" || kit_fail "the writer failed"
+stopped=$SECONDS
+kit_wait_for 60 "all $n lines in the vault" wan_has "$vault" wan-line "$n"
+drained=$((SECONDS - stopped))
+kit_note "$n lines at $rate/s; the writer ran $((stopped - start)) s; the backlog drained $drained s after it stopped"
+((drained <= 10)) || kit_fail "the backlog took $drained s to drain after the writer stopped (> 10 s)"
+
+kill -TERM "$push_pid"
+wait "$push_pid" || kit_fail "logship-push exited $? on SIGTERM: $(tail -3 "$kit_tmp/push.log")"
+"$kit_bin/logship-verify" --key "$kit_tmp/k0" "$vault" > "$kit_tmp/verify.txt" 2>&1 ||
+  kit_fail "the vault file does not verify: $(tail -5 "$kit_tmp/verify.txt")"
+kit_note "$(tail -1 "$kit_tmp/verify.txt")"
+"$kit_bin/logship-verify" --extract "$vault" | grep '^wan-line ' > "$kit_tmp/extracted.log"
+expected=$n
+[[ $(wc -l < "$kit_tmp/extracted.log") == "$expected" ]] ||
+  kit_fail "--extract gives $(wc -l < "$kit_tmp/extracted.log") lines, $n were written"
+for ((i = 0; i < n; i += n / 10)); do
+  sed -n "$((i + 1))p" "$kit_tmp/extracted.log" | grep -q "^wan-line $(printf %06d "$i") " ||
+    kit_fail "line $i is not in its place: $(sed -n "$((i + 1))p" "$kit_tmp/extracted.log")"
+done
+awk '{print $2}' "$kit_tmp/extracted.log" | sort -c -n 2> /dev/null ||
+  kit_fail "--extract is out of order"
+[[ $(awk '{print $2}' "$kit_tmp/extracted.log" | sort -u | wc -l) == "$n" ]] ||
+  kit_fail "--extract repeats lines"
+grep -q '"reconnects":[1-9]' "$kit_tmp/status.json" ||
+  kit_fail "the cut sessions were not noticed: $(cat "$kit_tmp/status.json")"
+kit_note "ok: $(grep -o '"batches":[0-9]*' "$kit_tmp/status.json"), $(grep -o '"reconnects":[0-9]*' "$kit_tmp/status.json")"
