@@ -44,7 +44,8 @@ const cli::SshPeer kHost{
     "the host's key",
     "private key (mode 0600; made by logship-keys new --role pull, or --role tail)",
     "give the private key made by `logship-keys new --role pull`",
-    "a host that does not answer a request within this is dropped and reconnected"};
+    "a host that neither takes nor sends a byte for this long while a request waits is "
+    "dropped and reconnected; a slow link that still moves data is waited for"};
 
 }  // namespace
 

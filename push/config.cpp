@@ -26,8 +26,9 @@ const cli::SshPeer kVault{
     "the vault's host key",
     "private key for the vault (mode 0600; made by logship-keys new --role push)",
     "give the private key made by `logship-keys new --role push`",
-    "a vault that does not answer (acknowledge, open a channel, take data) within this is "
-    "dropped and reconnected"};
+    "a vault that neither takes nor sends a byte for this long while it owes an answer (an "
+    "acknowledgement, a channel, room for data) is dropped and reconnected; a slow link that "
+    "still moves data is waited for"};
 
 }  // namespace
 
