@@ -22,9 +22,12 @@
 //                                 reader: reopened before every later line) is lost, as syslog
 //                                 would lose it. Lines carry "lsbseq=N t=NS". Writes the
 //                                 sequence numbers it delivered into the pipe to ACCEPTED.
-//   tail VAULT N TIMEOUT_S        follows VAULT (inotify, 1 ms poll fallback) until N distinct
-//                                 lsbseq lines arrived or TIMEOUT_S passed; prints latency
-//                                 percentiles (arrival - t) in ms.
+//                                 end_ns: CLOCK_MONOTONIC after its last line.
+//   tail VAULT N TIMEOUT_S [--idle S]
+//                                 follows VAULT (inotify, 1 ms poll fallback) until N distinct
+//                                 lsbseq lines arrived or TIMEOUT_S passed (or, with --idle, no
+//                                 new one for S seconds); prints latency percentiles (arrival -
+//                                 t) in ms, and last_ns: CLOCK_MONOTONIC of the last new line.
 //   count N ACCEPTED              reads payload lines on stdin; prints how many of seq 0..N-1
 //                                 arrived once, twice or more, not at all, and how many of the
 //                                 accepted ones are missing.
@@ -508,9 +511,11 @@ int cmd_paced(int argc, char** argv) {
   }
   if (fd >= 0) ::close(fd);
   std::fclose(acc);
+  const std::int64_t t_end = now_ns();
   std::printf("sent=%" PRIu64 " ok=%" PRIu64 " eagain=%" PRIu64 " epipe=%" PRIu64 " enxio=%" PRIu64
-              " other=%" PRIu64 " late=%" PRIu64 " secs=%.2f\n",
-              n, ok, eagain, epipe, enxio, other, late, static_cast<double>(now_ns() - t0) / 1e9);
+              " other=%" PRIu64 " late=%" PRIu64 " secs=%.2f end_ns=%" PRId64 "\n",
+              n, ok, eagain, epipe, enxio, other, late, static_cast<double>(t_end - t0) / 1e9,
+              t_end);
   return 0;
 }
 
@@ -531,10 +536,13 @@ bool parse_seq(std::string_view line, std::uint64_t& seq, std::int64_t& t) {
 }
 
 int cmd_tail(int argc, char** argv) {
-  if (argc != 3) die("usage: tail VAULT N TIMEOUT_S");
+  if (argc != 3 && !(argc == 5 && std::string(argv[3]) == "--idle"))
+    die("usage: tail VAULT N TIMEOUT_S [--idle S]");
   const std::string path = argv[0];
   const std::uint64_t want = to_u64(argv[1], "N");
   const double timeout = to_double(argv[2], "TIMEOUT_S");
+  const auto idle_ns =
+      static_cast<std::int64_t>((argc == 5 ? to_double(argv[4], "idle") : 0) * 1e9);
   const int in = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (in < 0) die_errno("inotify_init1");
   int fd = -1;
@@ -542,10 +550,11 @@ int cmd_tail(int argc, char** argv) {
   std::string pending;
   std::vector<std::int64_t> lat(want, -1);
   std::uint64_t got = 0, dup = 0;
-  const std::int64_t deadline = now_ns() + static_cast<std::int64_t>(timeout * 1e9);
+  std::int64_t last_new = now_ns();  // the start, until a line arrives
+  const std::int64_t deadline = last_new + static_cast<std::int64_t>(timeout * 1e9);
   std::vector<char> buf(1 << 20);
   char ev[4096];
-  while (got < want && now_ns() < deadline) {
+  while (got < want && now_ns() < deadline && !(idle_ns && now_ns() > last_new + idle_ns)) {
     if (fd < 0) {
       fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd >= 0 && ::inotify_add_watch(in, path.c_str(), IN_MODIFY) < 0) die_errno("watch");
@@ -565,6 +574,7 @@ int cmd_tail(int argc, char** argv) {
               seq < want) {
             if (lat[seq] < 0) {
               lat[seq] = arrived - t;
+              last_new = arrived;
               ++got;
             } else {
               ++dup;
@@ -590,8 +600,9 @@ int cmd_tail(int argc, char** argv) {
     return static_cast<double>(v[std::min(idx, v.size() - 1)]) / 1e6;
   };
   std::printf("lines=%" PRIu64 " missing=%" PRIu64 " dup=%" PRIu64
-              " p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n",
-              got, want - got, dup, pct(50), pct(90), pct(99), pct(99.9), pct(100));
+              " p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f last_ns=%" PRId64 "\n",
+              got, want - got, dup, pct(50), pct(90), pct(99), pct(99.9), pct(100),
+              got ? last_new : 0);
   return 0;
 }
 
