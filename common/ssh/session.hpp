@@ -68,7 +68,7 @@ class Session {
  private:
   friend class Channel;
   explicit Session(const SessionOptions& options);
-  Status handshake(SteadyTime deadline);
+  Status handshake(Deadline deadline);
   Result<std::unique_ptr<Channel>> start(bool subsystem, const std::string& what);
   void pump();  // processes whatever the socket has ready, then advances every channel
   Status wait_for_io(Deadline deadline, std::string_view what);  // one wake-up, then pump()
@@ -88,7 +88,6 @@ class Session {
   bool in_event_ = false;
   std::optional<Error> broken_;
   std::vector<Channel*> channels_;
-  bool live_ = false;           // authenticated: liveness deadlines apply
   TcpProgress progress_;        // the socket's counters when last sampled
   SteadyTime last_progress_{};  // when they were last seen to move (or the session began)
   SteadyTime last_sample_{};
