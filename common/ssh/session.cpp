@@ -360,22 +360,24 @@ Status Session::ping(Deadline deadline) {
   return st;
 }
 
-Result<std::unique_ptr<Channel>> Session::start(bool subsystem, const std::string& what) {
+Result<std::unique_ptr<Channel>> Session::start(bool subsystem, const std::string& what,
+                                                bool deferred) {
   if (!connected()) return transport_error(subsystem ? "opening subsystem" : "exec");
   ssh_channel raw = ssh_channel_new(session_);
   if (raw == nullptr) return transport_error("creating a channel");
   std::unique_ptr<Channel> c(new Channel(*this, raw, what, subsystem));
+  c->requested_ = !deferred;
   attach(c.get());
   c->progress();  // sends the open request now
   return c;
 }
 
-Result<std::unique_ptr<Channel>> Session::start_exec(const std::string& command) {
-  return start(false, command);
+Result<std::unique_ptr<Channel>> Session::start_exec(const std::string& command, bool deferred) {
+  return start(false, command, deferred);
 }
 
 Result<std::unique_ptr<Channel>> Session::start_subsystem(const std::string& name) {
-  return start(true, name);
+  return start(true, name, false);
 }
 
 Result<std::unique_ptr<Channel>> Session::exec(const std::string& command, Deadline deadline) {

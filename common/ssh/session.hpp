@@ -52,7 +52,9 @@ class Session {
 
   // Opens a channel and requests `command` without waiting: it progresses during any wait on
   // this session (so the next batch's channel can be opened while this one is written).
-  Result<std::unique_ptr<Channel>> start_exec(const std::string& command);
+  // Deferred: the channel is opened, but `command` is requested only by Channel::request(), so
+  // that it starts on the vault only then (after the previous batch's EOF, say).
+  Result<std::unique_ptr<Channel>> start_exec(const std::string& command, bool deferred = false);
   // start_exec, then waits until the vault accepted the command.
   Result<std::unique_ptr<Channel>> exec(const std::string& command, Deadline deadline);
   // Like start_exec, for a subsystem ("sftp").
@@ -69,7 +71,7 @@ class Session {
   friend class Channel;
   explicit Session(const SessionOptions& options);
   Status handshake(Deadline deadline);
-  Result<std::unique_ptr<Channel>> start(bool subsystem, const std::string& what);
+  Result<std::unique_ptr<Channel>> start(bool subsystem, const std::string& what, bool deferred);
   void pump();  // processes whatever the socket has ready, then advances every channel
   Status wait_for_io(Deadline deadline, std::string_view what);  // one wake-up, then pump()
   void check_transport();
