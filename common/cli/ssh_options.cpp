@@ -18,7 +18,9 @@ void add_ssh_options(OptionSet& set, const SshPeer& peer) {
      "SSH ciphers in order of preference, e.g. aes128-gcm@openssh.com,chacha20-poly1305@openssh.com"
      " (default: libssh's)")
     ("connect-timeout", po::value<int>()->default_value(10)->value_name("SECONDS"),
-     "TCP connect, SSH handshake and authentication must finish within this")
+     "the TCP connection must be made within this, and the SSH handshake and "
+     "authentication must not stall for longer (a slow link that still moves data is waited "
+     "for)")
     ("timeout", po::value<int>()->default_value(30)->value_name("SECONDS"), peer.timeout_help);
   // clang-format on
 }

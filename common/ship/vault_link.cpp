@@ -54,10 +54,12 @@ Status SshVaultLink::open() {
     channel_ = std::move(*c);
   }
   if (auto st = channel_->wait_started(session_->op_deadline()); !st) return failed(st);
-  // Open the next batch's channel now: sshd spawns its `cat` while this batch is written and
-  // acknowledged, and forks while its buffers are still small. That `cat` appends nothing
-  // until it is written to, so order is kept.
-  if (auto next = session_->start_exec(command_)) next_ = std::move(*next);
+  // Open the next batch's channel now, so that it is open when this batch ends; its command
+  // is asked for only with this batch's EOF (finish()), so that the vault starts the next
+  // appender only when this one is about to exit: a forced `flock FILE cat >> FILE` then
+  // waits for the lock a moment, never for a whole batch, and over a WAN the next batch is
+  // ready one round trip after the EOF, as the acknowledgement is.
+  if (auto next = session_->start_exec(command_, /*deferred=*/true)) next_ = std::move(*next);
   return {};
 }
 
@@ -73,6 +75,7 @@ Status SshVaultLink::write(std::string_view piece) {
 
 Status SshVaultLink::finish() {
   if (!channel_) return make_error(ErrorKind::protocol, "vault link: finish() without open()");
+  if (next_) next_->request();
   if (auto st = channel_->finish(session_->op_deadline()); !st) return failed(st);
   channel_.reset();
   return {};

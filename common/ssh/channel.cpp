@@ -76,7 +76,7 @@ void Channel::progress() {
     }
     state_ = State::requesting;
   }
-  if (state_ == State::requesting) {
+  if (state_ == State::requesting && requested_) {
     const int rc = subsystem_ ? ssh_channel_request_subsystem(channel_, command_.c_str())
                               : ssh_channel_request_exec(channel_, command_.c_str());
     if (rc == SSH_AGAIN) return;
@@ -99,8 +99,15 @@ Status Channel::usable(std::string_view what) const {
   return {};
 }
 
+void Channel::request() {
+  if (requested_) return;
+  requested_ = true;
+  progress();  // sends the request now if the channel is open
+}
+
 Status Channel::wait_started(Deadline deadline) {
   if (auto st = usable("starting " + command_); !st) return st;
+  request();
   auto started = [&] { return state_ != State::opening && state_ != State::requesting; };
   if (auto st = session_->run_until(deadline, started, "starting " + describe()); !st) return st;
   if (failure_) return *failure_;

@@ -32,7 +32,11 @@ class Channel {
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
 
-  // Waits until the vault accepted the command (channel opened, exec/subsystem granted).
+  // Asks for the command of a channel started deferred (Session::start_exec); harmless when
+  // repeated or when it was asked for at the start.
+  void request();
+  // Waits until the vault accepted the command (channel opened, exec/subsystem granted);
+  // requests it first if that has not been done.
   Status wait_started(Deadline deadline);
   // Writes all of `data` (in 64 KiB pieces, waiting for the peer's window), or fails.
   Status write(std::string_view data, Deadline deadline);
@@ -81,6 +85,7 @@ class Channel {
   std::string command_;
   bool subsystem_;
   State state_ = State::opening;
+  bool requested_ = true;  // false: opened, the command waits for request()
   std::optional<Error> failure_;
   std::string stdout_;
   std::string stderr_;

@@ -10,17 +10,19 @@ namespace logship::ssh {
 
 // The deadline of one network operation. A fixed deadline ends the wait at `at`. A liveness
 // deadline (Session::op_deadline()) ends it at `at` only if the connection has also made no
-// progress (bytes acknowledged or received) for the session's op_timeout: a slow link still
-// moving what is in flight is not a stalled peer, however long that takes.
+// progress (bytes acknowledged or received) for `idle`: a slow link still moving what is in
+// flight is not a stalled peer, however long that takes.
 struct Deadline {
   Deadline(SteadyTime t) : at(t) {}  // NOLINT(google-explicit-constructor): a fixed deadline
-  static Deadline live(SteadyTime t) {
-    Deadline d(t);
-    d.is_live = true;
+  // `idle` from now, and then until the connection has made no progress for `idle`.
+  static Deadline live(std::chrono::milliseconds idle) {
+    Deadline d(std::chrono::steady_clock::now() + idle);
+    d.idle = idle;
     return d;
   }
+  bool is_live() const { return idle.count() > 0; }
   SteadyTime at;
-  bool is_live = false;
+  std::chrono::milliseconds idle{0};  // ms without progress that end a liveness deadline
 };
 
 // The deadline `timeout` from now.

@@ -101,9 +101,12 @@ Result<std::unique_ptr<Session>> Session::connect(const SessionOptions& options)
   auto key = load_identity(options.identity_file);  // refuse a bad key before connecting
   if (!key) return key.error();
 
-  const SteadyTime deadline = deadline_in(options.connect_timeout);
-  auto fd = tcp_connect(options.host, options.port, deadline);
+  // TCP's connect is bounded by connect_timeout; the SSH handshake and the authentication then
+  // by connect_timeout without progress, so that a long round trip (7 or more of them before
+  // the first channel) is never taken for a server that does not answer.
+  auto fd = tcp_connect(options.host, options.port, deadline_in(options.connect_timeout));
   if (!fd) return fd.error();
+  const Deadline deadline = Deadline::live(options.connect_timeout);
 
   std::unique_ptr<Session> s(new Session(options));
   s->session_ = ssh_new();
@@ -141,6 +144,8 @@ Result<std::unique_ptr<Session>> Session::connect(const SessionOptions& options)
   }
   // libssh uses the socket but never closes it: the Session does, after ssh_free().
   s->socket_ = std::move(*fd);
+  s->last_progress_ = s->last_sample_ = std::chrono::steady_clock::now();
+  s->progress_ = tcp_progress(s->socket_.get());
   socket_t sock = s->socket_.get();
   if (ssh_options_set(raw, SSH_OPTIONS_FD, &sock) != 0) {
     return make_error(ErrorKind::io,
@@ -158,12 +163,7 @@ Result<std::unique_ptr<Session>> Session::connect(const SessionOptions& options)
     return rc != SSH_AUTH_AGAIN;
   };
   if (auto st = s->run_until(deadline, attempt, "authentication"); !st) return st.error();
-  if (rc == SSH_AUTH_SUCCESS) {
-    s->live_ = true;
-    s->last_progress_ = s->last_sample_ = std::chrono::steady_clock::now();
-    s->progress_ = tcp_progress(s->socket_.get());
-    return s;
-  }
+  if (rc == SSH_AUTH_SUCCESS) return s;
   if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL) {
     const std::string user = options.user.empty() ? "the local user name" : options.user;
     return make_error(ErrorKind::auth_refused,
@@ -176,21 +176,22 @@ Result<std::unique_ptr<Session>> Session::connect(const SessionOptions& options)
   return s->transport_error("authentication", rc);
 }
 
-Status Session::handshake(SteadyTime deadline) {
+Status Session::handshake(Deadline deadline) {
   // The first ssh_connect() call creates libssh's poll handle for the socket; only then can the
   // session join the event loop. Until it has, wait on the socket directly.
+  const SteadyTime begun = std::chrono::steady_clock::now();
   for (;;) {
     const int rc = ssh_connect(session_);
     if (rc == SSH_OK) break;
     if (rc == SSH_ERROR) return transport_error("SSH handshake", rc);
     if (!in_event_ && ssh_event_add_session(event_, session_) == SSH_OK) in_event_ = true;
-    if (expired(deadline))
-      return timeout_error("SSH handshake", deadline, deadline - options_.connect_timeout);
+    const SteadyTime end = until(deadline);
+    if (expired(end)) return timeout_error("SSH handshake", deadline, begun);
     if (in_event_) {
-      ssh_event_dopoll(event_, poll_timeout_ms(deadline, std::chrono::milliseconds(100)));
+      ssh_event_dopoll(event_, poll_timeout_ms(end, std::chrono::milliseconds(100)));
     } else {
       pollfd p{ssh_get_fd(session_), POLLIN, 0};
-      ::poll(&p, 1, poll_timeout_ms(deadline, std::chrono::milliseconds(100)));
+      ::poll(&p, 1, poll_timeout_ms(end, std::chrono::milliseconds(100)));
     }
   }
   if (!in_event_) {
@@ -203,11 +204,11 @@ Status Session::handshake(SteadyTime deadline) {
 }
 
 Deadline Session::op_deadline() const {
-  return Deadline::live(deadline_in(options_.op_timeout));
+  return Deadline::live(options_.op_timeout);
 }
 
 SteadyTime Session::until(const Deadline& deadline) {
-  if (!deadline.is_live || !live_) return deadline.at;
+  if (!deadline.is_live() || !socket_.valid()) return deadline.at;
   const auto now = std::chrono::steady_clock::now();
   if (now - last_sample_ >= kProgressSample) {
     last_sample_ = now;
@@ -217,7 +218,7 @@ SteadyTime Session::until(const Deadline& deadline) {
       last_progress_ = now;
     }
   }
-  return std::max(deadline.at, last_progress_ + options_.op_timeout);
+  return std::max(deadline.at, last_progress_ + deadline.idle);
 }
 
 bool Session::alive() {
@@ -284,7 +285,7 @@ Status Session::run_until(Deadline deadline, const std::function<bool()>& done,
     if (expired(end)) return timeout_error(what, deadline, begun);
     const int rc = ssh_event_dopoll(
         event_,
-        poll_timeout_ms(end, deadline.is_live ? kLiveWake : std::chrono::milliseconds(1000)));
+        poll_timeout_ms(end, deadline.is_live() ? kLiveWake : std::chrono::milliseconds(1000)));
     if (rc == SSH_ERROR) {
       // poll() itself failed (EINTR, or no descriptor left): look again, but never spin.
       check_transport();
@@ -315,13 +316,13 @@ Error Session::timeout_error(std::string_view what, const Deadline& deadline,
   using std::chrono::milliseconds;
   const auto now = std::chrono::steady_clock::now();
   const std::string waited = seconds_text(duration_cast<milliseconds>(now - begun));
-  if (deadline.is_live && live_) {
+  if (deadline.is_live()) {
     return make_error(ErrorKind::timeout,
                       std::string(what) + ": " + options_.endpoint() +
                           " neither acknowledged nor sent a byte for " +
                           seconds_text(duration_cast<milliseconds>(now - last_progress_)) +
-                          " (waited " + waited + "; liveness timeout --timeout " +
-                          seconds_text(options_.op_timeout) + "); the vault or the network stalls");
+                          " (waited " + waited + "; liveness timeout " +
+                          seconds_text(deadline.idle) + "); the vault or the network stalls");
   }
   return make_error(ErrorKind::timeout, std::string(what) + ": no answer from " +
                                             options_.endpoint() + " within " + waited +
@@ -359,22 +360,24 @@ Status Session::ping(Deadline deadline) {
   return st;
 }
 
-Result<std::unique_ptr<Channel>> Session::start(bool subsystem, const std::string& what) {
+Result<std::unique_ptr<Channel>> Session::start(bool subsystem, const std::string& what,
+                                                bool deferred) {
   if (!connected()) return transport_error(subsystem ? "opening subsystem" : "exec");
   ssh_channel raw = ssh_channel_new(session_);
   if (raw == nullptr) return transport_error("creating a channel");
   std::unique_ptr<Channel> c(new Channel(*this, raw, what, subsystem));
+  c->requested_ = !deferred;
   attach(c.get());
   c->progress();  // sends the open request now
   return c;
 }
 
-Result<std::unique_ptr<Channel>> Session::start_exec(const std::string& command) {
-  return start(false, command);
+Result<std::unique_ptr<Channel>> Session::start_exec(const std::string& command, bool deferred) {
+  return start(false, command, deferred);
 }
 
 Result<std::unique_ptr<Channel>> Session::start_subsystem(const std::string& name) {
-  return start(true, name);
+  return start(true, name, false);
 }
 
 Result<std::unique_ptr<Channel>> Session::exec(const std::string& command, Deadline deadline) {

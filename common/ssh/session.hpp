@@ -52,7 +52,9 @@ class Session {
 
   // Opens a channel and requests `command` without waiting: it progresses during any wait on
   // this session (so the next batch's channel can be opened while this one is written).
-  Result<std::unique_ptr<Channel>> start_exec(const std::string& command);
+  // Deferred: the channel is opened, but `command` is requested only by Channel::request(), so
+  // that it starts on the vault only then (after the previous batch's EOF, say).
+  Result<std::unique_ptr<Channel>> start_exec(const std::string& command, bool deferred = false);
   // start_exec, then waits until the vault accepted the command.
   Result<std::unique_ptr<Channel>> exec(const std::string& command, Deadline deadline);
   // Like start_exec, for a subsystem ("sftp").
@@ -68,8 +70,8 @@ class Session {
  private:
   friend class Channel;
   explicit Session(const SessionOptions& options);
-  Status handshake(SteadyTime deadline);
-  Result<std::unique_ptr<Channel>> start(bool subsystem, const std::string& what);
+  Status handshake(Deadline deadline);
+  Result<std::unique_ptr<Channel>> start(bool subsystem, const std::string& what, bool deferred);
   void pump();  // processes whatever the socket has ready, then advances every channel
   Status wait_for_io(Deadline deadline, std::string_view what);  // one wake-up, then pump()
   void check_transport();
@@ -88,7 +90,6 @@ class Session {
   bool in_event_ = false;
   std::optional<Error> broken_;
   std::vector<Channel*> channels_;
-  bool live_ = false;           // authenticated: liveness deadlines apply
   TcpProgress progress_;        // the socket's counters when last sampled
   SteadyTime last_progress_{};  // when they were last seen to move (or the session began)
   SteadyTime last_sample_{};

@@ -74,7 +74,7 @@ TEST_F(PushTest, WritesSurviveRekeying) {
   EXPECT_GT(g_new_keys.load(), 4) << "no key exchange happened during the batch";
 }
 
-TEST_F(PushTest, NextChannelOpensWhileTheCurrentBatchIsInFlight) {
+TEST_F(PushTest, NextChannelOpensWhileTheCurrentBatchIsInFlightAndStartsWhenAsked) {
   auto s = connect(options_for(sshd_, sshd_.client_key()));
   ASSERT_TRUE(s);
   auto first = s->start_exec("cat");
@@ -86,6 +86,26 @@ TEST_F(PushTest, NextChannelOpensWhileTheCurrentBatchIsInFlight) {
   ASSERT_TRUE((*first)->write(a.substr(1024 * 1024), in_seconds(10)));
   // The second channel progressed during the first one's writes, without waiting on it.
   ASSERT_TRUE((*second)->wait_started(in_seconds(5)));
+  auto starts = [&] {
+    const std::string log = sshd_.log();
+    std::size_t n = 0;
+    for (auto at = log.find("Starting session"); at != std::string::npos;
+         at = log.find("Starting session", at + 1))
+      ++n;
+    return n;
+  };
+  EXPECT_EQ(starts(), 2u);
+  // Deferred: the channel opens at once, its command starts only when requested.
+  auto third = s->start_exec("cat", /*deferred=*/true);
+  ASSERT_TRUE(third) << third.error().message;
+  ASSERT_TRUE(s->ping(in_seconds(5)));  // a round trip: the open has been answered by now
+  ASSERT_TRUE(s->ping(in_seconds(5)));
+  EXPECT_EQ(starts(), 2u) << "a deferred command must not start before request()";
+  (*third)->request();
+  ASSERT_TRUE((*third)->wait_started(in_seconds(5)));
+  for (int i = 0; i < 100 && starts() < 3; ++i) ASSERT_TRUE(s->ping(in_seconds(5)));
+  EXPECT_EQ(starts(), 3u);
+  ASSERT_TRUE((*third)->close(in_seconds(5)));
   auto st = (*first)->finish(in_seconds(10));
   ASSERT_TRUE(st) << st.error().message;
   ASSERT_TRUE((*second)->write("second batch\n", in_seconds(5)));
