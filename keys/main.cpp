@@ -20,7 +20,7 @@ const cli::ProgramInfo kInfo{
     "new: mints a dedicated ed25519 key pair for one logging role, writes KEYFILE (private,\n"
     "0600, never over an existing file without --force) and KEYFILE.pub, and prints on stdout\n"
     "the authorized_keys line that confines the key to that role on the SSH server:\n"
-    "  push  restrict,from=\"...\",command=\"cat >> 'PATH'\"                  (on the vault)\n"
+    "  push  restrict,from=\"...\",command=\"flock -w 20 'PATH' cat >> 'PATH'\" (on the vault)\n"
     "  pull  restrict,from=\"...\",command=\"/usr/lib/openssh/sftp-server -R\"  (on the host)\n"
     "  tail  restrict,from=\"...\",command=\"tail -F 'PATH'\"                  (on the host)\n"
     "The key has no passphrase (the agents run unattended); OpenSSH and libssh both load it.\n"

@@ -18,7 +18,8 @@ using namespace authkeys;
 po::options_description new_options() {
   po::options_description o("Options of `new`");
   o.add_options()("role", po::value<std::string>()->value_name("ROLE"),
-                  "what the key may do: push (append to --path: cat >> 'PATH'), pull (read-only "
+                  "what the key may do: push (append to --path: flock -w 20 'PATH' cat >> 'PATH'), "
+                  "pull (read-only "
                   "SFTP: /usr/lib/openssh/sftp-server -R) or tail (follow --path: tail -F "
                   "'PATH')")(
       "path", po::value<std::string>()->value_name("PATH"),

@@ -110,6 +110,30 @@ CommandCheck file_command(Role role, const std::vector<Token>& t) {
   return c;
 }
 
+// flock -w SECONDS FILE cat >> FILE: the push command, serialised per file (FILE twice).
+CommandCheck flock_command(const std::vector<Token>& t) {
+  if (t.size() < 4 || t[1].op || t[1].text != "-w" || t[2].op)
+    return problem(
+        "flock without -w SECONDS: a stuck earlier appender would hold every later "
+        "one forever (use flock -w " +
+        std::to_string(kFlockWaitSeconds) + " FILE cat >> FILE)");
+  const std::string& wait = t[2].text;
+  if (wait.empty() || wait.size() > 4 ||
+      wait.find_first_not_of("0123456789") != std::string::npos || std::stoi(wait) < 1 ||
+      std::stoi(wait) > 3600)
+    return problem("flock -w '" + wait + "': the wait must be whole seconds from 1 to 3600");
+  if (t.size() != 7 || t[3].op || t[4].op || t[4].text != "cat" || !t[5].op || t[5].text != ">>")
+    return problem("flock must run exactly `cat >> FILE` on the file it locks: flock -w " + wait +
+                   " FILE cat >> FILE");
+  if (t[6].op || t[3].text != t[6].text)
+    return problem("flock locks '" + t[3].text +
+                   "' but cat appends to another file: appenders "
+                   "to one file must take that file's lock");
+  CommandCheck c = file_command(Role::push, {t[4], t[5], t[6]});
+  if (c.role) c.serialised = true;
+  return c;
+}
+
 CommandCheck sftp_command(const std::vector<Token>& t) {
   bool read_only = false;
   for (std::size_t i = 1; i < t.size(); ++i) {
@@ -148,14 +172,15 @@ CommandCheck check_forced_command(std::string_view command) {
     if (t.size() >= 2 && t[1].op && t[1].text == ">>") return file_command(Role::push, t);
     return problem("cat without >> FILE: it prints what the client sends, or reads files");
   }
+  if (!t[0].op && (first == "flock" || first == "/usr/bin/flock")) return flock_command(t);
   if (!t[0].op && first == "tail") {
     if (t.size() >= 2 && !t[1].op && t[1].text == "-F") return file_command(Role::tail, t);
     return problem("tail with other options than -F FILE");
   }
   if (!t[0].op && is_sftp_server(first)) return sftp_command(t);
   return problem("`" + std::string(command.substr(0, 60)) +
-                 "` is none of the known logging commands (cat >> FILE, tail -F FILE, "
-                 "sftp-server -R)");
+                 "` is none of the known logging commands (flock -w SECONDS FILE cat >> FILE, "
+                 "cat >> FILE, tail -F FILE, sftp-server -R)");
 }
 
 }  // namespace logship::authkeys

@@ -9,13 +9,22 @@
 
 namespace logship::authkeys {
 
+// The lock wait of the push command logship mints: an earlier appender still running after
+// this long makes the new attempt fail (exit 1, sent again later), never hang.
+inline constexpr int kFlockWaitSeconds = 20;
+
 struct CommandCheck {
   std::optional<Role> role;  // set when the command is one of the safe shapes
   std::string path;          // push, tail: the file, unquoted
+  bool serialised = false;   // push: appenders to the file wait for each other (flock)
   std::string problem;       // otherwise: what the command allows beyond logging
 };
 
 // Checks a forced command (after sshd's dequoting). Safe are exactly:
+//   flock -w SECONDS FILE cat >> FILE                (push, serialised: a new appender starts
+//                                                     only once the previous one has exited;
+//                                                     SECONDS 1..3600, FILE the same twice;
+//                                                     flock may be /usr/bin/flock)
 //   cat >> FILE                                      (push)
 //   tail -F FILE                                     (tail)
 //   /usr/lib/openssh/sftp-server -R [-e] [-l LEVEL] [-f FACILITY]   (pull; any absolute

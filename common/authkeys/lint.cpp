@@ -61,14 +61,16 @@ class EntryLinter {
     if (!o.command) {
       add("no-command",
           "no command=: the key runs any command the client asks for, a shell included",
-          "add command=\"cat >> '/vault/file'\" (push), command=\"tail -F '/file'\" (tail) or "
+          "add command=\"flock -w 20 '/vault/file' cat >> '/vault/file'\" (push), command=\"tail "
+          "-F '/file'\" (tail) or "
           "command=\"/usr/lib/openssh/sftp-server -R\" (pull)");
       return;
     }
     const auto check = check_forced_command(*o.command);
     if (!check.role)
       add("unsafe-command", check.problem,
-          "use exactly one of: cat >> 'FILE', tail -F 'FILE', /usr/lib/openssh/sftp-server -R "
+          "use exactly one of: flock -w 20 'FILE' cat >> 'FILE', tail -F 'FILE', "
+          "/usr/lib/openssh/sftp-server -R "
           "(logship-keys new prints them)");
   }
 

@@ -1,5 +1,6 @@
 #include "authkeys/role.hpp"
 
+#include "authkeys/command.hpp"
 #include "authkeys/quoting.hpp"
 
 namespace logship::authkeys {
@@ -26,7 +27,10 @@ std::string_view to_string(Role role) {
 std::string forced_command(Role role, std::string_view path) {
   switch (role) {
     case Role::push:
-      return "cat >> " + shell_quote(path);
+      // Serialised: an interrupted attempt's `cat`, still draining its pipe, can never write
+      // into the middle of the resend (DESIGN.md, "Acknowledged batches").
+      return "flock -w " + std::to_string(kFlockWaitSeconds) + " " + shell_quote(path) +
+             " cat >> " + shell_quote(path);
     case Role::pull:
       return std::string(kSftpServer) + " -R";
     case Role::tail:

@@ -22,12 +22,18 @@ TEST(ForcedCommand, TheThreeShapesWithPlainOrQuotedPaths) {
       {"/usr/lib/openssh/sftp-server -R", Role::pull, ""},
       {"/usr/libexec/openssh/sftp-server -R -l INFO -f AUTHPRIV -e", Role::pull, ""},
       {"internal-sftp -R", Role::pull, ""},
+      {"flock -w 60 '/srv/vault/web1.log' cat >> '/srv/vault/web1.log'", Role::push,
+       "/srv/vault/web1.log"},
+      {"/usr/bin/flock -w 5 /srv/a cat >>/srv/a", Role::push, "/srv/a"},
+      {"flock -w 60 '/srv/it'\\''s' cat >> /srv/it\\'s", Role::push, "/srv/it's"},
   };
   for (const auto& c : cases) {
     const auto r = check_forced_command(c.command);
     ASSERT_TRUE(r.role) << c.command << ": " << r.problem;
     EXPECT_EQ(*r.role, c.role) << c.command;
     EXPECT_EQ(r.path, c.path) << c.command;
+    EXPECT_EQ(r.serialised, std::string_view(c.command).find("flock") != std::string_view::npos)
+        << c.command;
   }
 }
 
@@ -60,6 +66,17 @@ TEST(ForcedCommand, EverythingElseIsAProblemThatSaysWhy) {
       {"sftp-server -R", "none of the known"},
       {"/bin/sh", "none of the known"},
       {"rsync --server -vlogDtpre.iLsfxC . /srv/", "none of the known"},
+      {"flock /srv/x cat >> /srv/x", "without -w"},
+      {"flock -w 0 /srv/x cat >> /srv/x", "1 to 3600"},
+      {"flock -w 99999 /srv/x cat >> /srv/x", "1 to 3600"},
+      {"flock -w 1e3 /srv/x cat >> /srv/x", "1 to 3600"},
+      {"flock -w 60 /srv/x cat >> /srv/y", "another file"},
+      {"flock -w 60 /srv/x sh -c id", "exactly `cat >> FILE`"},
+      {"flock -w 60 /srv/x cat > /srv/x", "exactly `cat >> FILE`"},
+      {"flock -w 60 /srv/x cat >> /srv/x /etc/shadow", "exactly `cat >> FILE`"},
+      {"flock -w 60 /srv/x cat >> /srv/x; sh", "';'"},
+      {"flock -w 60 rel cat >> rel", "relative"},
+      {"flock -x /srv/x cat >> /srv/x", "without -w"},
       {"", "empty"},
       {"   ", "empty"},
   };

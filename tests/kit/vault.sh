@@ -69,7 +69,7 @@ IFS=: read -r _ pw _ _ _ h shell < <(getent passwd "$account") || kit_fail "no a
 [[ $(stat -c '%U:%G %a' "$base/web1") == "root:$account 750" ]] || kit_fail "$base/web1: $(stat -c '%U:%G %a' "$base/web1")"
 [[ $(stat -c '%U %a' "$auth") == "$account 600" ]] || kit_fail "$auth: $(stat -c '%U %a' "$auth")"
 lsattr -d "$file" | cut -d' ' -f1 | grep -q a || kit_fail "$file is not append-only: $(lsattr -d "$file")"
-want="restrict,from=\"127.0.0.1\",command=\"cat >> '$file'\" $(cat "$pub")"
+want="restrict,from=\"127.0.0.1\",command=\"flock -w 20 '$file' cat >> '$file'\" $(cat "$pub")"
 [[ $(cat "$auth") == "$want" ]] || kit_fail "authorized_keys holds: $(cat "$auth"), expected: $want"
 # Dead sessions of the account end within 30 s: its Match block, and sshd accepts it.
 dropin=$LOGSHIP_VAULT_SSHD_CONFIG_DIR/logship-$account.conf

@@ -411,6 +411,57 @@ TEST_F(PushTest, OddLinesRoundTripByteForByte) {
   EXPECT_EQ(verify({"--key", key().string()}).code, 0);
 }
 
+TEST_F(PushTest, AStoppedVaultCatCannotWriteIntoTheResend) {
+  // The vault's `cat` stops mid-batch (SIGSTOP) with its pipe full; the agent times out, drops
+  // the session and resends; then the old `cat` goes on and appends what its pipe still holds.
+  // With the serialised forced command (flock: what logship-keys mints) the resend's `cat`
+  // starts only after the old one has exited, so that remnant ends the interrupted copy and
+  // the resend follows it whole: nothing lost, nothing repeated, no finding. The lock's wait
+  // (2 s) is below the agent's --timeout (3 s), as KEYS.md asks of every deployment.
+  std::ofstream(sshd_.authorized_keys(), std::ios::trunc)
+      << "restrict,command=\"flock -w 2 " << target_.string() << " cat >> " << target_.string()
+      << "\" " << sshd_.client_key().public_line << "\n";
+  auto agent = start({"--batch-open", "2000"});
+  std::string expected;
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    FifoWriter w(fifo());
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::uint64_t i = 1; i <= 30'000; ++i) {  // 2,000 lines/s for 15 s
+      const auto l = numbered(i);
+      w.write(l);
+      expected += l;
+      if (i % 20 == 0) std::this_thread::sleep_until(t0 + i * 500us);
+    }
+    done = true;
+  });
+  auto cats = [&] {
+    std::vector<ProcessInfo> found;
+    for (const auto& p : sshd_.processes())
+      if (p.comm == "cat") found.push_back(p);
+    return found;
+  };
+  for (int episode = 0; episode < 2; ++episode) {
+    std::vector<ProcessInfo> c;
+    ASSERT_TRUE(eventually([&] { return !(c = cats()).empty(); }, 10s)) << "no vault cat";
+    const auto failures = json_number(status_text(), "failures");
+    for (const auto& p : c) ::kill(p.pid, SIGSTOP);
+    // The agent gives up on the attempt and starts the resend, which waits for the lock.
+    EXPECT_TRUE(eventually([&] { return json_number(status_text(), "failures") > failures; }, 15s))
+        << status_text();
+    std::this_thread::sleep_for(500ms);  // the resend's flock is now waiting: a fault's timing
+    for (const auto& p : c) ::kill(p.pid, SIGCONT);
+    std::this_thread::sleep_for(2s);
+  }
+  writer.join();
+  expect_delivered(expected);
+  expect_acknowledged();
+  auto v = verify({"--key", key().string(), "--json"});
+  EXPECT_EQ(v.code, 0) << v.out;
+  EXPECT_EQ(json_number(v.out, "findings_total"), 0) << v.out;
+  EXPECT_GE(json_number(v.out, "interrupted_transfers"), 1) << v.out;
+}
+
 TEST_F(PushTest, FullSpoolDropsTheOldestAndVerifyReportsTheExactCount) {
   sshd_.stop();
   auto agent = start({"--spool-max", "1M"});

@@ -105,12 +105,13 @@ TEST_F(PushTest, NextChannelOpensWhileTheCurrentBatchIsInFlightAndStartsWhenAske
   ASSERT_TRUE((*third)->wait_started(in_seconds(5)));
   for (int i = 0; i < 100 && starts() < 3; ++i) ASSERT_TRUE(s->ping(in_seconds(5)));
   EXPECT_EQ(starts(), 3u);
-  ASSERT_TRUE((*third)->close(in_seconds(5)));
+  // In the order the vault serialises them (flock): first, second, then third.
   auto st = (*first)->finish(in_seconds(10));
   ASSERT_TRUE(st) << st.error().message;
   ASSERT_TRUE((*second)->write("second batch\n", in_seconds(5)));
   st = (*second)->finish(in_seconds(10));
   ASSERT_TRUE(st) << st.error().message;
+  ASSERT_TRUE((*third)->finish(in_seconds(10)));
   EXPECT_EQ(vault(), a + "second batch\n");
 }
 
@@ -165,7 +166,13 @@ TEST_F(PushTest, RefusedChannelIsRemoteRefusedAndTheSessionLives) {
   ASSERT_FALSE(refused) << "an eleventh channel was accepted";
   EXPECT_EQ(refused.error().kind, ErrorKind::remote_refused) << refused.error().message;
   EXPECT_EQ(open.size(), 10u);
-  for (auto& c : open) ASSERT_TRUE(c->finish(in_seconds(10)));
+  // The vault serialises its appenders (flock), in an order of its own: every EOF first.
+  for (auto& c : open) ASSERT_TRUE(c->send_eof(in_seconds(10)));
+  for (auto& c : open) {
+    auto status = c->wait_exit(in_seconds(10));
+    ASSERT_TRUE(status) << status.error().message;
+    EXPECT_EQ(*status, 0);
+  }
   EXPECT_TRUE(s->connected());
 }
 

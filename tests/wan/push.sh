@@ -15,7 +15,7 @@ mkdir -p "$kit_tmp/vault"
 logship_sshd_start "$kit_tmp/sshd" > /dev/null || kit_fail "the vault's sshd did not start"
 kit_on_exit "logship_sshd_stop '$kit_tmp/sshd'"
 key=$(logship_sshd_key "$kit_tmp" push)
-logship_sshd_add_key "$kit_tmp/sshd" "restrict,command=\"cat >> $vault\"" "$key.pub"
+logship_sshd_add_key "$kit_tmp/sshd" "restrict,command=\"flock -w 20 $vault cat >> $vault\"" "$key.pub"
 
 "$kit_bin/logship-push" init --state-dir "$kit_tmp/state" --key-out "$kit_tmp/k0" --source web1 \
   > /dev/null || kit_fail "logship-push init failed"
