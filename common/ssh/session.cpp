@@ -303,7 +303,7 @@ Status Session::run_until(Deadline deadline, const std::function<bool()>& done,
 Status Session::wait_for_io(Deadline deadline, std::string_view what) {
   if (session_ == nullptr) return *broken_;
   const SteadyTime end = until(deadline);
-  if (expired(end)) return timeout_error(what, deadline, end);
+  if (expired(end)) return timeout_error(what, deadline, std::chrono::steady_clock::now());
   ssh_event_dopoll(event_, poll_timeout_ms(end, kLiveWake));
   pump();
   if (broken_) return make_error(broken_->kind, std::string(what) + ": " + broken_->message);
