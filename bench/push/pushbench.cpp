@@ -22,9 +22,15 @@
 //                                 reader: reopened before every later line) is lost, as syslog
 //                                 would lose it. Lines carry "lsbseq=N t=NS". Writes the
 //                                 sequence numbers it delivered into the pipe to ACCEPTED.
-//   tail VAULT N TIMEOUT_S        follows VAULT (inotify, 1 ms poll fallback) until N distinct
-//                                 lsbseq lines arrived or TIMEOUT_S passed; prints latency
-//                                 percentiles (arrival - t) in ms.
+//                                 end_ns: CLOCK_MONOTONIC after its last line. --ready VAULT:
+//                                 first one line, then wait until VAULT is not empty (ready_s:
+//                                 how long that took), and only then the warm-up and schedule.
+//   tail VAULT N TIMEOUT_S [--idle S] [--dump FILE]
+//                                 follows VAULT (inotify, 1 ms poll fallback) until N distinct
+//                                 lsbseq lines arrived or TIMEOUT_S passed (or, with --idle, no
+//                                 new one for S seconds); prints latency percentiles (arrival -
+//                                 t) in ms, and last_ns: CLOCK_MONOTONIC of the last new line.
+//                                 --dump: "seq t latency_ms" of every line that arrived, to FILE.
 //   count N ACCEPTED              reads payload lines on stdin; prints how many of seq 0..N-1
 //                                 arrived once, twice or more, not at all, and how many of the
 //                                 accepted ones are missing.
@@ -429,16 +435,20 @@ int cmd_exec_wait(int argc, char** argv) {
 // --- paced ---------------------------------------------------------------------------------
 
 int cmd_paced(int argc, char** argv) {
-  if (argc < 4) die("usage: paced FIFO RATE SECONDS ACCEPTED [--warmup S] [--len B]");
+  if (argc < 4)
+    die("usage: paced FIFO RATE SECONDS ACCEPTED [--warmup S] [--len B] [--ready VAULT]");
   const char* fifo = argv[0];
   const double rate = to_double(argv[1], "RATE");
   const double seconds = to_double(argv[2], "SECONDS");
   double warmup = 0;
   std::size_t len = 150;
+  const char* ready = nullptr;
   for (int i = 4; i + 1 < argc; i += 2) {
     const std::string o = argv[i];
     if (o == "--warmup")
       warmup = to_double(argv[i + 1], "warmup");
+    else if (o == "--ready")
+      ready = argv[i + 1];
     else if (o == "--len")
       len = to_u64(argv[i + 1], "len");
     else
@@ -452,6 +462,21 @@ int cmd_paced(int argc, char** argv) {
   while ((fd = ::open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
     if ((errno != ENXIO && errno != ENOENT) || now_ns() > open_deadline) die_errno(fifo);
     ::usleep(1000);
+  }
+  // --ready: one line first, and the schedule starts when VAULT holds something (the reader
+  // is connected: over a WAN that takes many round trips, not what is measured)
+  double ready_s = -1;
+  if (ready) {
+    const std::int64_t r0 = now_ns();
+    const std::string first = "bench sshd[4242]: lsbwarm=ready t=" + std::to_string(r0) + "\n";
+    if (::write(fd, first.data(), first.size()) != static_cast<ssize_t>(first.size()))
+      die_errno("write to FIFO");
+    struct stat st {};
+    while (::stat(ready, &st) != 0 || st.st_size == 0) {
+      if (now_ns() > r0 + 300'000'000'000) die(std::string(ready) + " still empty after 300 s");
+      ::usleep(1000);
+    }
+    ready_s = static_cast<double>(now_ns() - r0) / 1e9;
   }
   const std::uint64_t n_warm = static_cast<std::uint64_t>(warmup * rate);
   const std::uint64_t n = static_cast<std::uint64_t>(seconds * rate);
@@ -508,9 +533,13 @@ int cmd_paced(int argc, char** argv) {
   }
   if (fd >= 0) ::close(fd);
   std::fclose(acc);
+  const std::int64_t t_end = now_ns();
   std::printf("sent=%" PRIu64 " ok=%" PRIu64 " eagain=%" PRIu64 " epipe=%" PRIu64 " enxio=%" PRIu64
-              " other=%" PRIu64 " late=%" PRIu64 " secs=%.2f\n",
-              n, ok, eagain, epipe, enxio, other, late, static_cast<double>(now_ns() - t0) / 1e9);
+              " other=%" PRIu64 " late=%" PRIu64 " secs=%.2f end_ns=%" PRId64,
+              n, ok, eagain, epipe, enxio, other, late, static_cast<double>(t_end - t0) / 1e9,
+              t_end);
+  if (ready) std::printf(" ready_s=%.3f", ready_s);
+  std::printf("\n");
   return 0;
 }
 
@@ -531,21 +560,34 @@ bool parse_seq(std::string_view line, std::uint64_t& seq, std::int64_t& t) {
 }
 
 int cmd_tail(int argc, char** argv) {
-  if (argc != 3) die("usage: tail VAULT N TIMEOUT_S");
+  if (argc < 3) die("usage: tail VAULT N TIMEOUT_S [--idle S] [--dump FILE]");
   const std::string path = argv[0];
   const std::uint64_t want = to_u64(argv[1], "N");
   const double timeout = to_double(argv[2], "TIMEOUT_S");
+  std::int64_t idle_ns = 0;
+  const char* dump = nullptr;
+  for (int i = 3; i < argc; i += 2) {
+    const std::string o = argv[i];
+    if (i + 1 >= argc) die("tail: " + o + " needs a value");
+    if (o == "--idle")
+      idle_ns = static_cast<std::int64_t>(to_double(argv[i + 1], "idle") * 1e9);
+    else if (o == "--dump")
+      dump = argv[i + 1];
+    else
+      die("unknown option " + o);
+  }
   const int in = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (in < 0) die_errno("inotify_init1");
   int fd = -1;
   std::uint64_t off = 0;
   std::string pending;
-  std::vector<std::int64_t> lat(want, -1);
+  std::vector<std::int64_t> lat(want, -1), written(want, 0);
   std::uint64_t got = 0, dup = 0;
-  const std::int64_t deadline = now_ns() + static_cast<std::int64_t>(timeout * 1e9);
+  std::int64_t last_new = now_ns();  // the start, until a line arrives
+  const std::int64_t deadline = last_new + static_cast<std::int64_t>(timeout * 1e9);
   std::vector<char> buf(1 << 20);
   char ev[4096];
-  while (got < want && now_ns() < deadline) {
+  while (got < want && now_ns() < deadline && !(idle_ns && now_ns() > last_new + idle_ns)) {
     if (fd < 0) {
       fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd >= 0 && ::inotify_add_watch(in, path.c_str(), IN_MODIFY) < 0) die_errno("watch");
@@ -565,6 +607,8 @@ int cmd_tail(int argc, char** argv) {
               seq < want) {
             if (lat[seq] < 0) {
               lat[seq] = arrived - t;
+              written[seq] = t;
+              last_new = arrived;
               ++got;
             } else {
               ++dup;
@@ -580,6 +624,15 @@ int cmd_tail(int argc, char** argv) {
     while (::read(in, ev, sizeof ev) > 0) {
     }
   }
+  if (dump) {
+    FILE* f = std::fopen(dump, "w");
+    if (!f) die_errno(dump);
+    for (std::uint64_t i = 0; i < want; ++i)
+      if (lat[i] >= 0)
+        std::fprintf(f, "%" PRIu64 " %" PRId64 " %.3f\n", i, written[i],
+                     static_cast<double>(lat[i]) / 1e6);
+    std::fclose(f);
+  }
   std::vector<std::int64_t> v;
   for (auto x : lat)
     if (x >= 0) v.push_back(x);
@@ -590,8 +643,9 @@ int cmd_tail(int argc, char** argv) {
     return static_cast<double>(v[std::min(idx, v.size() - 1)]) / 1e6;
   };
   std::printf("lines=%" PRIu64 " missing=%" PRIu64 " dup=%" PRIu64
-              " p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n",
-              got, want - got, dup, pct(50), pct(90), pct(99), pct(99.9), pct(100));
+              " p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f last_ns=%" PRId64 "\n",
+              got, want - got, dup, pct(50), pct(90), pct(99), pct(99.9), pct(100),
+              got ? last_new : 0);
   return 0;
 }
 
