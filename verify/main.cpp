@@ -145,8 +145,16 @@ int verify(const po::variables_map& vm, const std::vector<std::string>& files) {
     if (!key) throw cli::UsageError(key.error().message);
     opt.key = *key;
   }
-  if (vm.count("max-silence"))
-    opt.max_silence = std::chrono::seconds(vm["max-silence"].as<std::uint64_t>());
+  if (vm.count("max-silence")) {
+    // Beyond ten years a silence is not a limit but an overflow waiting to happen (the
+    // comparison is in microseconds): refuse it rather than report spurious silences.
+    constexpr std::uint64_t kMaxSilence = 10ull * 365 * 24 * 3600;
+    const auto s = vm["max-silence"].as<std::uint64_t>();
+    if (s == 0 || s > kMaxSilence)
+      throw cli::UsageError("--max-silence " + std::to_string(s) + " is out of range: give 1 to " +
+                            std::to_string(kMaxSilence) + " seconds (ten years)");
+    opt.max_silence = std::chrono::seconds(s);
+  }
   if (vm.count("expect-seq")) opt.expect_seq = vm["expect-seq"].as<std::uint64_t>();
   // A batch still being written at the end of a live file is not torn (see VerifyOptions).
   opt.now =

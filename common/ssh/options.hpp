@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "util/result.hpp"
@@ -21,6 +22,10 @@ struct SessionOptions {
   std::chrono::milliseconds op_timeout{30'000};       // ms; liveness: the peer must answer within
   std::string ciphers;                  // e.g. "aes128-gcm@openssh.com"; empty: defaults
   std::uint64_t rekey_after_bytes = 0;  // bytes; renegotiate keys this often; 0: default
+  // Asked at least every 250 ms during every wait, connecting included; true ends the wait
+  // at once (ErrorKind::timeout, "interrupted"): an agent told to stop does not sit out a
+  // connect or liveness timeout first. Empty: never.
+  std::function<bool()> interrupted;
 
   // "host:port", as every message names the vault.
   std::string endpoint() const { return host + ":" + std::to_string(port); }

@@ -104,7 +104,8 @@ Result<std::unique_ptr<Session>> Session::connect(const SessionOptions& options)
   // TCP's connect is bounded by connect_timeout; the SSH handshake and the authentication then
   // by connect_timeout without progress, so that a long round trip (7 or more of them before
   // the first channel) is never taken for a server that does not answer.
-  auto fd = tcp_connect(options.host, options.port, deadline_in(options.connect_timeout));
+  auto fd = tcp_connect(options.host, options.port, deadline_in(options.connect_timeout),
+                        options.interrupted);
   if (!fd) return fd.error();
   const Deadline deadline = Deadline::live(options.connect_timeout);
 
@@ -185,6 +186,8 @@ Status Session::handshake(Deadline deadline) {
     if (rc == SSH_OK) break;
     if (rc == SSH_ERROR) return transport_error("SSH handshake", rc);
     if (!in_event_ && ssh_event_add_session(event_, session_) == SSH_OK) in_event_ = true;
+    if (interrupted())
+      return make_error(ErrorKind::timeout, "SSH handshake: interrupted (stopping)");
     const SteadyTime end = until(deadline);
     if (expired(end)) return timeout_error("SSH handshake", deadline, begun);
     if (in_event_) {
@@ -219,6 +222,10 @@ SteadyTime Session::until(const Deadline& deadline) {
     }
   }
   return std::max(deadline.at, last_progress_ + deadline.idle);
+}
+
+bool Session::interrupted() const {
+  return options_.interrupted && options_.interrupted();
 }
 
 bool Session::alive() {
@@ -280,12 +287,15 @@ Status Session::run_until(Deadline deadline, const std::function<bool()>& done,
       e.message = std::string(what) + ": " + e.message;
       return e;
     }
+    if (interrupted())
+      return make_error(ErrorKind::timeout, std::string(what) + ": interrupted (stopping)");
     // Sampled at least every kLiveWake, so progress is dated as it happens.
     const SteadyTime end = until(deadline);
     if (expired(end)) return timeout_error(what, deadline, begun);
-    const int rc = ssh_event_dopoll(
-        event_,
-        poll_timeout_ms(end, deadline.is_live() ? kLiveWake : std::chrono::milliseconds(1000)));
+    const int rc =
+        ssh_event_dopoll(event_, poll_timeout_ms(end, deadline.is_live() || options_.interrupted
+                                                          ? kLiveWake
+                                                          : std::chrono::milliseconds(1000)));
     if (rc == SSH_ERROR) {
       // poll() itself failed (EINTR, or no descriptor left): look again, but never spin.
       check_transport();
@@ -303,7 +313,7 @@ Status Session::run_until(Deadline deadline, const std::function<bool()>& done,
 Status Session::wait_for_io(Deadline deadline, std::string_view what) {
   if (session_ == nullptr) return *broken_;
   const SteadyTime end = until(deadline);
-  if (expired(end)) return timeout_error(what, deadline, end);
+  if (expired(end)) return timeout_error(what, deadline, std::chrono::steady_clock::now());
   ssh_event_dopoll(event_, poll_timeout_ms(end, kLiveWake));
   pump();
   if (broken_) return make_error(broken_->kind, std::string(what) + ": " + broken_->message);

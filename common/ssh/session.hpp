@@ -75,6 +75,7 @@ class Session {
   void pump();  // processes whatever the socket has ready, then advances every channel
   Status wait_for_io(Deadline deadline, std::string_view what);  // one wake-up, then pump()
   void check_transport();
+  bool interrupted() const;  // options().interrupted says stop
   // The wait for `what`, begun at `begun` with `deadline`, ended without an answer.
   Error timeout_error(std::string_view what, const Deadline& deadline, SteadyTime begun) const;
   // Failure of a libssh call that returned `rc`: libssh's reason, or the return code and the

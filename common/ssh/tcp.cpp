@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -21,6 +22,12 @@
 namespace logship::ssh {
 
 namespace {
+
+constexpr std::chrono::milliseconds kInterruptCheck{250};
+
+Error interrupted_error(const std::string& what) {
+  return make_error(ErrorKind::timeout, what + ": interrupted (stopping)");
+}
 
 struct AddrInfoDeleter {
   void operator()(addrinfo* ai) const { ::freeaddrinfo(ai); }
@@ -37,7 +44,8 @@ struct Lookup {
   AddrInfoPtr result;
 };
 
-Result<AddrInfoPtr> resolve(const std::string& host, std::uint16_t port, SteadyTime deadline) {
+Result<AddrInfoPtr> resolve(const std::string& host, std::uint16_t port, SteadyTime deadline,
+                            const std::function<bool()>& interrupted) {
   const std::string where = host + ":" + std::to_string(port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -66,9 +74,15 @@ Result<AddrInfoPtr> resolve(const std::string& host, std::uint16_t port, SteadyT
   }).detach();
 
   std::unique_lock lock(lookup->mu);
-  if (!lookup->cv.wait_until(lock, deadline, [&] { return lookup->done; })) {
-    return make_error(ErrorKind::timeout, "resolving " + host + " for " + where +
-                                              ": no answer from DNS before the deadline");
+  while (!lookup->done) {
+    if (interrupted && interrupted()) return interrupted_error("resolving " + host);
+    if (expired(deadline)) {
+      return make_error(ErrorKind::timeout, "resolving " + host + " for " + where +
+                                                ": no answer from DNS before the deadline");
+    }
+    lookup->cv.wait_until(lock,
+                          std::min(deadline, std::chrono::steady_clock::now() + kInterruptCheck),
+                          [&] { return lookup->done; });
   }
   if (lookup->rc != 0) {
     std::string why = lookup->rc == EAI_SYSTEM ? std::strerror(errno) : ::gai_strerror(lookup->rc);
@@ -79,7 +93,8 @@ Result<AddrInfoPtr> resolve(const std::string& host, std::uint16_t port, SteadyT
 }
 
 // Connects one address; returns the socket, or the errno-style failure.
-Result<UniqueFd> connect_one(const addrinfo& a, const std::string& where, SteadyTime deadline) {
+Result<UniqueFd> connect_one(const addrinfo& a, const std::string& where, SteadyTime deadline,
+                             const std::function<bool()>& interrupted) {
   UniqueFd fd(::socket(a.ai_family, a.ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a.ai_protocol));
   if (!fd.valid()) {
     return make_error(ErrorKind::network, "socket for " + where + ": " + std::strerror(errno));
@@ -94,8 +109,9 @@ Result<UniqueFd> connect_one(const addrinfo& a, const std::string& where, Steady
         return make_error(ErrorKind::timeout,
                           "connect to " + where + ": no answer before the connect timeout");
       }
+      if (interrupted && interrupted()) return interrupted_error("connect to " + where);
       pollfd p{fd.get(), POLLOUT, 0};
-      rc = ::poll(&p, 1, poll_timeout_ms(deadline));
+      rc = ::poll(&p, 1, poll_timeout_ms(deadline, kInterruptCheck));
       if (rc < 0 && errno != EINTR) {
         return make_error(ErrorKind::network, "poll for " + where + ": " + std::strerror(errno));
       }
@@ -117,13 +133,14 @@ Result<UniqueFd> connect_one(const addrinfo& a, const std::string& where, Steady
 
 }  // namespace
 
-Result<UniqueFd> tcp_connect(const std::string& host, std::uint16_t port, SteadyTime deadline) {
+Result<UniqueFd> tcp_connect(const std::string& host, std::uint16_t port, SteadyTime deadline,
+                             const std::function<bool()>& interrupted) {
   const std::string where = host + ":" + std::to_string(port);
-  auto addrs = resolve(host, port, deadline);
+  auto addrs = resolve(host, port, deadline, interrupted);
   if (!addrs) return addrs.error();
   Error last = make_error(ErrorKind::network, "no address found for " + where);
   for (const addrinfo* a = addrs->get(); a != nullptr; a = a->ai_next) {
-    auto fd = connect_one(*a, where, deadline);
+    auto fd = connect_one(*a, where, deadline, interrupted);
     if (fd) return fd;
     last = fd.error();
     if (last.kind == ErrorKind::timeout) break;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "util/clock.hpp"
@@ -12,7 +13,9 @@ namespace logship::ssh {
 
 // Resolves `host` and connects to the first address that accepts, before `deadline`.
 // The socket is returned in blocking mode with TCP_NODELAY set.
-// Errors: network (DNS failure, refused, unreachable; names host:port), timeout.
-Result<UniqueFd> tcp_connect(const std::string& host, std::uint16_t port, SteadyTime deadline);
+// Errors: network (DNS failure, refused, unreachable; names host:port), timeout (also when
+// `interrupted`, asked every 250 ms, returns true).
+Result<UniqueFd> tcp_connect(const std::string& host, std::uint16_t port, SteadyTime deadline,
+                             const std::function<bool()>& interrupted = {});
 
 }  // namespace logship::ssh

@@ -1,8 +1,11 @@
 // End-to-end tests of logship-push: the built binary against a private sshd whose
 // authorized_keys forces `cat >> FILE`, checked with the built logship-verify.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -460,6 +463,33 @@ TEST_F(PushTest, AStoppedVaultCatCannotWriteIntoTheResend) {
   EXPECT_EQ(v.code, 0) << v.out;
   EXPECT_EQ(json_number(v.out, "findings_total"), 0) << v.out;
   EXPECT_GE(json_number(v.out, "interrupted_transfers"), 1) << v.out;
+}
+
+TEST_F(PushTest, SigtermEndsTheAgentAtOnceWhileItIsConnecting) {
+  // A vault whose TCP port answers but whose SSH never speaks: the agent sits in its SSH
+  // handshake, with 60 s of --connect-timeout left. SIGTERM with no grace ends it at once.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  auto a = args({"--shutdown-grace", "0"});
+  for (std::size_t i = 0; i + 1 < a.size(); ++i) {
+    if (a[i] == "--port") a[i + 1] = std::to_string(ntohs(addr.sin_port));
+    if (a[i] == "--connect-timeout") a[i + 1] = "60";
+  }
+  Child agent(a, log());
+  ASSERT_TRUE(eventually([&] { return fs::exists(status()); }, 10s)) << slurp(log());
+  FifoWriter(fifo()).write(numbered(1));
+  std::this_thread::sleep_for(1500ms);  // connecting by now: the handshake never completes
+  const auto t0 = std::chrono::steady_clock::now();
+  agent.signal(SIGTERM);
+  EXPECT_EQ(agent.wait_for(10s), 0) << slurp(log());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s) << slurp(log());
+  ::close(fd);
 }
 
 TEST_F(PushTest, FullSpoolDropsTheOldestAndVerifyReportsTheExactCount) {

@@ -68,6 +68,17 @@ TEST(Cli, UsageErrorsExitTwoWithOneLine) {
   EXPECT_EQ(run(bin("logship-verify") + " --json --extract " + f.clean, &out, &err), 2);
   EXPECT_EQ(run(bin("logship-verify") + " --key " + f.clean + " " + f.clean, &out, &err), 2)
       << "a vault file is not a key file";
+  // Silences too long to be limits overflowed into spurious findings: usage errors instead.
+  for (const char* s : {"18446744073709551615", "10000000000000", "0"}) {
+    EXPECT_EQ(run(bin("logship-verify") + " --max-silence " + s + " " + f.clean, &out, &err), 2)
+        << s << ": " << out;
+    EXPECT_NE(err.find("--max-silence " + std::string(s) + " is out of range: give 1 to "),
+              std::string::npos)
+        << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  }
+  EXPECT_EQ(run(bin("logship-verify") + " --max-silence 315360000 " + f.clean, &out, &err), 0)
+      << err;
 }
 
 TEST(Cli, ExtractWritesThePayload) {

@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # logship-push over an emulated WAN (tests/wan/lib.sh): a paced writer into its FIFO while the
-# vault is 100 ms +- 20 ms away with 1 % loss, the vault's sessions cut once on the way; every
-# line arrives, the backlog drains within 10 s of the writer stopping, the vault file verifies
-# clean with the key, and --extract gives back exactly the lines written, once, in order.
+# vault is 100 ms +- 20 ms away with 1 % loss, the vault's sessions cut once and frozen once
+# (SIGSTOP) on the way; the frozen vault is noticed within --timeout (5 s) plus a round trip or
+# two; every line arrives, the backlog drains within 10 s of the writer stopping, the idle
+# agent's heartbeats keep the vault from falling silent, the vault file verifies clean with
+# the key, and --extract gives back exactly the lines written, once, in order.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 kit_need_bin logship-push logship-verify
 
-rate=${LOGSHIP_WAN_RATE:-200} secs=${LOGSHIP_WAN_SECS:-10}
+rate=${LOGSHIP_WAN_RATE:-200} secs=${LOGSHIP_WAN_SECS:-15}
 n=$((rate * secs))
 vault=$kit_tmp/vault/web1.log
 mkdir -p "$kit_tmp/vault"
 logship_sshd_start "$kit_tmp/sshd" > /dev/null || kit_fail "the vault's sshd did not start"
 kit_on_exit "logship_sshd_stop '$kit_tmp/sshd'"
 key=$(logship_sshd_key "$kit_tmp" push)
-logship_sshd_add_key "$kit_tmp/sshd" "restrict,command=\"flock -w 20 $vault cat >> $vault\"" "$key.pub"
+# The lock's wait below the agent's --timeout, as KEYS.md asks.
+logship_sshd_add_key "$kit_tmp/sshd" "restrict,command=\"flock -w 4 $vault cat >> $vault\"" "$key.pub"
 
 "$kit_bin/logship-push" init --state-dir "$kit_tmp/state" --key-out "$kit_tmp/k0" --source web1 \
   > /dev/null || kit_fail "logship-push init failed"
@@ -23,28 +26,51 @@ mkfifo -m 600 "$kit_tmp/fifo"
 "${wan_client[@]}" "$kit_bin/logship-push" --input "$kit_tmp/fifo" --source web1 \
   --host "$LOGSHIP_WAN_VAULT" --port "$LOGSHIP_SSHD_PORT" --identity "$key" \
   --known-hosts "$LOGSHIP_SSHD_KNOWN_HOSTS" --state-dir "$kit_tmp/state" \
-  --status-file "$kit_tmp/status.json" --status-interval 1 --heartbeat 5 \
+  --status-file "$kit_tmp/status.json" --status-interval 1 --heartbeat 2 --timeout 5 \
   > /dev/null 2> "$kit_tmp/push.log" &
 push_pid=$!
 kit_on_exit "kill $push_pid 2> /dev/null"
 
-start=$SECONDS
-wan_write_lines "$kit_tmp/fifo" "$rate" "$n" wan-line > "$kit_tmp/input.log" &
+{ wan_write_lines "$kit_tmp/fifo" "$rate" "$n" wan-line && date +%s > "$kit_tmp/writer.end"; } &
 writer=$!
-# The vault's sessions are cut once, half-way: the agent reconnects over the link.
-kit_wait_for $((secs + 30)) "half of the lines in the vault" wan_has "$vault" wan-line $((n / 2))
+# The vault's sessions are cut once, early: the agent reconnects over the link.
+kit_wait_for $((secs + 30)) "1/5 of the lines in the vault" wan_has "$vault" wan-line $((n / 5))
 mapfile -t sessions < <(logship_sshd__descendants "$(< "$kit_tmp/sshd/listener.pid")")
 ((${#sessions[@]})) && kill -9 "${sessions[@]}" 2> /dev/null
+# ... and frozen once, at 2/5: the agent must give up on them within its --timeout (5 s) of
+# silence, plus what was in flight, and reconnect; the thawed `cat` finishes first. Both
+# faults are over before the writer stops, so that what follows measures a healthy link.
+kit_wait_for $((secs + 30)) "2/5 of the lines in the vault" wan_has "$vault" wan-line $((n * 2 / 5))
+failures() { sed -nE 's/.*"failures":([0-9]+).*/\1/p' "$kit_tmp/status.json"; }
+before=$(failures)
+mapfile -t sessions < <(logship_sshd__descendants "$(< "$kit_tmp/sshd/listener.pid")")
+((${#sessions[@]})) && kill -STOP "${sessions[@]}" 2> /dev/null
+frozen=$SECONDS
+noticed() { (($(failures) > before)); }
+kit_wait_for 15 "the agent to give up on the frozen vault" noticed
+kit_note "the frozen vault was given up on after $((SECONDS - frozen)) s (--timeout 5)"
+((${#sessions[@]})) && kill -CONT "${sessions[@]}" 2> /dev/null
 wait "$writer" || kit_fail "the writer failed"
-stopped=$SECONDS
 kit_wait_for 60 "all $n lines in the vault" wan_has "$vault" wan-line "$n"
-drained=$((SECONDS - stopped))
-kit_note "$n lines at $rate/s; the writer ran $((stopped - start)) s; the backlog drained $drained s after it stopped"
+drained=$(($(date +%s) - $(< "$kit_tmp/writer.end")))
+((drained >= 0)) || drained=0
+kit_note "$n lines at $rate/s; the vault had them all $drained s after the writer stopped"
 ((drained <= 10)) || kit_fail "the backlog took $drained s to drain after the writer stopped (> 10 s)"
+acknowledged() { grep -q '"backlog_lines":0,' "$kit_tmp/status.json"; }
+kit_wait_for 30 "every line acknowledged" acknowledged
 
+# Idle now: an empty batch every 2 s keeps the vault from falling silent.
+heartbeats() { grep -c '^@logship end seq=[0-9]* lines=0 ' "$vault" || true; }
+hb=$(heartbeats)
+sleep 5
+(($(heartbeats) >= hb + 2)) || kit_fail "idle for 5 s with --heartbeat 2: $(($(heartbeats) - hb)) heartbeats"
 kill -TERM "$push_pid"
 wait "$push_pid" || kit_fail "logship-push exited $? on SIGTERM: $(tail -3 "$kit_tmp/push.log")"
-"$kit_bin/logship-verify" --key "$kit_tmp/k0" "$vault" > "$kit_tmp/verify.txt" 2>&1 ||
+# The freeze silenced the vault for --timeout, a reconnect (some ten round trips) and the
+# resend: allow that much (15 s, and 60 one-way delays), no more.
+delay_ms=${wan_spec%%/*}
+silence=$((15 + 60 * delay_ms / 1000))
+"$kit_bin/logship-verify" --key "$kit_tmp/k0" --max-silence "$silence" "$vault" > "$kit_tmp/verify.txt" 2>&1 ||
   kit_fail "the vault file does not verify: $(tail -5 "$kit_tmp/verify.txt")"
 kit_note "$(tail -1 "$kit_tmp/verify.txt")"
 "$kit_bin/logship-verify" --extract "$vault" | grep '^wan-line ' > "$kit_tmp/extracted.log"
