@@ -55,10 +55,10 @@ Status SshVaultLink::open() {
   }
   if (auto st = channel_->wait_started(session_->op_deadline()); !st) return failed(st);
   // Open the next batch's channel now, so that it is open when this batch ends; its command
-  // is asked for only with this batch's EOF (finish()), so that the vault starts the next
-  // appender only when this one is about to exit: a forced `flock FILE cat >> FILE` then
-  // waits for the lock a moment, never for a whole batch, and over a WAN the next batch is
-  // ready one round trip after the EOF, as the acknowledgement is.
+  // is asked for only once this batch is acknowledged (finish()): the vault's forced
+  // `flock FILE cat >> FILE` must not start the next appender while this one may not yet hold
+  // the lock (a process start under load), or the idle next `cat` would take the lock first
+  // and this batch would wait for it until flock gave up.
   if (auto next = session_->start_exec(command_, /*deferred=*/true)) next_ = std::move(*next);
   return {};
 }
@@ -75,8 +75,8 @@ Status SshVaultLink::write(std::string_view piece) {
 
 Status SshVaultLink::finish() {
   if (!channel_) return make_error(ErrorKind::protocol, "vault link: finish() without open()");
-  if (next_) next_->request();
   if (auto st = channel_->finish(session_->op_deadline()); !st) return failed(st);
+  if (next_) next_->request();  // this appender has exited: the next may start
   channel_.reset();
   return {};
 }
