@@ -12,8 +12,6 @@ namespace logship::follow {
 
 namespace {
 
-constexpr std::uint64_t kReadChunk = 4u << 20;  // bytes per pipelined read call (one deadline)
-
 Attrs to_attrs(const ssh::FileAttrs& a) {
   Attrs r;
   r.size = a.size;
@@ -145,16 +143,10 @@ Result<Attrs> SftpFollower::look(ssh::SftpSession& sftp) {
 }
 
 Result<std::string> SftpFollower::head(ssh::SftpSession& sftp, const ssh::SftpFile& f) {
-  std::string h;
-  auto r = sftp.read(
-      f, 0, kFingerprintBytes,
-      [&](std::string_view b) -> Status {
-        h.append(b);
-        return {};
-      },
-      deadline());
+  auto read = sftp.ask_read(f, 0, kFingerprintBytes);
+  auto r = sftp.take_data(read, deadline());
   if (!r) return r.error();
-  return h;
+  return *r ? std::string(**r) : std::string();
 }
 
 Status SftpFollower::open_with_head(ssh::SftpSession& sftp, std::optional<ssh::SftpFile>& f,
@@ -324,26 +316,25 @@ Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
 }
 
 Status SftpFollower::read_to_eof(ssh::SftpSession& sftp, const ssh::SftpFile& f, bool unlimited) {
-  std::uint64_t budget = unlimited ? std::numeric_limits<std::uint64_t>::max() : options_.burst;
-  auto sink = [this](std::string_view b) -> Status {
+  const std::uint64_t budget =
+      unlimited ? std::numeric_limits<std::uint64_t>::max() : options_.burst;
+  bool got = false;
+  auto sink = [&](std::string_view b) -> Status {
     status_.bytes += b.size();
+    last_growth_ = clock_.now();
+    got = true;
     return local(out_->append(b));
   };
-  for (;;) {
-    const auto chunk = std::min(kReadChunk, budget);
-    auto r = sftp.read(f, out_->origin().offset, chunk, sink, deadline());
-    if (!r) return r.error();
-    if (auto st = local(out_->flush()); !st) return st;
-    if (r->bytes) {
-      last_growth_ = clock_.now();
-      status_.last_data = clock_.wall_now();
-    }
-    budget -= r->bytes;
-    if (r->eof) break;
-    if (budget == 0) {
-      busy_ = true;
-      return {};
-    }
+  // One pipelined read for the whole burst: each reply must come within op_timeout of the last,
+  // however long the burst takes over a slow link.
+  auto r = ssh::read_pipelined(sftp, f, out_->origin().offset, budget, sink, options_.op_timeout,
+                               options_.tuning);
+  if (got) status_.last_data = clock_.wall_now();
+  if (!r) return r.error();
+  if (auto st = local(out_->flush()); !st) return st;
+  if (!r->eof && !r->short_end) {  // stopped at the burst: more to read
+    busy_ = true;
+    return {};
   }
   if (out_->pending() > 0 && clock_.now() - last_growth_ >= options_.partial_wait)
     return local(out_->finish());

@@ -17,6 +17,7 @@
 #include "follow/classify.hpp"
 #include "follow/follower_base.hpp"
 #include "ssh/sftp.hpp"
+#include "ssh/sftp_read.hpp"
 
 namespace logship::follow {
 
@@ -26,6 +27,7 @@ struct SftpFollowOptions {
   std::chrono::milliseconds op_timeout{30'000};   // ms; deadline of one SFTP round trip
   std::uint64_t burst = 16u << 20;                // bytes read per poll before others get a turn
   std::chrono::milliseconds partial_wait{5'000};  // ms; then an incomplete line is a fragment
+  ssh::ReadTuning tuning;                         // READs in flight
 };
 
 class SftpFollower final : public FollowerBase {
@@ -88,7 +90,7 @@ class SftpFollower final : public FollowerBase {
   bool busy_ = false;
   bool broken_ = false;               // the output failed; restore_output() before going on
   std::optional<Error> local_error_;  // of the current poll
-  SteadyTime last_growth_{};
+  SteadyTime last_growth_{};          // when bytes last arrived
 };
 
 }  // namespace logship::follow
