@@ -58,6 +58,8 @@ class Follower {
   virtual void disconnected() = 0;
   // True when a poll stopped at its burst limit with more to read.
   virtual bool busy() const = 0;
+  // True when the last poll read new bytes: the file is being written, look again soon.
+  virtual bool active() const = 0;
   // Makes what was written durable, then saves the checkpoint (when anything changed), on the
   // Syncer's thread; `wait`: before returning. Returns an earlier save's failure, if any.
   virtual Status checkpoint(bool wait) = 0;

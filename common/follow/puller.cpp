@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "ssh/deadline.hpp"
 #include "ssh/session.hpp"
 #include "ssh/sftp.hpp"
@@ -18,6 +20,12 @@ constexpr std::chrono::seconds kHeartbeatCheck{1};  // how often heartbeats are 
 constexpr int kCatchUpCheckpointFactor = 10;
 
 }  // namespace
+
+SteadyTime next_look(SteadyTime started, SteadyTime now, bool busy, bool active,
+                     std::chrono::milliseconds poll) {
+  if (busy) return now;
+  return std::max(now, started + (active ? std::min(kActiveRepoll, poll) : poll));
+}
 
 Puller::Puller(PullerOptions options, std::vector<std::unique_ptr<Follower>> followers,
                const Clock& clock)
@@ -52,7 +60,8 @@ void Puller::connect() {
   ++host_.connections;
   host_.connected = true;
   host_.connected_since = clock_.wall_now();
-  next_poll_ = last_ping_ = clock_.now();
+  last_ping_ = clock_.now();
+  next_look_.assign(followers_.size(), last_ping_);
   if (host_.unreachable_since)
     spdlog::info("connected to {} again", host_.endpoint);
   else
@@ -91,17 +100,25 @@ void Puller::poll_files(const std::function<bool()>& stop) {
   if (sftp_) sftp_->set_interrupt(stop);  // a stop does not wait for a request in flight
   Link link{*session_, sftp_.get()};
   bool busy = false;
-  for (auto& f : followers_) {
+  for (std::size_t i = 0; i < followers_.size(); ++i) {
+    auto& f = followers_[i];
     if (stop && stop()) return;
+    const auto started = clock_.now();
+    if (started < next_look_[i]) {
+      busy = busy || f->busy();
+      continue;
+    }
     auto st = f->poll(link);
     if (stop && stop()) return;  // (an interrupted poll: the connection is not at fault)
     if (!st) {
       if (st.error().kind == ErrorKind::io) {  // the local copy; the connection is fine
         spdlog::error("{}: {}", f->status().remote, st.error().message);
+        next_look_[i] = clock_.now() + options_.poll;
         continue;
       }
       return fail(st.error(), true);
     }
+    next_look_[i] = next_look(started, clock_.now(), f->busy(), f->active(), options_.poll);
     busy = busy || f->busy();
   }
   if (!options_.sftp && clock_.now() - last_ping_ >= options_.keepalive) {
@@ -116,7 +133,6 @@ void Puller::poll_files(const std::function<bool()>& stop) {
     host_.last_error.clear();
     host_.last_error_kind.clear();
   }
-  next_poll_ = busy ? clock_.now() : clock_.now() + options_.poll;
   if (busy && !catching_up_)
     next_checkpoint_ = std::max(
         next_checkpoint_, clock_.now() + kCatchUpCheckpointFactor * options_.checkpoint_interval);
@@ -126,7 +142,7 @@ void Puller::poll_files(const std::function<bool()>& stop) {
 
 void Puller::tick(const std::function<bool()>& stop) {
   if (!session_ && backoff_.ready()) connect();
-  if (session_ && clock_.now() >= next_poll_) poll_files(stop);
+  if (session_ && clock_.now() >= next_look_due()) poll_files(stop);
   if (clock_.now() >= next_checkpoint_) {
     for (auto& f : followers_) (void)f->checkpoint(false);  // failures are the follower's state
     next_checkpoint_ =
@@ -143,10 +159,15 @@ void Puller::tick(const std::function<bool()>& stop) {
 SteadyTime Puller::next_deadline() const {
   SteadyTime next = std::min(next_checkpoint_, clock_.now() + kHeartbeatCheck);
   if (session_)
-    next = std::min(next, next_poll_);
+    next = std::min(next, next_look_due());
   else
     next = std::min(next, backoff_.next_deadline());
   return next;
+}
+
+SteadyTime Puller::next_look_due() const {
+  return next_look_.empty() ? SteadyTime::max()
+                            : *std::min_element(next_look_.begin(), next_look_.end());
 }
 
 void Puller::shutdown() {

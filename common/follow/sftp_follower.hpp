@@ -44,6 +44,7 @@ class SftpFollower final : public FollowerBase {
   Status poll(Link& link) override;
   void disconnected() override;
   bool busy() const override { return busy_; }
+  bool active() const override { return got_data_; }
   Status checkpoint(bool wait) override;
   Status heartbeat(std::chrono::seconds interval, const std::vector<vault::Field>& fields) override;
   Status close(Link& link, SteadyTime deadline) override;
