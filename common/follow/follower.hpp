@@ -66,6 +66,8 @@ class Follower {
   // Writes a heartbeat batch (framed) when none was written for `interval`; `fields` are added.
   virtual Status heartbeat(std::chrono::seconds interval,
                            const std::vector<vault::Field>& fields) = 0;
+  // Asks for what close() then waits for, so that the closes of all files share a round trip.
+  virtual void ask_close(Link& /*link*/) {}
   // Ends cleanly on a live link, by `deadline`: channels closed (a remote tail exits), handles
   // closed. Returns what failed (the link is then not worth trying further).
   virtual Status close(Link& link, SteadyTime deadline) = 0;

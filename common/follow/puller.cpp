@@ -36,7 +36,9 @@ Puller::Puller(PullerOptions options, std::vector<std::unique_ptr<Follower>> fol
   host_.endpoint = options_.ssh.endpoint();
 }
 
-Puller::~Puller() = default;
+Puller::~Puller() {
+  for (auto& f : followers_) f->disconnected();  // (nothing of theirs may outlive the session)
+}
 
 Status Puller::start() {
   for (auto& f : followers_)
@@ -50,7 +52,7 @@ void Puller::connect() {
   if (!s) return fail(s.error(), false);
   std::unique_ptr<ssh::SftpSession> sftp;
   if (options_.sftp) {
-    auto f = ssh::SftpSession::start(**s, ssh::deadline_in(options_.ssh.op_timeout));
+    auto f = ssh::SftpSession::start(**s, (*s)->op_deadline());
     if (!f) return fail(f.error(), false);
     sftp = std::move(*f);
   }
@@ -123,8 +125,7 @@ void Puller::poll_files(const std::function<bool()>& stop) {
   }
   if (!options_.sftp && clock_.now() - last_ping_ >= options_.keepalive) {
     last_ping_ = clock_.now();
-    if (auto st = session_->ping(ssh::deadline_in(options_.ssh.op_timeout)); !st)
-      return fail(st.error(), true);
+    if (auto st = session_->ping(session_->op_deadline()); !st) return fail(st.error(), true);
   }
   if (!proven_) {
     proven_ = true;
@@ -177,6 +178,7 @@ void Puller::shutdown() {
     if (sftp_) sftp_->set_interrupt(nullptr);
     const auto deadline = clock_.now() + kShutdownGrace;
     Link link{*session_, sftp_.get()};
+    for (auto& f : followers_) f->ask_close(link);  // all in one round trip
     for (auto& f : followers_) {
       if (auto st = f->close(link, deadline); !st) {
         spdlog::warn("closing on {} at exit: {}; leaving the rest to the host", host_.endpoint,
@@ -184,6 +186,7 @@ void Puller::shutdown() {
         break;
       }
     }
+    for (auto& f : followers_) f->disconnected();  // (closes not waited for are forgotten)
   }
   for (auto& f : followers_) (void)f->checkpoint(true);
   sftp_.reset();

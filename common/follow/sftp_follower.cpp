@@ -47,8 +47,8 @@ SftpFollower::SftpFollower(SftpFollowOptions options, std::unique_ptr<Output> ou
     : FollowerBase(options.remote, std::move(output), std::move(file), syncer, clock),
       options_(std::move(options)) {}
 
-SteadyTime SftpFollower::deadline() const {
-  return ssh::deadline_in(options_.op_timeout);
+ssh::Deadline SftpFollower::deadline() const {
+  return ssh::Deadline::live(options_.op_timeout);
 }
 
 bool SftpFollower::transport(const Error& e, const ssh::SftpSession& sftp) const {
@@ -452,7 +452,7 @@ Status SftpFollower::read_to_eof(ssh::SftpSession& sftp, const ssh::SftpFile& f,
     appended(b);
     return local(out_->append(b));
   };
-  auto r = started->run(sink, options_.op_timeout);  // each reply within op_timeout
+  auto r = started->run(sink, options_.op_timeout);  // (a liveness bound for each reply)
   if (got_data_) status_.last_data = clock_.wall_now();
   if (!r) return r.error();
   if (auto st = local(out_->flush()); !st) return st;
@@ -565,6 +565,7 @@ Status SftpFollower::start_generation(ssh::SftpSession& sftp, ssh::SftpFile file
 
 void SftpFollower::disconnected() {
   held_.reset();
+  closing_ = {};
   draining_ = false;
   busy_ = false;
   got_data_ = false;
@@ -583,10 +584,17 @@ Status SftpFollower::heartbeat(std::chrono::seconds interval,
   return {};
 }
 
+void SftpFollower::ask_close(Link& link) {
+  if (link.sftp && held_) closing_ = link.sftp->ask_close(*held_);
+  held_.reset();
+}
+
 Status SftpFollower::close(Link& link, SteadyTime deadline) {
   Status st;
   if (link.sftp && held_) st = link.sftp->close(*held_, deadline);
+  if (link.sftp && closing_) st = link.sftp->take_status(closing_, deadline);
   held_.reset();
+  closing_ = {};
   return st;
 }
 

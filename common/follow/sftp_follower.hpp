@@ -28,7 +28,7 @@ namespace logship::follow {
 struct SftpFollowOptions {
   std::string remote;                             // the followed path on the monitored host
   std::vector<std::string> rotated_patterns;      // where rotated copies are (rotated_names.hpp)
-  std::chrono::milliseconds op_timeout{30'000};   // ms; deadline of one SFTP round trip
+  std::chrono::milliseconds op_timeout{30'000};   // ms; nothing moved this long: the host stalls
   std::chrono::milliseconds poll{500};            // ms; a full look at least this often
   std::uint64_t burst = 16u << 20;                // bytes read per poll before others get a turn
   std::chrono::milliseconds partial_wait{5'000};  // ms; then an incomplete line is a fragment
@@ -47,13 +47,14 @@ class SftpFollower final : public FollowerBase {
   bool active() const override { return got_data_; }
   Status checkpoint(bool wait) override;
   Status heartbeat(std::chrono::seconds interval, const std::vector<vault::Field>& fields) override;
+  void ask_close(Link& link) override;
   Status close(Link& link, SteadyTime deadline) override;
   FileStatus status() const override;
 
  private:
   enum class Event { started, rotated, truncated, copytruncated, replaced };
 
-  SteadyTime deadline() const;
+  ssh::Deadline deadline() const;  // of one request: --timeout without progress
   // The stat of the path asked for in `stat` (problems as Kind; a missing path is lstat'ed).
   Result<Attrs> path_attrs(ssh::SftpSession& sftp, ssh::Pending& stat);
   Result<Attrs> look(ssh::SftpSession& sftp);  // stat of the path, now
@@ -94,6 +95,7 @@ class SftpFollower final : public FollowerBase {
   std::uint64_t generation_ = 0;       // the file followed (0: none yet)
   FileIdentity identity_;              // its identity
   std::optional<ssh::SftpFile> held_;  // the file followed, open
+  ssh::Pending closing_;               // its close, asked for at exit
   // The path at the last full look that found everything read, and since when it looks so.
   // SFTP times are whole seconds: a file rewritten to the same size within the second of its
   // last change looks the same to a stat. So a stat alone is trusted (a quiet look) only once

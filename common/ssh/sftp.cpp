@@ -56,11 +56,11 @@ const char* type_name(FileType t) {
 }  // namespace
 
 SftpSession::SftpSession(Session& session, std::unique_ptr<Channel> channel)
-    : endpoint_(session.options().endpoint()), channel_(std::move(channel)) {}
+    : session_(session), endpoint_(session.options().endpoint()), channel_(std::move(channel)) {}
 
 SftpSession::~SftpSession() = default;
 
-Result<std::unique_ptr<SftpSession>> SftpSession::start(Session& session, SteadyTime deadline) {
+Result<std::unique_ptr<SftpSession>> SftpSession::start(Session& session, Deadline deadline) {
   auto channel = session.start_subsystem("sftp");
   if (!channel) return channel.error();
   std::unique_ptr<SftpSession> s(new SftpSession(session, std::move(*channel)));
@@ -82,12 +82,12 @@ Error SftpSession::protocol_error(const std::string& what) const {
   return make_error(ErrorKind::protocol, what + " (" + endpoint_ + ")");
 }
 
-Status SftpSession::send(const std::string& packet, SteadyTime deadline) {
+Status SftpSession::send(const std::string& packet, Deadline deadline) {
   outbox_ += packet;  // after whatever was asked for before it
   return flush(deadline);
 }
 
-Result<Reply> SftpSession::await(std::uint32_t id, SteadyTime deadline) {
+Result<Reply> SftpSession::await(std::uint32_t id, Deadline deadline) {
   if (auto st = flush(deadline); !st) return st.error();  // never wait for an unsent request
   compact_inbox();  // (the previous reply's body is no longer used)
   if (auto it = early_.find(id); it != early_.end()) {
@@ -114,20 +114,26 @@ Result<Reply> SftpSession::await(std::uint32_t id, SteadyTime deadline) {
               (channel_->stderr_text().empty() ? std::string()
                                                : ": " + std::string(channel_->stderr_text())));
     }
-    if (expired(deadline)) {
-      return make_error(ErrorKind::timeout, "SFTP: no answer from " + endpoint_ +
-                                                " before the deadline; the vault or the "
-                                                "network stalls");
+    const auto now = std::chrono::steady_clock::now();
+    const SteadyTime ends = session_.until(deadline);
+    if (now >= ends) {
+      const auto secs = std::chrono::duration_cast<std::chrono::seconds>(
+          deadline.is_live() ? deadline.idle : std::chrono::milliseconds(0));
+      return make_error(ErrorKind::timeout,
+                        "SFTP: no answer from " + endpoint_ +
+                            (deadline.is_live() ? ", and nothing moved on the connection for " +
+                                                      std::to_string(secs.count()) + " s"
+                                                : " in time") +
+                            ": the host or the network stalls");
     }
-    SteadyTime wait_until = deadline;
+    Deadline wait_until = deadline;
     if (interrupt_) {
-      const auto now = std::chrono::steady_clock::now();
       if (now - interrupt_checked_ >= kInterruptCheck) {
         interrupt_checked_ = now;
         if (interrupt_())
           return make_error(ErrorKind::timeout, "SFTP: waiting for " + endpoint_ + " interrupted");
       }
-      wait_until = std::min(deadline, now + kInterruptCheck);
+      wait_until = std::min(ends, now + kInterruptCheck);
     }
     auto n = channel_->read_some(inbox_, wait_until);
     if (!n) return n.error();
@@ -147,7 +153,7 @@ void SftpSession::compact_inbox() {
   }
 }
 
-Result<Reply> SftpSession::call(const std::string& packet, std::uint32_t id, SteadyTime deadline) {
+Result<Reply> SftpSession::call(const std::string& packet, std::uint32_t id, Deadline deadline) {
   problem_ = FileProblem::none;
   if (auto st = send(packet, deadline); !st) return st.error();
   auto reply = await(id, deadline);
@@ -183,7 +189,7 @@ Error SftpSession::status_error(const Reply& reply, const std::string& what) {
 }
 
 Result<FileAttrs> SftpSession::attrs_call(Type type, const std::string& arg,
-                                          const std::string& what, SteadyTime deadline) {
+                                          const std::string& what, Deadline deadline) {
   const std::uint32_t id = next_id();
   const std::string packet =
       type == Type::fstat ? sftp::encode_handle(type, id, arg) : sftp::encode_path(type, id, arg);
@@ -195,20 +201,20 @@ Result<FileAttrs> SftpSession::attrs_call(Type type, const std::string& arg,
   return to_file_attrs(a);
 }
 
-Result<FileAttrs> SftpSession::stat(const std::string& path, SteadyTime deadline) {
+Result<FileAttrs> SftpSession::stat(const std::string& path, Deadline deadline) {
   return attrs_call(Type::stat, path, "stat " + path, deadline);
 }
 
-Result<FileAttrs> SftpSession::lstat(const std::string& path, SteadyTime deadline) {
+Result<FileAttrs> SftpSession::lstat(const std::string& path, Deadline deadline) {
   return attrs_call(Type::lstat, path, "lstat " + path, deadline);
 }
 
-Result<FileAttrs> SftpSession::fstat(const SftpFile& file, SteadyTime deadline) {
+Result<FileAttrs> SftpSession::fstat(const SftpFile& file, Deadline deadline) {
   return attrs_call(Type::fstat, file.handle, "fstat " + file.path, deadline);
 }
 
 Result<SftpFile> SftpSession::open(const std::string& path, std::uint32_t flags,
-                                   SteadyTime deadline) {
+                                   Deadline deadline) {
   const std::uint32_t id = next_id();
   auto reply = call(sftp::encode_open(id, path, flags), id, deadline);
   if (!reply) return reply.error();
@@ -220,7 +226,7 @@ Result<SftpFile> SftpSession::open(const std::string& path, std::uint32_t flags,
   return f;
 }
 
-Result<SftpFile> SftpSession::open_read(const std::string& path, SteadyTime deadline) {
+Result<SftpFile> SftpSession::open_read(const std::string& path, Deadline deadline) {
   auto attrs = stat(path, deadline);
   if (!attrs) return attrs.error();
   if (attrs->type != FileType::regular) {
@@ -232,11 +238,21 @@ Result<SftpFile> SftpSession::open_read(const std::string& path, SteadyTime dead
   return open(path, sftp::kRead, deadline);
 }
 
-Status SftpSession::close(SftpFile& file, SteadyTime deadline) {
+Status SftpSession::close(SftpFile& file, Deadline deadline) {
   if (file.handle.empty()) return {};
+  auto request = ask_close(file);
+  return take_status(request, deadline);
+}
+
+Pending SftpSession::ask_close(SftpFile& file) {
   const std::uint32_t id = next_id();
-  auto reply = call(sftp::encode_handle(Type::close, id, file.handle), id, deadline);
+  outbox_ += sftp::encode_handle(Type::close, id, file.handle);
   file.handle.clear();
+  return Pending(this, id, 0, "close " + file.path);
+}
+
+Status SftpSession::take_status(Pending& request, Deadline deadline) {
+  auto reply = take(request, deadline);
   if (!reply) return reply.error();
   Code code = Code::failure;
   std::string message;
@@ -244,7 +260,7 @@ Status SftpSession::close(SftpFile& file, SteadyTime deadline) {
       code == Code::ok) {
     return {};
   }
-  return status_error(*reply, "close " + file.path);
+  return status_error(*reply, request.what_);
 }
 
 Pending::Pending(Pending&& other) noexcept
@@ -295,14 +311,14 @@ Pending SftpSession::ask_read(const SftpFile& file, std::uint64_t offset, std::u
   return Pending(this, id, length, "read " + file.path);
 }
 
-Status SftpSession::flush(SteadyTime deadline) {
+Status SftpSession::flush(Deadline deadline) {
   if (outbox_.empty()) return {};
   // (a failed write leaves the channel unusable: what was queued is void with it)
   const std::string out = std::exchange(outbox_, std::string());
   return channel_->write(out, deadline);
 }
 
-Result<Reply> SftpSession::take(Pending& request, SteadyTime deadline) {
+Result<Reply> SftpSession::take(Pending& request, Deadline deadline) {
   problem_ = FileProblem::none;
   if (request.session_ != this)
     return protocol_error(request.what_ + ": no such request pending (taken twice?)");
@@ -311,7 +327,7 @@ Result<Reply> SftpSession::take(Pending& request, SteadyTime deadline) {
   return reply;
 }
 
-Result<FileAttrs> SftpSession::take_attrs(Pending& request, SteadyTime deadline) {
+Result<FileAttrs> SftpSession::take_attrs(Pending& request, Deadline deadline) {
   auto reply = take(request, deadline);
   if (!reply) return reply.error();
   if (reply->type != Type::attrs) return status_error(*reply, request.what_);
@@ -322,7 +338,7 @@ Result<FileAttrs> SftpSession::take_attrs(Pending& request, SteadyTime deadline)
 }
 
 Result<std::optional<std::string_view>> SftpSession::take_data(Pending& request,
-                                                               SteadyTime deadline) {
+                                                               Deadline deadline) {
   auto reply = take(request, deadline);
   if (!reply) return reply.error();
   if (reply->type == Type::status) {

@@ -1,4 +1,6 @@
-// SftpSession: an SFTP v3 client on a Session, with deadlines, for following remote files:
+// SftpSession: an SFTP v3 client on a Session, with deadlines (ssh::Deadline: a liveness
+// deadline passes only once nothing moved on the connection for its idle budget, so a slow link
+// still carrying the answer is waited for), for following remote files:
 // stat, open, fstat, close, and pipelined reads from an offset to EOF that never leave a hole
 // (sftp_read.hpp). Requests can be pipelined: asked for now, sent together, their replies taken
 // later, so that several cost one round trip. (Our own client: libssh 0.10's sftp functions
@@ -15,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "ssh/deadline.hpp"
 #include "ssh/sftp_wire.hpp"
 #include "util/clock.hpp"
 #include "util/result.hpp"
@@ -71,29 +74,32 @@ class SftpSession {
  public:
   // Starts the "sftp" subsystem (or the key's forced sftp-server) and negotiates version 3.
   // `session` must outlive the SftpSession (if it does not, calls fail with network errors).
-  static Result<std::unique_ptr<SftpSession>> start(Session& session, SteadyTime deadline);
+  static Result<std::unique_ptr<SftpSession>> start(Session& session, Deadline deadline);
   ~SftpSession();
 
-  Result<FileAttrs> stat(const std::string& path, SteadyTime deadline);   // follows symlinks
-  Result<FileAttrs> lstat(const std::string& path, SteadyTime deadline);  // does not
+  Result<FileAttrs> stat(const std::string& path, Deadline deadline);   // follows symlinks
+  Result<FileAttrs> lstat(const std::string& path, Deadline deadline);  // does not
   // Opens a regular file for reading (stat first: a FIFO or directory is refused).
-  Result<SftpFile> open_read(const std::string& path, SteadyTime deadline);
+  Result<SftpFile> open_read(const std::string& path, Deadline deadline);
   // Opens with raw SSH_FXF_* flags (sftp::OpenFlags).
-  Result<SftpFile> open(const std::string& path, std::uint32_t flags, SteadyTime deadline);
-  Result<FileAttrs> fstat(const SftpFile& file, SteadyTime deadline);
-  Status close(SftpFile& file, SteadyTime deadline);
+  Result<SftpFile> open(const std::string& path, std::uint32_t flags, Deadline deadline);
+  Result<FileAttrs> fstat(const SftpFile& file, Deadline deadline);
+  Status close(SftpFile& file, Deadline deadline);
 
   // Pipelining: ask_*() queue a request; everything queued goes out in one channel write at
   // the next flush() or wait for a reply. Replies are taken in any order.
   Pending ask_stat(const std::string& path);
   Pending ask_fstat(const SftpFile& file);
   Pending ask_read(const SftpFile& file, std::uint64_t offset, std::uint32_t length);
-  Status flush(SteadyTime deadline);
+  Pending ask_close(SftpFile& file);  // (the handle is void from now on)
+  Status flush(Deadline deadline);
   // The reply to a stat or fstat.
-  Result<FileAttrs> take_attrs(Pending& request, SteadyTime deadline);
+  Result<FileAttrs> take_attrs(Pending& request, Deadline deadline);
+  // The reply to a close: OK, or why not.
+  Status take_status(Pending& request, Deadline deadline);
   // The reply to a READ: its bytes (at most those asked for; a view valid until the next wait),
   // or nullopt at end of file.
-  Result<std::optional<std::string_view>> take_data(Pending& request, SteadyTime deadline);
+  Result<std::optional<std::string_view>> take_data(Pending& request, Deadline deadline);
 
   // While waiting for a reply, `interrupt` is asked about every kInterruptCheck; once it says
   // true the wait fails at once (ErrorKind::timeout, "interrupted"), the requests in flight are
@@ -110,17 +116,18 @@ class SftpSession {
   friend class Pending;
   SftpSession(Session& session, std::unique_ptr<Channel> channel);
   std::uint32_t next_id() { return ++last_id_; }
-  Status send(const std::string& packet, SteadyTime deadline);  // queues it, then flush()
+  Status send(const std::string& packet, Deadline deadline);  // queues it, then flush()
   void forget(std::uint32_t id);  // the reply to `id` is dropped when it arrives
-  Result<sftp::Reply> take(Pending& request, SteadyTime deadline);
+  Result<sftp::Reply> take(Pending& request, Deadline deadline);
   // The reply to request `id`; its body stays valid until the next await().
-  Result<sftp::Reply> await(std::uint32_t id, SteadyTime deadline);
-  Result<sftp::Reply> call(const std::string& packet, std::uint32_t id, SteadyTime deadline);
+  Result<sftp::Reply> await(std::uint32_t id, Deadline deadline);
+  Result<sftp::Reply> call(const std::string& packet, std::uint32_t id, Deadline deadline);
   Result<FileAttrs> attrs_call(sftp::Type type, const std::string& arg, const std::string& what,
-                               SteadyTime deadline);
+                               Deadline deadline);
   Error status_error(const sftp::Reply& reply, const std::string& what);
   Error protocol_error(const std::string& what) const;
 
+  Session& session_;
   std::string endpoint_;  // "host:port", for messages
   std::unique_ptr<Channel> channel_;
   std::string outbox_;   // requests queued, not yet written

@@ -49,9 +49,9 @@ class SftpRead {
   // go out with whatever else is asked for before the next wait. A few suffice when little is
   // expected; the pipeline fills up as soon as a reply comes back full.
   void start(unsigned requests = 0);
-  // Hands the bytes to `sink` in order until end of file or max_bytes. Each reply must come
-  // within `patience` of the previous one (or of the call): a liveness limit, not a limit on the
-  // whole read, which takes as long as the link needs. On an error the read is over.
+  // Hands the bytes to `sink` in order until end of file or max_bytes. The wait for each reply
+  // is a liveness deadline of `patience` (Deadline::live): a limit on silence, not on the whole
+  // read, which takes as long as the link needs. On an error the read is over.
   Result<ReadResult> run(const Sink& sink, std::chrono::milliseconds patience);
 
  private:
