@@ -39,6 +39,13 @@ struct FileStatus {
   std::optional<WallTime> last_data;  // when bytes last arrived
 };
 
+// What `e` says, or, should it say nothing, what kind of failure it was: every failure shown in
+// the status file and the log names a cause.
+inline std::string cause(const Error& e) {
+  return e.message.empty() ? std::string(to_string(e.kind)) + " failure (no reason was given)"
+                           : e.message;
+}
+
 // Links the Puller hands to a poll: the SSH session, and the SFTP session in sftp mode.
 struct Link {
   ssh::Session& session;

@@ -71,7 +71,8 @@ void Puller::connect() {
   logged_error_.clear();
 }
 
-void Puller::fail(const Error& e, bool was_connected) {
+void Puller::fail(const Error& error, bool was_connected) {
+  const Error e{error.kind, cause(error)};
   ++host_.failures;
   host_.last_error = e.message;
   host_.last_error_kind = std::string(to_string(e.kind));
@@ -114,7 +115,7 @@ void Puller::poll_files(const std::function<bool()>& stop) {
     if (stop && stop()) return;  // (an interrupted poll: the connection is not at fault)
     if (!st) {
       if (st.error().kind == ErrorKind::io) {  // the local copy; the connection is fine
-        spdlog::error("{}: {}", f->status().remote, st.error().message);
+        spdlog::error("{}: {}", f->status().remote, cause(st.error()));
         next_look_[i] = clock_.now() + options_.poll;
         continue;
       }
@@ -182,7 +183,7 @@ void Puller::shutdown() {
     for (auto& f : followers_) {
       if (auto st = f->close(link, deadline); !st) {
         spdlog::warn("closing on {} at exit: {}; leaving the rest to the host", host_.endpoint,
-                     st.error().message);
+                     cause(st.error()));
         break;
       }
     }

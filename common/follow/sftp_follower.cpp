@@ -68,17 +68,17 @@ void SftpFollower::restore_output() {
   (void)syncer_.wait(this);  // (a failure of its is why we are here)
   auto c = recover();        // from the last checkpoint actually saved
   if (!c) {
-    set_state("error", c.error().message);
+    set_state("error", cause(c.error()));
     return;
   }
   generation_ = c->generation;
   identity_ = c->identity;
   if (auto st = out_->set_origin({options_.remote, generation_, c->offset}); !st) {
-    set_state("error", st.error().message);
+    set_state("error", cause(st.error()));
     return;
   }
   if (auto st = save(true); !st) {
-    set_state("error", st.error().message);
+    set_state("error", cause(st.error()));
     return;
   }
   broken_ = false;
@@ -99,8 +99,8 @@ Status SftpFollower::checkpoint(bool wait) {
 
 void SftpFollower::fail_locally(const Error& e) {
   spdlog::error("{}: writing the local copy failed, will start again from the last checkpoint: {}",
-                options_.remote, e.message);
-  set_state("error", e.message);
+                options_.remote, cause(e));
+  set_state("error", cause(e));
   broken_ = true;
   held_.reset();  // (its server handle is released when the session ends or on close)
   draining_ = false;
@@ -216,7 +216,7 @@ Status SftpFollower::poll(Link& link) {
     return {};
   }
   if (!st && !transport(st.error(), sftp)) {  // a problem of the file: look again next poll
-    set_state("error", st.error().message);
+    set_state("error", cause(st.error()));
     close_handle(sftp, held_);
     return {};
   }

@@ -1,4 +1,5 @@
-// next_look(): when the Puller looks at a file again. Table-tested.
+// The Puller's pure decisions: when a file is looked at again (next_look(), table-tested), and
+// what a failure is reported as (cause()).
 #include "follow/puller.hpp"
 
 #include <gtest/gtest.h>
@@ -29,6 +30,13 @@ TEST(NextLookTest, WhenAFileIsLookedAtAgain) {
   };
   for (const auto& r : rows)
     EXPECT_EQ(next_look(t0, t0 + r.took, r.busy, r.active, r.poll), t0 + r.next) << r.why;
+}
+
+TEST(CauseTest, AFailureAlwaysNamesACause) {
+  EXPECT_EQ(cause(make_error(ErrorKind::timeout, "SFTP: no answer")), "SFTP: no answer");
+  const auto none = cause(make_error(ErrorKind::network, ""));
+  EXPECT_NE(none.find("network"), std::string::npos) << none;
+  EXPECT_NE(none.find("no reason"), std::string::npos) << none;
 }
 
 }  // namespace
