@@ -235,6 +235,7 @@ int run_agent(const Config& c) {
       so.remote = f.remote;
       so.rotated_patterns = c.rotated_patterns;
       so.op_timeout = c.puller.ssh.op_timeout;
+      so.poll = c.puller.poll;
       followers.push_back(std::make_unique<follow::SftpFollower>(std::move(so), std::move(*out),
                                                                  std::move(*ckpt), syncer, clock));
     }

@@ -39,6 +39,13 @@ struct FileStatus {
   std::optional<WallTime> last_data;  // when bytes last arrived
 };
 
+// What `e` says, or, should it say nothing, what kind of failure it was: every failure shown in
+// the status file and the log names a cause.
+inline std::string cause(const Error& e) {
+  return e.message.empty() ? std::string(to_string(e.kind)) + " failure (no reason was given)"
+                           : e.message;
+}
+
 // Links the Puller hands to a poll: the SSH session, and the SFTP session in sftp mode.
 struct Link {
   ssh::Session& session;
@@ -58,12 +65,16 @@ class Follower {
   virtual void disconnected() = 0;
   // True when a poll stopped at its burst limit with more to read.
   virtual bool busy() const = 0;
+  // True when the last poll read new bytes: the file is being written, look again soon.
+  virtual bool active() const = 0;
   // Makes what was written durable, then saves the checkpoint (when anything changed), on the
   // Syncer's thread; `wait`: before returning. Returns an earlier save's failure, if any.
   virtual Status checkpoint(bool wait) = 0;
   // Writes a heartbeat batch (framed) when none was written for `interval`; `fields` are added.
   virtual Status heartbeat(std::chrono::seconds interval,
                            const std::vector<vault::Field>& fields) = 0;
+  // Asks for what close() then waits for, so that the closes of all files share a round trip.
+  virtual void ask_close(Link& /*link*/) {}
   // Ends cleanly on a live link, by `deadline`: channels closed (a remote tail exits), handles
   // closed. Returns what failed (the link is then not worth trying further).
   virtual Status close(Link& link, SteadyTime deadline) = 0;

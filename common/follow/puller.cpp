@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "ssh/deadline.hpp"
 #include "ssh/session.hpp"
 #include "ssh/sftp.hpp"
@@ -19,6 +21,12 @@ constexpr int kCatchUpCheckpointFactor = 10;
 
 }  // namespace
 
+SteadyTime next_look(SteadyTime started, SteadyTime now, bool busy, bool active,
+                     std::chrono::milliseconds poll) {
+  if (busy) return now;
+  return std::max(now, started + (active ? std::min(kActiveRepoll, poll) : poll));
+}
+
 Puller::Puller(PullerOptions options, std::vector<std::unique_ptr<Follower>> followers,
                const Clock& clock)
     : options_(std::move(options)),
@@ -28,7 +36,9 @@ Puller::Puller(PullerOptions options, std::vector<std::unique_ptr<Follower>> fol
   host_.endpoint = options_.ssh.endpoint();
 }
 
-Puller::~Puller() = default;
+Puller::~Puller() {
+  for (auto& f : followers_) f->disconnected();  // (nothing of theirs may outlive the session)
+}
 
 Status Puller::start() {
   for (auto& f : followers_)
@@ -42,7 +52,7 @@ void Puller::connect() {
   if (!s) return fail(s.error(), false);
   std::unique_ptr<ssh::SftpSession> sftp;
   if (options_.sftp) {
-    auto f = ssh::SftpSession::start(**s, ssh::deadline_in(options_.ssh.op_timeout));
+    auto f = ssh::SftpSession::start(**s, (*s)->op_deadline());
     if (!f) return fail(f.error(), false);
     sftp = std::move(*f);
   }
@@ -52,7 +62,8 @@ void Puller::connect() {
   ++host_.connections;
   host_.connected = true;
   host_.connected_since = clock_.wall_now();
-  next_poll_ = last_ping_ = clock_.now();
+  last_ping_ = clock_.now();
+  next_look_.assign(followers_.size(), last_ping_);
   if (host_.unreachable_since)
     spdlog::info("connected to {} again", host_.endpoint);
   else
@@ -60,7 +71,8 @@ void Puller::connect() {
   logged_error_.clear();
 }
 
-void Puller::fail(const Error& e, bool was_connected) {
+void Puller::fail(const Error& error, bool was_connected) {
+  const Error e{error.kind, cause(error)};
   ++host_.failures;
   host_.last_error = e.message;
   host_.last_error_kind = std::string(to_string(e.kind));
@@ -91,23 +103,30 @@ void Puller::poll_files(const std::function<bool()>& stop) {
   if (sftp_) sftp_->set_interrupt(stop);  // a stop does not wait for a request in flight
   Link link{*session_, sftp_.get()};
   bool busy = false;
-  for (auto& f : followers_) {
+  for (std::size_t i = 0; i < followers_.size(); ++i) {
+    auto& f = followers_[i];
     if (stop && stop()) return;
+    const auto started = clock_.now();
+    if (started < next_look_[i]) {
+      busy = busy || f->busy();
+      continue;
+    }
     auto st = f->poll(link);
     if (stop && stop()) return;  // (an interrupted poll: the connection is not at fault)
     if (!st) {
       if (st.error().kind == ErrorKind::io) {  // the local copy; the connection is fine
-        spdlog::error("{}: {}", f->status().remote, st.error().message);
+        spdlog::error("{}: {}", f->status().remote, cause(st.error()));
+        next_look_[i] = clock_.now() + options_.poll;
         continue;
       }
       return fail(st.error(), true);
     }
+    next_look_[i] = next_look(started, clock_.now(), f->busy(), f->active(), options_.poll);
     busy = busy || f->busy();
   }
   if (!options_.sftp && clock_.now() - last_ping_ >= options_.keepalive) {
     last_ping_ = clock_.now();
-    if (auto st = session_->ping(ssh::deadline_in(options_.ssh.op_timeout)); !st)
-      return fail(st.error(), true);
+    if (auto st = session_->ping(session_->op_deadline()); !st) return fail(st.error(), true);
   }
   if (!proven_) {
     proven_ = true;
@@ -116,7 +135,6 @@ void Puller::poll_files(const std::function<bool()>& stop) {
     host_.last_error.clear();
     host_.last_error_kind.clear();
   }
-  next_poll_ = busy ? clock_.now() : clock_.now() + options_.poll;
   if (busy && !catching_up_)
     next_checkpoint_ = std::max(
         next_checkpoint_, clock_.now() + kCatchUpCheckpointFactor * options_.checkpoint_interval);
@@ -126,7 +144,7 @@ void Puller::poll_files(const std::function<bool()>& stop) {
 
 void Puller::tick(const std::function<bool()>& stop) {
   if (!session_ && backoff_.ready()) connect();
-  if (session_ && clock_.now() >= next_poll_) poll_files(stop);
+  if (session_ && clock_.now() >= next_look_due()) poll_files(stop);
   if (clock_.now() >= next_checkpoint_) {
     for (auto& f : followers_) (void)f->checkpoint(false);  // failures are the follower's state
     next_checkpoint_ =
@@ -143,10 +161,15 @@ void Puller::tick(const std::function<bool()>& stop) {
 SteadyTime Puller::next_deadline() const {
   SteadyTime next = std::min(next_checkpoint_, clock_.now() + kHeartbeatCheck);
   if (session_)
-    next = std::min(next, next_poll_);
+    next = std::min(next, next_look_due());
   else
     next = std::min(next, backoff_.next_deadline());
   return next;
+}
+
+SteadyTime Puller::next_look_due() const {
+  return next_look_.empty() ? SteadyTime::max()
+                            : *std::min_element(next_look_.begin(), next_look_.end());
 }
 
 void Puller::shutdown() {
@@ -156,13 +179,15 @@ void Puller::shutdown() {
     if (sftp_) sftp_->set_interrupt(nullptr);
     const auto deadline = clock_.now() + kShutdownGrace;
     Link link{*session_, sftp_.get()};
+    for (auto& f : followers_) f->ask_close(link);  // all in one round trip
     for (auto& f : followers_) {
       if (auto st = f->close(link, deadline); !st) {
         spdlog::warn("closing on {} at exit: {}; leaving the rest to the host", host_.endpoint,
-                     st.error().message);
+                     cause(st.error()));
         break;
       }
     }
+    for (auto& f : followers_) f->disconnected();  // (closes not waited for are forgotten)
   }
   for (auto& f : followers_) (void)f->checkpoint(true);
   sftp_.reset();

@@ -45,6 +45,15 @@ struct HostStatus {
   std::uint64_t failures = 0;     // failed attempts and dropped connections since start
 };
 
+// When a file is looked at next, its look having begun at `started` and ended at `now`: at once
+// while it is being caught up (`busy`: its last read stopped at the burst limit), kActiveRepoll
+// after the start of a look that read new bytes (`active`: it is being written to, so read
+// again without waiting a poll interval), else a poll interval after the start of this look.
+// Never before `now`: on a link whose round trip is longer, a look follows the last at once.
+SteadyTime next_look(SteadyTime started, SteadyTime now, bool busy, bool active,
+                     std::chrono::milliseconds poll);
+inline constexpr std::chrono::milliseconds kActiveRepoll{10};  // ms; bounds the looks on a LAN
+
 class Puller {
  public:
   Puller(PullerOptions options, std::vector<std::unique_ptr<Follower>> followers,
@@ -68,8 +77,9 @@ class Puller {
 
  private:
   void connect();
-  void fail(const Error& e, bool was_connected);  // a failed attempt or a dropped connection
-  void poll_files(const std::function<bool()>& stop);
+  void fail(const Error& e, bool was_connected);       // a failed attempt or a dropped connection
+  void poll_files(const std::function<bool()>& stop);  // looks at the files that are due
+  SteadyTime next_look_due() const;
 
   PullerOptions options_;
   std::vector<std::unique_ptr<Follower>> followers_;
@@ -77,8 +87,8 @@ class Puller {
   Backoff backoff_;
   std::unique_ptr<ssh::Session> session_;
   std::unique_ptr<ssh::SftpSession> sftp_;
-  bool proven_ = false;  // a full poll round succeeded on this connection
-  SteadyTime next_poll_{};
+  bool proven_ = false;                // a full poll round succeeded on this connection
+  std::vector<SteadyTime> next_look_;  // when each follower is looked at next
   SteadyTime next_checkpoint_{};
   bool catching_up_ = false;  // the last poll stopped at a file's burst limit
   SteadyTime last_ping_{};

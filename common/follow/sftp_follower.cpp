@@ -12,8 +12,6 @@ namespace logship::follow {
 
 namespace {
 
-constexpr std::uint64_t kReadChunk = 4u << 20;  // bytes per pipelined read call (one deadline)
-
 Attrs to_attrs(const ssh::FileAttrs& a) {
   Attrs r;
   r.size = a.size;
@@ -49,8 +47,8 @@ SftpFollower::SftpFollower(SftpFollowOptions options, std::unique_ptr<Output> ou
     : FollowerBase(options.remote, std::move(output), std::move(file), syncer, clock),
       options_(std::move(options)) {}
 
-SteadyTime SftpFollower::deadline() const {
-  return ssh::deadline_in(options_.op_timeout);
+ssh::Deadline SftpFollower::deadline() const {
+  return ssh::Deadline::live(options_.op_timeout);
 }
 
 bool SftpFollower::transport(const Error& e, const ssh::SftpSession& sftp) const {
@@ -70,17 +68,17 @@ void SftpFollower::restore_output() {
   (void)syncer_.wait(this);  // (a failure of its is why we are here)
   auto c = recover();        // from the last checkpoint actually saved
   if (!c) {
-    set_state("error", c.error().message);
+    set_state("error", cause(c.error()));
     return;
   }
   generation_ = c->generation;
   identity_ = c->identity;
   if (auto st = out_->set_origin({options_.remote, generation_, c->offset}); !st) {
-    set_state("error", st.error().message);
+    set_state("error", cause(st.error()));
     return;
   }
   if (auto st = save(true); !st) {
-    set_state("error", st.error().message);
+    set_state("error", cause(st.error()));
     return;
   }
   broken_ = false;
@@ -101,12 +99,13 @@ Status SftpFollower::checkpoint(bool wait) {
 
 void SftpFollower::fail_locally(const Error& e) {
   spdlog::error("{}: writing the local copy failed, will start again from the last checkpoint: {}",
-                options_.remote, e.message);
-  set_state("error", e.message);
+                options_.remote, cause(e));
+  set_state("error", cause(e));
   broken_ = true;
   held_.reset();  // (its server handle is released when the session ends or on close)
   draining_ = false;
   last_path_.reset();
+  tail_known_ = false;
 }
 
 void SftpFollower::path_absent(const Attrs& a) {
@@ -123,8 +122,8 @@ void SftpFollower::path_absent(const Attrs& a) {
   }
 }
 
-Result<Attrs> SftpFollower::look(ssh::SftpSession& sftp) {
-  auto a = sftp.stat(options_.remote, deadline());
+Result<Attrs> SftpFollower::path_attrs(ssh::SftpSession& sftp, ssh::Pending& stat) {
+  auto a = sftp.take_attrs(stat, deadline());
   if (a) {
     status_.remote_size = a->size;
     return to_attrs(*a);
@@ -144,17 +143,41 @@ Result<Attrs> SftpFollower::look(ssh::SftpSession& sftp) {
   }
 }
 
-Result<std::string> SftpFollower::head(ssh::SftpSession& sftp, const ssh::SftpFile& f) {
-  std::string h;
-  auto r = sftp.read(
-      f, 0, kFingerprintBytes,
-      [&](std::string_view b) -> Status {
-        h.append(b);
-        return {};
-      },
-      deadline());
+Result<Attrs> SftpFollower::look(ssh::SftpSession& sftp) {
+  auto stat = sftp.ask_stat(options_.remote);
+  return path_attrs(sftp, stat);
+}
+
+Result<std::string> SftpFollower::take_bytes(ssh::SftpSession& sftp, ssh::Pending& read) {
+  auto r = sftp.take_data(read, deadline());
   if (!r) return r.error();
-  return h;
+  return *r ? std::string(**r) : std::string();
+}
+
+Result<std::string> SftpFollower::head(ssh::SftpSession& sftp, const ssh::SftpFile& f) {
+  auto read = sftp.ask_read(f, 0, kFingerprintBytes);
+  return take_bytes(sftp, read);
+}
+
+ssh::Pending SftpFollower::ask_tail(ssh::SftpSession& sftp, const ssh::SftpFile& f) {
+  const auto offset = out_->origin().offset;
+  const auto n = std::min<std::uint64_t>(offset, kTailBytes);
+  if (n == 0) return {};
+  return sftp.ask_read(f, offset - n, static_cast<std::uint32_t>(n));
+}
+
+std::unique_ptr<ssh::SftpRead> SftpFollower::ask_reads(ssh::SftpSession& sftp,
+                                                       const ssh::SftpFile& f) {
+  auto r = std::make_unique<ssh::SftpRead>(sftp, f, out_->origin().offset, options_.burst,
+                                           options_.tuning);
+  // Catching up: a full pipeline. Else as many READs as twice the last poll brought, plus one
+  // (so that a short reply is followed by the end of the file, in the same round trip); one
+  // when the file is quiet. More follow at once when a reply comes back full.
+  const auto want = full_pipeline_     ? 0
+                    : got_before_ == 0 ? 1
+                                       : 2 + 2 * got_before_ / options_.tuning.request_bytes;
+  r->start(static_cast<unsigned>(std::min<std::uint64_t>(want, options_.tuning.max_in_flight)));
+  return r;
 }
 
 Status SftpFollower::open_with_head(ssh::SftpSession& sftp, std::optional<ssh::SftpFile>& f,
@@ -178,7 +201,11 @@ void SftpFollower::close_handle(ssh::SftpSession& sftp, std::optional<ssh::SftpF
 }
 
 Status SftpFollower::poll(Link& link) {
+  full_pipeline_ = busy_;  // it stopped at its burst: there is more to read at once
   busy_ = false;
+  got_before_ = status_.bytes - bytes_before_;
+  bytes_before_ = status_.bytes;
+  got_data_ = false;
   if (broken_) restore_output();
   if (broken_) return {};
   local_error_.reset();
@@ -189,7 +216,7 @@ Status SftpFollower::poll(Link& link) {
     return {};
   }
   if (!st && !transport(st.error(), sftp)) {  // a problem of the file: look again next poll
-    set_state("error", st.error().message);
+    set_state("error", cause(st.error()));
     close_handle(sftp, held_);
     return {};
   }
@@ -202,29 +229,49 @@ Status SftpFollower::local(Status st) {
 }
 
 Status SftpFollower::open_path(ssh::SftpSession& sftp) {
+  look_started_ = clock_.now();
+  last_full_look_ = look_started_;
   auto a = look(sftp);
   if (!a) return a.error();
   if (a->kind != Kind::regular) {
     path_absent(*a);
     return {};
   }
-  std::optional<ssh::SftpFile> file;
-  std::string start;
-  if (auto st = open_with_head(sftp, file, start); !st) return st;
-  if (!file) {
+  // (the open waits for the stat: opening a FIFO would block the server)
+  auto opened = sftp.open(options_.remote, ssh::sftp::kRead, deadline());
+  if (!opened) {
+    if (transport(opened.error(), sftp)) return opened.error();
     path_absent(Attrs{Kind::unreadable});
     return {};
   }
-  if (generation_ == 0) return start_generation(sftp, std::move(*file), start, Event::started, "");
-  Probe p{*a, std::nullopt, std::nullopt, start};
+  std::optional<ssh::SftpFile> file(std::move(*opened));
+  // Its first bytes, the bytes before our offset and the first reads, in one round trip.
+  auto head_read = sftp.ask_read(*file, 0, kFingerprintBytes);
+  auto tail_read = ask_tail(sftp, *file);
+  auto reads = ask_reads(sftp, *file);
+  auto start = take_bytes(sftp, head_read);
+  auto tail = start && tail_read ? take_bytes(sftp, tail_read) : Result<std::string>("");
+  if (!start || !tail) {
+    reads.reset();
+    close_handle(sftp, file);
+    return !start ? start.error() : tail.error();
+  }
+  if (generation_ == 0) {
+    reads.reset();
+    return start_generation(sftp, std::move(*file), *start, Event::started, "");
+  }
+  Probe p{*a, std::nullopt, std::nullopt, *start};
   const auto change = classify(identity_, out_->origin().offset, p);
   if (change == Change::grown || change == Change::unchanged) {
     held_ = std::move(file);
-    identity_ = grow(identity_, start);
+    identity_ = grow(identity_, *start);
+    tail_ = std::move(*tail);
+    tail_known_ = true;
     set_state("following", "");
-    return read_to_eof(sftp, *held_, false);
+    return read_to_eof(sftp, *held_, false, reads.get());
   }
   // Truncated or replaced while nobody watched: the rest of the old file may be in a copy.
+  reads.reset();
   auto copy = finish_from_copy(sftp);
   if (!copy) {
     close_handle(sftp, file);
@@ -232,24 +279,72 @@ Status SftpFollower::open_path(ssh::SftpSession& sftp) {
   }
   Event e = change == Change::truncated ? (copy->empty() ? Event::truncated : Event::copytruncated)
                                         : (copy->empty() ? Event::replaced : Event::rotated);
-  return start_generation(sftp, std::move(*file), start, e, *copy);
+  return start_generation(sftp, std::move(*file), *start, e, *copy);
+}
+
+Status SftpFollower::short_look(ssh::SftpSession& sftp, bool& done) {
+  done = false;
+  const auto offset = out_->origin().offset;
+  auto stat = sftp.ask_stat(options_.remote);
+  ssh::Pending head_read;  // a short file's identity still grows with it
+  if (identity_.length < kFingerprintBytes) head_read = sftp.ask_read(*held_, 0, kFingerprintBytes);
+  auto tail_read = ask_tail(sftp, *held_);
+  auto reads = ask_reads(sftp, *held_);
+  auto a = path_attrs(sftp, stat);
+  if (!a) return a.error();
+  if (head_read) {
+    auto h = take_bytes(sftp, head_read);
+    if (!h) return h.error();
+    if (h->size() < identity_.length || !same_start(identity_, *h)) return {};  // truncated?
+    identity_ = grow(identity_, *h);
+  }
+  if (tail_read) {
+    auto t = take_bytes(sftp, tail_read);
+    if (!t) return t.error();
+    if (*t != tail_) return {};  // rewritten before the offset: a full look decides
+  }
+  // The held file still ends, at the offset, with the bytes we copied: what follows is its own.
+  if (auto st = read_to_eof(sftp, *held_, false, reads.get()); !st) return st;
+  if (got_data_ || busy_) {
+    last_path_.reset();  // (the path is looked at fully again within a poll interval)
+    done = true;
+    return {};
+  }
+  // Nothing new in the held file. A quiet path that looks as it did needs nothing more; one that
+  // changed (rotated?) needs a full look at once.
+  done = !(last_path_ && last_path_->trusted) ||
+         (same_attrs(*a, last_path_->attrs) && a->size == offset);
+  return {};
 }
 
 Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
-  auto a = look(sftp);
-  if (!a) return a.error();
-  if (!draining_ && last_path_ && last_path_->trusted && same_attrs(*a, last_path_->attrs) &&
-      a->size == out_->origin().offset) {  // quiet: nothing changed, everything read
-    if (out_->pending() > 0 && clock_.now() - last_growth_ >= options_.partial_wait)
-      return local(out_->finish());
-    return {};
+  look_started_ = clock_.now();
+  const bool quiet = last_path_ && last_path_->trusted;
+  const bool full_due = !last_full_look_ || look_started_ - *last_full_look_ >= options_.poll;
+  if (tail_known_ && !draining_ && (quiet || !full_due)) {
+    bool done = false;
+    if (auto st = short_look(sftp, done); !st || done) return st;
+    look_started_ = clock_.now();
   }
-  auto ha = sftp.fstat(*held_, deadline());
+  last_full_look_ = look_started_;
+  const auto offset = out_->origin().offset;
+  // One round trip: the path's stat, then the held file's (after it, as classify() wants), its
+  // first bytes, the bytes before the offset, and the first reads from the offset.
+  auto stat = sftp.ask_stat(options_.remote);
+  auto fstat = sftp.ask_fstat(*held_);
+  auto head_read = sftp.ask_read(*held_, 0, kFingerprintBytes);
+  auto tail_read = ask_tail(sftp, *held_);
+  auto reads = ask_reads(sftp, *held_);
+  auto a = path_attrs(sftp, stat);
+  if (!a) return a.error();
+  auto ha = sftp.take_attrs(fstat, deadline());
   if (!ha) return ha.error();
-  auto hh = head(sftp, *held_);
+  auto hh = take_bytes(sftp, head_read);
   if (!hh) return hh.error();
+  auto tail = tail_read ? take_bytes(sftp, tail_read) : Result<std::string>("");
+  if (!tail) return tail.error();
   Probe p{*a, to_attrs(*ha), *hh, std::nullopt};
-  auto change = classify(identity_, out_->origin().offset, p);
+  auto change = classify(identity_, offset, p);
   std::optional<ssh::SftpFile> other;  // the file the path names, if opened
   std::string other_head;
   if (change == Change::need_path_head) {
@@ -258,15 +353,20 @@ Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
       change = Change::unreadable;  // (it vanished or became unreadable between the looks)
     } else {
       p.path_head = other_head;
-      change = classify(identity_, out_->origin().offset, p);
+      change = classify(identity_, offset, p);
       if (change != Change::rotated) close_handle(sftp, other);
     }
+  }
+  if (change != Change::truncated) {  // the held file is ours up to the offset
+    tail_ = std::move(*tail);
+    tail_known_ = true;
   }
 
   switch (change) {
     case Change::truncated: {
       // The held file itself lost bytes. copytruncate left the rest in a copy; then the file
       // starts over: a new generation on the same handle.
+      reads.reset();
       close_handle(sftp, other);
       auto copy = finish_from_copy(sftp);
       if (!copy) return copy.error();
@@ -280,11 +380,10 @@ Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
       draining_ = false;
       identity_ = grow(identity_, *hh);
       set_state("following", "");
-      const auto before = out_->origin().offset;
-      auto st = read_to_eof(sftp, *held_, false);
+      auto st = read_to_eof(sftp, *held_, false, reads.get());
       if (st && !busy_) {
-        const bool same = last_path_ && same_attrs(*a, last_path_->attrs) && a->size == before &&
-                          out_->origin().offset == before;
+        const bool same = last_path_ && same_attrs(*a, last_path_->attrs) && a->size == offset &&
+                          out_->origin().offset == offset;
         if (!same)
           last_path_ = QuietPath{*a, clock_.now(), false};
         else if (clock_.now() - last_path_->since >= kMtimeGranularity)
@@ -299,7 +398,11 @@ Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
       const bool moved_on = other ? !other_head.empty() : a->size > 0;
       draining_ = true;
       last_path_.reset();
-      auto st = read_to_eof(sftp, *held_, false);
+      // The held file must be read to its end after that sign: the reads asked for with the
+      // stat were answered before `other` was looked at, so they are asked for again.
+      if (other) reads.reset();
+      auto st = read_to_eof(sftp, *held_, false, reads.get());
+      reads.reset();
       if (!st || busy_ || !moved_on) {
         close_handle(sftp, other);
         if (st && !busy_)
@@ -319,33 +422,47 @@ Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
       draining_ = true;
       last_path_.reset();
       path_absent(*a);
-      return read_to_eof(sftp, *held_, false);
+      return read_to_eof(sftp, *held_, false, reads.get());
   }
 }
 
-Status SftpFollower::read_to_eof(ssh::SftpSession& sftp, const ssh::SftpFile& f, bool unlimited) {
-  std::uint64_t budget = unlimited ? std::numeric_limits<std::uint64_t>::max() : options_.burst;
+void SftpFollower::appended(std::string_view bytes) {
+  status_.bytes += bytes.size();
+  last_growth_ = clock_.now();
+  got_data_ = true;
+  if (bytes.size() >= kTailBytes) {
+    tail_.assign(bytes.substr(bytes.size() - kTailBytes));
+  } else {
+    tail_.append(bytes);
+    if (tail_.size() > kTailBytes) tail_.erase(0, tail_.size() - kTailBytes);
+  }
+}
+
+Status SftpFollower::read_to_eof(ssh::SftpSession& sftp, const ssh::SftpFile& f, bool unlimited,
+                                 ssh::SftpRead* started) {
+  const std::uint64_t budget =
+      unlimited ? std::numeric_limits<std::uint64_t>::max() : options_.burst;
+  std::optional<ssh::SftpRead> own;
+  if (started == nullptr) {
+    own.emplace(sftp, f, out_->origin().offset, budget, options_.tuning);
+    own->start();
+    started = &*own;
+  }
   auto sink = [this](std::string_view b) -> Status {
-    status_.bytes += b.size();
+    appended(b);
     return local(out_->append(b));
   };
-  for (;;) {
-    const auto chunk = std::min(kReadChunk, budget);
-    auto r = sftp.read(f, out_->origin().offset, chunk, sink, deadline());
-    if (!r) return r.error();
-    if (auto st = local(out_->flush()); !st) return st;
-    if (r->bytes) {
-      last_growth_ = clock_.now();
-      status_.last_data = clock_.wall_now();
-    }
-    budget -= r->bytes;
-    if (r->eof) break;
-    if (budget == 0) {
-      busy_ = true;
-      return {};
-    }
+  auto r = started->run(sink, options_.op_timeout);  // (a liveness bound for each reply)
+  if (got_data_) status_.last_data = clock_.wall_now();
+  if (!r) return r.error();
+  if (auto st = local(out_->flush()); !st) return st;
+  if (!r->eof && !r->short_end) {  // stopped at the burst: more to read
+    busy_ = true;
+    return {};
   }
-  if (out_->pending() > 0 && clock_.now() - last_growth_ >= options_.partial_wait)
+  // An incomplete last line waits for its end, at most partial_wait: counted from when this look
+  // was asked for (the host found nothing more after it), not from when its answer came.
+  if (out_->pending() > 0 && look_started_ - last_growth_ >= options_.partial_wait)
     return local(out_->finish());
   return {};
 }
@@ -394,6 +511,8 @@ Status SftpFollower::start_generation(ssh::SftpSession& sftp, ssh::SftpFile file
   generation_ = new_generation();
   identity_ = identify(start);
   if (auto st = local(out_->set_origin({options_.remote, generation_, 0})); !st) return st;
+  tail_.clear();  // (nothing before offset 0)
+  tail_known_ = true;
   const auto name = event_name(static_cast<int>(event));
   std::vector<vault::Field> fields{{"event", std::string(name)}};
   if (prev != 0) {
@@ -446,9 +565,13 @@ Status SftpFollower::start_generation(ssh::SftpSession& sftp, ssh::SftpFile file
 
 void SftpFollower::disconnected() {
   held_.reset();
+  closing_ = {};
   draining_ = false;
   busy_ = false;
+  got_data_ = false;
   last_path_.reset();
+  tail_known_ = false;
+  last_full_look_.reset();
 }
 
 Status SftpFollower::heartbeat(std::chrono::seconds interval,
@@ -461,10 +584,17 @@ Status SftpFollower::heartbeat(std::chrono::seconds interval,
   return {};
 }
 
+void SftpFollower::ask_close(Link& link) {
+  if (link.sftp && held_) closing_ = link.sftp->ask_close(*held_);
+  held_.reset();
+}
+
 Status SftpFollower::close(Link& link, SteadyTime deadline) {
   Status st;
   if (link.sftp && held_) st = link.sftp->close(*held_, deadline);
+  if (link.sftp && closing_) st = link.sftp->take_status(closing_, deadline);
   held_.reset();
+  closing_ = {};
   return st;
 }
 

@@ -1,13 +1,17 @@
 // SftpFollower: follows one remote file over SFTP like `tail -F --retry`, resumable and
-// rotation-safe (docs/PULL.md). Each poll: stat the path; when it changed, fstat the file held
-// open and read its first bytes (has it been truncated?), read it from the offset to EOF with
-// pipelined reads, and decide with classify() whether the path still names it:
+// rotation-safe (docs/PULL.md). Each look is one round trip: the stat of the path, the fstat and
+// first bytes of the file held open (has it been truncated?) and the first reads from the offset
+// are asked for together; classify() then decides whether the path still names the held file,
+// and the read goes on to EOF (pipelined) or is dropped:
 //  - rename rotation / delete + create: the held file is read to its end once the new one has
 //    data (the writer has moved on), then the new one is read from 0;
 //  - truncation / copytruncate: the rest is read from the rotated copy when one with the same
 //    identity exists (patterns), then the file is read again from 0; the event is recorded;
 //  - missing, unreadable, a directory, a dangling symlink: the state, logged once per change.
-// A new file generation is checkpointed before any of its bytes are written.
+// A new file generation is checkpointed before any of its bytes are written. Between full looks
+// (at most a poll interval apart while the file changes), and while the path looks quiet, a
+// short look asks only for the stat, the bytes just before the offset (they must still be the
+// ones copied: else a full look) and the reads.
 #pragma once
 
 #include <chrono>
@@ -17,15 +21,18 @@
 #include "follow/classify.hpp"
 #include "follow/follower_base.hpp"
 #include "ssh/sftp.hpp"
+#include "ssh/sftp_read.hpp"
 
 namespace logship::follow {
 
 struct SftpFollowOptions {
   std::string remote;                             // the followed path on the monitored host
   std::vector<std::string> rotated_patterns;      // where rotated copies are (rotated_names.hpp)
-  std::chrono::milliseconds op_timeout{30'000};   // ms; deadline of one SFTP round trip
+  std::chrono::milliseconds op_timeout{30'000};   // ms; nothing moved this long: the host stalls
+  std::chrono::milliseconds poll{500};            // ms; a full look at least this often
   std::uint64_t burst = 16u << 20;                // bytes read per poll before others get a turn
   std::chrono::milliseconds partial_wait{5'000};  // ms; then an incomplete line is a fragment
+  ssh::ReadTuning tuning;                         // READs in flight
 };
 
 class SftpFollower final : public FollowerBase {
@@ -37,25 +44,40 @@ class SftpFollower final : public FollowerBase {
   Status poll(Link& link) override;
   void disconnected() override;
   bool busy() const override { return busy_; }
+  bool active() const override { return got_data_; }
   Status checkpoint(bool wait) override;
   Status heartbeat(std::chrono::seconds interval, const std::vector<vault::Field>& fields) override;
+  void ask_close(Link& link) override;
   Status close(Link& link, SteadyTime deadline) override;
   FileStatus status() const override;
 
  private:
   enum class Event { started, rotated, truncated, copytruncated, replaced };
 
-  SteadyTime deadline() const;
-  Result<Attrs> look(ssh::SftpSession& sftp);  // stat of the path, problems as Kind
+  ssh::Deadline deadline() const;  // of one request: --timeout without progress
+  // The stat of the path asked for in `stat` (problems as Kind; a missing path is lstat'ed).
+  Result<Attrs> path_attrs(ssh::SftpSession& sftp, ssh::Pending& stat);
+  Result<Attrs> look(ssh::SftpSession& sftp);  // stat of the path, now
+  // The bytes asked for in `read` (at EOF: none).
+  Result<std::string> take_bytes(ssh::SftpSession& sftp, ssh::Pending& read);
   Result<std::string> head(ssh::SftpSession& sftp, const ssh::SftpFile& f);  // first bytes
+  // Asks for the bytes just before the offset (none at 0); see tail_.
+  ssh::Pending ask_tail(ssh::SftpSession& sftp, const ssh::SftpFile& f);
+  // A read of `f` from the output's origin offset, its first READs asked for now.
+  std::unique_ptr<ssh::SftpRead> ask_reads(ssh::SftpSession& sftp, const ssh::SftpFile& f);
   // Opens the followed path into `f` and reads its first bytes into `start`. When the open is
   // refused (a problem of the file), `f` stays empty; transport errors are returned.
   Status open_with_head(ssh::SftpSession& sftp, std::optional<ssh::SftpFile>& f,
                         std::string& start);
   Status open_path(ssh::SftpSession& sftp);    // no file held: the first look
-  Status follow_held(ssh::SftpSession& sftp);  // a file is held open
-  // Reads f from the output's origin offset to EOF (at most a burst unless `unlimited`).
-  Status read_to_eof(ssh::SftpSession& sftp, const ssh::SftpFile& f, bool unlimited);
+  Status follow_held(ssh::SftpSession& sftp);  // a file is held open: a full look
+  // A short look; `done` false: a full look is needed (what it asked for is dropped).
+  Status short_look(ssh::SftpSession& sftp, bool& done);
+  // Reads f from the output's origin offset to EOF (at most a burst unless `unlimited`),
+  // going on with `started` if given (its READs asked for from that offset).
+  Status read_to_eof(ssh::SftpSession& sftp, const ssh::SftpFile& f, bool unlimited,
+                     ssh::SftpRead* started = nullptr);
+  void appended(std::string_view bytes);  // bookkeeping of bytes handed to the output
   // Reads the rest of the current generation from a rotated copy; the copy's path, or "".
   Result<std::string> finish_from_copy(ssh::SftpSession& sftp);
   // Ends the current generation and starts one on `file` (first bytes `start`) at offset 0.
@@ -73,6 +95,7 @@ class SftpFollower final : public FollowerBase {
   std::uint64_t generation_ = 0;       // the file followed (0: none yet)
   FileIdentity identity_;              // its identity
   std::optional<ssh::SftpFile> held_;  // the file followed, open
+  ssh::Pending closing_;               // its close, asked for at exit
   // The path at the last full look that found everything read, and since when it looks so.
   // SFTP times are whole seconds: a file rewritten to the same size within the second of its
   // last change looks the same to a stat. So a stat alone is trusted (a quiet look) only once
@@ -86,9 +109,21 @@ class SftpFollower final : public FollowerBase {
   std::optional<QuietPath> last_path_;
   bool draining_ = false;  // the path no longer names the held file
   bool busy_ = false;
-  bool broken_ = false;               // the output failed; restore_output() before going on
-  std::optional<Error> local_error_;  // of the current poll
-  SteadyTime last_growth_{};
+  bool got_data_ = false;           // the last poll read bytes
+  bool full_pipeline_ = false;      // this poll goes on with a catch-up: all READs asked at once
+  std::uint64_t got_before_ = 0;    // bytes the last poll read
+  std::uint64_t bytes_before_ = 0;  // status_.bytes when this poll began
+  // The last bytes before the origin offset (at most kTailBytes), as copied; tail_known_: they
+  // are (after a start or reconnect, only once a full look read them). A short look reads them
+  // again: different bytes there mean the file was rewritten, and a full look decides.
+  static constexpr std::size_t kTailBytes = 64;
+  std::string tail_;
+  bool tail_known_ = false;
+  std::optional<SteadyTime> last_full_look_;  // when the last full look began
+  SteadyTime look_started_{};                 // when the current look was asked for
+  bool broken_ = false;                       // the output failed; restore_output() before going on
+  std::optional<Error> local_error_;          // of the current poll
+  SteadyTime last_growth_{};                  // when bytes last arrived
 };
 
 }  // namespace logship::follow

@@ -21,7 +21,7 @@ Status TailFollower::start() {
 Status TailFollower::checkpoint(bool wait) {
   auto st = save(0, {}, 0, wait);
   if (!st)
-    spdlog::error("{}: saving the checkpoint failed: {}", options_.remote, st.error().message);
+    spdlog::error("{}: saving the checkpoint failed: {}", options_.remote, cause(st.error()));
   return st;
 }
 

@@ -27,6 +27,7 @@ class TailFollower final : public FollowerBase {
   Status poll(Link& link) override;
   void disconnected() override;
   bool busy() const override { return false; }
+  bool active() const override { return false; }  // (the command streams; nothing to ask)
   Status checkpoint(bool wait) override;
   Status heartbeat(std::chrono::seconds interval, const std::vector<vault::Field>& fields) override;
   Status close(Link& link, SteadyTime deadline) override;

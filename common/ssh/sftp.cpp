@@ -3,8 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <deque>
-#include <limits>
+#include <utility>
 
 #include "ssh/channel.hpp"
 #include "ssh/deadline.hpp"
@@ -57,11 +56,11 @@ const char* type_name(FileType t) {
 }  // namespace
 
 SftpSession::SftpSession(Session& session, std::unique_ptr<Channel> channel)
-    : endpoint_(session.options().endpoint()), channel_(std::move(channel)) {}
+    : session_(session), endpoint_(session.options().endpoint()), channel_(std::move(channel)) {}
 
 SftpSession::~SftpSession() = default;
 
-Result<std::unique_ptr<SftpSession>> SftpSession::start(Session& session, SteadyTime deadline) {
+Result<std::unique_ptr<SftpSession>> SftpSession::start(Session& session, Deadline deadline) {
   auto channel = session.start_subsystem("sftp");
   if (!channel) return channel.error();
   std::unique_ptr<SftpSession> s(new SftpSession(session, std::move(*channel)));
@@ -83,11 +82,13 @@ Error SftpSession::protocol_error(const std::string& what) const {
   return make_error(ErrorKind::protocol, what + " (" + endpoint_ + ")");
 }
 
-Status SftpSession::send(const std::string& packet, SteadyTime deadline) {
-  return channel_->write(packet, deadline);
+Status SftpSession::send(const std::string& packet, Deadline deadline) {
+  outbox_ += packet;  // after whatever was asked for before it
+  return flush(deadline);
 }
 
-Result<Reply> SftpSession::await(std::uint32_t id, SteadyTime deadline) {
+Result<Reply> SftpSession::await(std::uint32_t id, Deadline deadline) {
+  if (auto st = flush(deadline); !st) return st.error();  // never wait for an unsent request
   compact_inbox();  // (the previous reply's body is no longer used)
   if (auto it = early_.find(id); it != early_.end()) {
     current_ = std::move(it->second.body);
@@ -113,20 +114,26 @@ Result<Reply> SftpSession::await(std::uint32_t id, SteadyTime deadline) {
               (channel_->stderr_text().empty() ? std::string()
                                                : ": " + std::string(channel_->stderr_text())));
     }
-    if (expired(deadline)) {
-      return make_error(ErrorKind::timeout, "SFTP: no answer from " + endpoint_ +
-                                                " before the deadline; the vault or the "
-                                                "network stalls");
+    const auto now = std::chrono::steady_clock::now();
+    const SteadyTime ends = session_.until(deadline);
+    if (now >= ends) {
+      const auto secs = std::chrono::duration_cast<std::chrono::seconds>(
+          deadline.is_live() ? deadline.idle : std::chrono::milliseconds(0));
+      return make_error(ErrorKind::timeout,
+                        "SFTP: no answer from " + endpoint_ +
+                            (deadline.is_live() ? ", and nothing moved on the connection for " +
+                                                      std::to_string(secs.count()) + " s"
+                                                : " in time") +
+                            ": the host or the network stalls");
     }
-    SteadyTime wait_until = deadline;
+    Deadline wait_until = deadline;
     if (interrupt_) {
-      const auto now = std::chrono::steady_clock::now();
       if (now - interrupt_checked_ >= kInterruptCheck) {
         interrupt_checked_ = now;
         if (interrupt_())
           return make_error(ErrorKind::timeout, "SFTP: waiting for " + endpoint_ + " interrupted");
       }
-      wait_until = std::min(deadline, now + kInterruptCheck);
+      wait_until = std::min(ends, now + kInterruptCheck);
     }
     auto n = channel_->read_some(inbox_, wait_until);
     if (!n) return n.error();
@@ -146,10 +153,12 @@ void SftpSession::compact_inbox() {
   }
 }
 
-Result<Reply> SftpSession::call(const std::string& packet, std::uint32_t id, SteadyTime deadline) {
+Result<Reply> SftpSession::call(const std::string& packet, std::uint32_t id, Deadline deadline) {
   problem_ = FileProblem::none;
   if (auto st = send(packet, deadline); !st) return st.error();
-  return await(id, deadline);
+  auto reply = await(id, deadline);
+  if (!reply) forget(id);  // (a reply that comes after all is dropped)
+  return reply;
 }
 
 Error SftpSession::status_error(const Reply& reply, const std::string& what) {
@@ -180,7 +189,7 @@ Error SftpSession::status_error(const Reply& reply, const std::string& what) {
 }
 
 Result<FileAttrs> SftpSession::attrs_call(Type type, const std::string& arg,
-                                          const std::string& what, SteadyTime deadline) {
+                                          const std::string& what, Deadline deadline) {
   const std::uint32_t id = next_id();
   const std::string packet =
       type == Type::fstat ? sftp::encode_handle(type, id, arg) : sftp::encode_path(type, id, arg);
@@ -192,20 +201,20 @@ Result<FileAttrs> SftpSession::attrs_call(Type type, const std::string& arg,
   return to_file_attrs(a);
 }
 
-Result<FileAttrs> SftpSession::stat(const std::string& path, SteadyTime deadline) {
+Result<FileAttrs> SftpSession::stat(const std::string& path, Deadline deadline) {
   return attrs_call(Type::stat, path, "stat " + path, deadline);
 }
 
-Result<FileAttrs> SftpSession::lstat(const std::string& path, SteadyTime deadline) {
+Result<FileAttrs> SftpSession::lstat(const std::string& path, Deadline deadline) {
   return attrs_call(Type::lstat, path, "lstat " + path, deadline);
 }
 
-Result<FileAttrs> SftpSession::fstat(const SftpFile& file, SteadyTime deadline) {
+Result<FileAttrs> SftpSession::fstat(const SftpFile& file, Deadline deadline) {
   return attrs_call(Type::fstat, file.handle, "fstat " + file.path, deadline);
 }
 
 Result<SftpFile> SftpSession::open(const std::string& path, std::uint32_t flags,
-                                   SteadyTime deadline) {
+                                   Deadline deadline) {
   const std::uint32_t id = next_id();
   auto reply = call(sftp::encode_open(id, path, flags), id, deadline);
   if (!reply) return reply.error();
@@ -217,7 +226,7 @@ Result<SftpFile> SftpSession::open(const std::string& path, std::uint32_t flags,
   return f;
 }
 
-Result<SftpFile> SftpSession::open_read(const std::string& path, SteadyTime deadline) {
+Result<SftpFile> SftpSession::open_read(const std::string& path, Deadline deadline) {
   auto attrs = stat(path, deadline);
   if (!attrs) return attrs.error();
   if (attrs->type != FileType::regular) {
@@ -229,11 +238,21 @@ Result<SftpFile> SftpSession::open_read(const std::string& path, SteadyTime dead
   return open(path, sftp::kRead, deadline);
 }
 
-Status SftpSession::close(SftpFile& file, SteadyTime deadline) {
+Status SftpSession::close(SftpFile& file, Deadline deadline) {
   if (file.handle.empty()) return {};
+  auto request = ask_close(file);
+  return take_status(request, deadline);
+}
+
+Pending SftpSession::ask_close(SftpFile& file) {
   const std::uint32_t id = next_id();
-  auto reply = call(sftp::encode_handle(Type::close, id, file.handle), id, deadline);
+  outbox_ += sftp::encode_handle(Type::close, id, file.handle);
   file.handle.clear();
+  return Pending(this, id, 0, "close " + file.path);
+}
+
+Status SftpSession::take_status(Pending& request, Deadline deadline) {
+  auto reply = take(request, deadline);
   if (!reply) return reply.error();
   Code code = Code::failure;
   std::string message;
@@ -241,104 +260,103 @@ Status SftpSession::close(SftpFile& file, SteadyTime deadline) {
       code == Code::ok) {
     return {};
   }
-  return status_error(*reply, "close " + file.path);
+  return status_error(*reply, request.what_);
 }
 
-Result<ReadResult> SftpSession::read(const SftpFile& file, std::uint64_t offset,
-                                     std::uint64_t max_bytes, const Sink& sink,
-                                     SteadyTime deadline) {
-  struct Request {
-    std::uint32_t id;
-    std::uint64_t offset;
-    std::uint32_t length;
-  };
-  problem_ = FileProblem::none;
-  const std::uint64_t end = max_bytes > std::numeric_limits<std::uint64_t>::max() - offset
-                                ? std::numeric_limits<std::uint64_t>::max()
-                                : offset + max_bytes;
-  const std::uint32_t chunk = std::max<std::uint32_t>(1, tuning_.request_bytes);
-  const unsigned depth = std::max(1u, tuning_.max_in_flight);
-  std::deque<Request> in_flight;
-  std::uint64_t next = offset;       // the next offset to ask for
-  std::uint64_t delivered = offset;  // everything before it went to the sink
-  const std::string what = "read " + file.path;
+Pending::Pending(Pending&& other) noexcept
+    : session_(std::exchange(other.session_, nullptr)),
+      id_(other.id_),
+      length_(other.length_),
+      what_(std::move(other.what_)) {}
 
-  // A request that comes before all those in flight (the rest of a short reply).
-  auto request_first = [&](std::uint64_t at, std::uint32_t length) -> Status {
-    const Request r{next_id(), at, length};
-    if (auto st = send(sftp::encode_read(r.id, file.handle, at, length), deadline); !st) {
-      return st;
-    }
-    in_flight.push_front(r);
-    return {};
-  };
-  // Forget the requests still due: their replies are dropped when they arrive.
-  auto drop_in_flight = [&] {
-    for (const auto& r : in_flight) {
-      if (early_.erase(r.id) == 0) abandoned_.insert(r.id);
-    }
-    in_flight.clear();
-  };
-  auto abandon = [&](Error e) -> Result<ReadResult> {
-    drop_in_flight();
-    return e;
-  };
-
-  // The pipeline is refilled a few requests at a time, in one channel write: one SSH packet and
-  // one send() for all of them, instead of one each (a system call per 64 KiB read otherwise).
-  const unsigned refill = std::max(1u, depth / 4);
-  std::string batch;
-  for (;;) {
-    if (in_flight.size() + refill <= depth || in_flight.empty()) {
-      batch.clear();
-      while (in_flight.size() < depth && next < end) {
-        const auto length = static_cast<std::uint32_t>(std::min<std::uint64_t>(chunk, end - next));
-        const Request r{next_id(), next, length};
-        batch += sftp::encode_read(r.id, file.handle, next, length);
-        in_flight.push_back(r);
-        next += length;
-      }
-      if (!batch.empty()) {
-        if (auto st = send(batch, deadline); !st) return abandon(st.error());
-      }
-    }
-    if (in_flight.empty()) return ReadResult{delivered - offset, false};
-
-    const Request head = in_flight.front();
-    in_flight.pop_front();
-    auto reply = await(head.id, deadline);
-    if (!reply) return abandon(reply.error());
-    if (head.offset != delivered) return abandon(protocol_error(what + ": request out of order"));
-
-    if (reply->type == Type::status) {
-      Code code = Code::failure;
-      std::string message;
-      if (sftp::parse_status(reply->body, code, message) && code == Code::eof) {
-        drop_in_flight();  // later requests are past the end too
-        return ReadResult{delivered - offset, true};
-      }
-      return abandon(status_error(*reply, what));
-    }
-    std::string_view data;
-    if (reply->type != Type::data || !sftp::parse_string(reply->body, data)) {
-      return abandon(status_error(*reply, what));
-    }
-    if (data.size() > head.length) {
-      return abandon(protocol_error(what + ": the server sent more bytes than asked for"));
-    }
-    if (data.empty()) {  // not allowed by the protocol; treat like EOF rather than loop
-      drop_in_flight();
-      return ReadResult{delivered - offset, true};
-    }
-    if (auto st = sink(data); !st) return abandon(st.error());
-    delivered += data.size();
-    if (data.size() < head.length) {
-      // A short reply: ask for the rest at its exact offset before anything later is used.
-      const auto rest = static_cast<std::uint32_t>(head.length - data.size());
-      ++short_replies_;
-      if (auto st = request_first(delivered, rest); !st) return abandon(st.error());
-    }
+Pending& Pending::operator=(Pending&& other) noexcept {
+  if (this != &other) {
+    drop();
+    session_ = std::exchange(other.session_, nullptr);
+    id_ = other.id_;
+    length_ = other.length_;
+    what_ = std::move(other.what_);
   }
+  return *this;
+}
+
+Pending::~Pending() {
+  drop();
+}
+
+void Pending::drop() {
+  if (session_ != nullptr) session_->forget(id_);
+  session_ = nullptr;
+}
+
+void SftpSession::forget(std::uint32_t id) {
+  if (early_.erase(id) == 0) abandoned_.insert(id);
+}
+
+Pending SftpSession::ask_stat(const std::string& path) {
+  const std::uint32_t id = next_id();
+  outbox_ += sftp::encode_path(Type::stat, id, path);
+  return Pending(this, id, 0, "stat " + path);
+}
+
+Pending SftpSession::ask_fstat(const SftpFile& file) {
+  const std::uint32_t id = next_id();
+  outbox_ += sftp::encode_handle(Type::fstat, id, file.handle);
+  return Pending(this, id, 0, "fstat " + file.path);
+}
+
+Pending SftpSession::ask_read(const SftpFile& file, std::uint64_t offset, std::uint32_t length) {
+  const std::uint32_t id = next_id();
+  outbox_ += sftp::encode_read(id, file.handle, offset, length);
+  return Pending(this, id, length, "read " + file.path);
+}
+
+Status SftpSession::flush(Deadline deadline) {
+  if (outbox_.empty()) return {};
+  // (a failed write leaves the channel unusable: what was queued is void with it)
+  const std::string out = std::exchange(outbox_, std::string());
+  return channel_->write(out, deadline);
+}
+
+Result<Reply> SftpSession::take(Pending& request, Deadline deadline) {
+  problem_ = FileProblem::none;
+  if (request.session_ != this)
+    return protocol_error(request.what_ + ": no such request pending (taken twice?)");
+  auto reply = await(request.id_, deadline);
+  if (reply) request.session_ = nullptr;  // taken; on failure drop() forgets it
+  return reply;
+}
+
+Result<FileAttrs> SftpSession::take_attrs(Pending& request, Deadline deadline) {
+  auto reply = take(request, deadline);
+  if (!reply) return reply.error();
+  if (reply->type != Type::attrs) return status_error(*reply, request.what_);
+  sftp::Attrs a;
+  if (!sftp::parse_attrs(reply->body, a))
+    return protocol_error(request.what_ + ": malformed ATTRS");
+  return to_file_attrs(a);
+}
+
+Result<std::optional<std::string_view>> SftpSession::take_data(Pending& request,
+                                                               Deadline deadline) {
+  auto reply = take(request, deadline);
+  if (!reply) return reply.error();
+  if (reply->type == Type::status) {
+    Code code = Code::failure;
+    std::string message;
+    if (sftp::parse_status(reply->body, code, message) && code == Code::eof)
+      return std::optional<std::string_view>();
+    return status_error(*reply, request.what_);
+  }
+  std::string_view data;
+  if (reply->type != Type::data || !sftp::parse_string(reply->body, data))
+    return status_error(*reply, request.what_);
+  if (data.size() > request.length_) {
+    return protocol_error(request.what_ + ": the server sent " + std::to_string(data.size()) +
+                          " bytes for a request of " + std::to_string(request.length_));
+  }
+  if (data.size() < request.length_) ++short_replies_;
+  return std::optional<std::string_view>(data);
 }
 
 }  // namespace logship::ssh

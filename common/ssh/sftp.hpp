@@ -1,6 +1,10 @@
-// SftpSession: an SFTP v3 client on a Session, with deadlines, for following remote files:
-// stat, open, fstat, close, and pipelined reads from an offset to EOF that never leave a hole.
-// (Our own client: libssh 0.10's sftp functions wait without a deadline.)
+// SftpSession: an SFTP v3 client on a Session, with deadlines (ssh::Deadline: a liveness
+// deadline passes only once nothing moved on the connection for its idle budget, so a slow link
+// still carrying the answer is waited for), for following remote files:
+// stat, open, fstat, close, and pipelined reads from an offset to EOF that never leave a hole
+// (sftp_read.hpp). Requests can be pipelined: asked for now, sent together, their replies taken
+// later, so that several cost one round trip. (Our own client: libssh 0.10's sftp functions
+// wait without a deadline.)
 #pragma once
 
 #include <chrono>
@@ -8,10 +12,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 
+#include "ssh/deadline.hpp"
 #include "ssh/sftp_wire.hpp"
 #include "util/clock.hpp"
 #include "util/result.hpp"
@@ -39,43 +45,62 @@ struct SftpFile {
   std::string handle;  // the server's opaque handle
 };
 
-struct ReadResult {
-  std::uint64_t bytes = 0;  // delivered to the sink, contiguous from the offset
-  bool eof = false;         // the server reported end of file after them
-};
+class SftpSession;
 
-// Receives file bytes in order; an error stops the read.
-using Sink = std::function<Status(std::string_view)>;
+// A request asked for (queued or sent) whose reply is still to be taken with the matching
+// SftpSession::take_*(). Dropped untaken, its reply is discarded when it arrives. Must not
+// outlive its SftpSession.
+class Pending {
+ public:
+  Pending() = default;
+  Pending(Pending&& other) noexcept;
+  Pending& operator=(Pending&& other) noexcept;
+  ~Pending();
+  explicit operator bool() const { return session_ != nullptr; }  // not taken yet
 
-struct ReadTuning {
-  std::uint32_t request_bytes = 64 * 1024;  // bytes per READ (OpenSSH answers <= 261,120)
-  unsigned max_in_flight = 16;              // READs outstanding at once
+ private:
+  friend class SftpSession;
+  Pending(SftpSession* session, std::uint32_t id, std::uint32_t length, std::string what)
+      : session_(session), id_(id), length_(length), what_(std::move(what)) {}
+  void drop();
+
+  SftpSession* session_ = nullptr;
+  std::uint32_t id_ = 0;
+  std::uint32_t length_ = 0;  // READ: the bytes asked for
+  std::string what_;          // "stat /var/log/x", for messages
 };
 
 class SftpSession {
  public:
   // Starts the "sftp" subsystem (or the key's forced sftp-server) and negotiates version 3.
   // `session` must outlive the SftpSession (if it does not, calls fail with network errors).
-  static Result<std::unique_ptr<SftpSession>> start(Session& session, SteadyTime deadline);
+  static Result<std::unique_ptr<SftpSession>> start(Session& session, Deadline deadline);
   ~SftpSession();
 
-  Result<FileAttrs> stat(const std::string& path, SteadyTime deadline);   // follows symlinks
-  Result<FileAttrs> lstat(const std::string& path, SteadyTime deadline);  // does not
+  Result<FileAttrs> stat(const std::string& path, Deadline deadline);   // follows symlinks
+  Result<FileAttrs> lstat(const std::string& path, Deadline deadline);  // does not
   // Opens a regular file for reading (stat first: a FIFO or directory is refused).
-  Result<SftpFile> open_read(const std::string& path, SteadyTime deadline);
+  Result<SftpFile> open_read(const std::string& path, Deadline deadline);
   // Opens with raw SSH_FXF_* flags (sftp::OpenFlags).
-  Result<SftpFile> open(const std::string& path, std::uint32_t flags, SteadyTime deadline);
-  Result<FileAttrs> fstat(const SftpFile& file, SteadyTime deadline);
-  Status close(SftpFile& file, SteadyTime deadline);
+  Result<SftpFile> open(const std::string& path, std::uint32_t flags, Deadline deadline);
+  Result<FileAttrs> fstat(const SftpFile& file, Deadline deadline);
+  Status close(SftpFile& file, Deadline deadline);
 
-  // Reads from `offset` until EOF or `max_bytes`, with up to tuning.max_in_flight requests of
-  // tuning.request_bytes outstanding, refilled a quarter of them at a time in one write (one
-  // SSH packet, one send()). Every reply's length is checked; a short reply is re-requested
-  // from where it stopped, so the sink sees contiguous bytes only.
-  Result<ReadResult> read(const SftpFile& file, std::uint64_t offset, std::uint64_t max_bytes,
-                          const Sink& sink, SteadyTime deadline);
+  // Pipelining: ask_*() queue a request; everything queued goes out in one channel write at
+  // the next flush() or wait for a reply. Replies are taken in any order.
+  Pending ask_stat(const std::string& path);
+  Pending ask_fstat(const SftpFile& file);
+  Pending ask_read(const SftpFile& file, std::uint64_t offset, std::uint32_t length);
+  Pending ask_close(SftpFile& file);  // (the handle is void from now on)
+  Status flush(Deadline deadline);
+  // The reply to a stat or fstat.
+  Result<FileAttrs> take_attrs(Pending& request, Deadline deadline);
+  // The reply to a close: OK, or why not.
+  Status take_status(Pending& request, Deadline deadline);
+  // The reply to a READ: its bytes (at most those asked for; a view valid until the next wait),
+  // or nullopt at end of file.
+  Result<std::optional<std::string_view>> take_data(Pending& request, Deadline deadline);
 
-  void set_read_tuning(ReadTuning tuning) { tuning_ = tuning; }
   // While waiting for a reply, `interrupt` is asked about every kInterruptCheck; once it says
   // true the wait fails at once (ErrorKind::timeout, "interrupted"), the requests in flight are
   // forgotten, and the session stays usable (their replies are dropped when they arrive).
@@ -84,23 +109,28 @@ class SftpSession {
   static constexpr std::chrono::milliseconds kInterruptCheck{50};  // ms
   // The file-level reason of the last failed call (none after a success or transport error).
   FileProblem last_problem() const { return problem_; }
-  // Replies shorter than asked and not at EOF, re-requested so far (a health counter).
+  // READ replies shorter than asked so far (a health counter; SftpRead asks again for the rest).
   std::uint64_t short_replies() const { return short_replies_; }
 
  private:
+  friend class Pending;
   SftpSession(Session& session, std::unique_ptr<Channel> channel);
   std::uint32_t next_id() { return ++last_id_; }
-  Status send(const std::string& packet, SteadyTime deadline);
+  Status send(const std::string& packet, Deadline deadline);  // queues it, then flush()
+  void forget(std::uint32_t id);  // the reply to `id` is dropped when it arrives
+  Result<sftp::Reply> take(Pending& request, Deadline deadline);
   // The reply to request `id`; its body stays valid until the next await().
-  Result<sftp::Reply> await(std::uint32_t id, SteadyTime deadline);
-  Result<sftp::Reply> call(const std::string& packet, std::uint32_t id, SteadyTime deadline);
+  Result<sftp::Reply> await(std::uint32_t id, Deadline deadline);
+  Result<sftp::Reply> call(const std::string& packet, std::uint32_t id, Deadline deadline);
   Result<FileAttrs> attrs_call(sftp::Type type, const std::string& arg, const std::string& what,
-                               SteadyTime deadline);
+                               Deadline deadline);
   Error status_error(const sftp::Reply& reply, const std::string& what);
   Error protocol_error(const std::string& what) const;
 
+  Session& session_;
   std::string endpoint_;  // "host:port", for messages
   std::unique_ptr<Channel> channel_;
+  std::string outbox_;   // requests queued, not yet written
   void compact_inbox();  // drops decoded bytes from inbox_ (now and then)
   static constexpr std::size_t kCompactBytes = 256 * 1024;  // bytes decoded before a compaction
 
@@ -114,7 +144,6 @@ class SftpSession {
   std::string current_;                    // body of the reply await() returned from early_
   std::set<std::uint32_t> abandoned_;      // requests whose replies are to be dropped
   std::uint32_t last_id_ = 0;
-  ReadTuning tuning_;
   std::function<bool()> interrupt_;
   SteadyTime interrupt_checked_{};
   FileProblem problem_ = FileProblem::none;

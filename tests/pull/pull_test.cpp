@@ -358,6 +358,30 @@ TEST_F(PullTest, PlainTruncationStartsAgainAndIsRecorded) {
   stop(agent);
 }
 
+// A quiet file is looked at with its stat, the bytes just before the offset and a read: when it
+// is cut and written past the old size between two looks, those bytes differ and the full look
+// that follows sees the truncation (no bytes of the new file are taken for the old one's).
+TEST_F(PullTest, QuietFileTruncatedAndRewrittenPastTheOffsetIsATruncation) {
+  const auto file = remote("quiet.log");
+  std::string expected;
+  for (int i = 1; i <= 100; ++i) expected += numbered(i);
+  append(file, expected);
+  auto agent = start({"--follow", follow("quiet.log"), "--format", "raw", "--poll", "300"});
+  expect_copy(copy("quiet.log"), expected, false);
+  std::this_thread::sleep_for(2500ms);  // long enough for the path to be trusted as quiet
+  std::string again;
+  for (int i = 2000; i < 2400; ++i) again += numbered(i);
+  {
+    auto out = std::ofstream(file, std::ios::trunc | std::ios::binary);
+    out << again;  // cut and rewritten at once, longer than before
+  }
+  expected += again;
+  expect_copy(copy("quiet.log"), expected, false);
+  EXPECT_TRUE(eventually([&] { return json_number(status_text(), "truncations") == 1; }, 5s))
+      << status_text();
+  stop(agent);
+}
+
 TEST_F(PullTest, MissingAtStartThenCreatedThenDeletedAndRecreated) {
   const auto file = remote("late.log");
   auto agent = start({"--follow", follow("late.log"), "--format", "raw"});

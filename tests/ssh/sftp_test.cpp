@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "crypto/sha256.hpp"
+#include "ssh/sftp_read.hpp"
 #include "ssh_test_util.hpp"
 #include "util/files.hpp"
 
@@ -34,13 +36,13 @@ class SftpTest : public SshdTest {
     auto f = sftp_->open_read(path, in_seconds(10));
     if (!f) return f.error();
     std::string out;
-    auto r = sftp_->read(
-        *f, offset, max,
+    auto r = read_pipelined(
+        *sftp_, *f, offset, max,
         [&](std::string_view bytes) {
           out.append(bytes);
           return Status{};
         },
-        in_seconds(30));
+        std::chrono::seconds(30), tuning_);
     if (!r) return r.error();
     EXPECT_EQ(r->bytes, out.size());
     if (eof != nullptr) *eof = r->eof;
@@ -49,6 +51,7 @@ class SftpTest : public SshdTest {
   }
   std::unique_ptr<Session> session_;
   std::unique_ptr<SftpSession> sftp_;
+  ReadTuning tuning_;
 };
 
 constexpr std::uint64_t kAll = ~std::uint64_t{0};
@@ -67,7 +70,7 @@ TEST_F(SftpTest, LargeFileReadsBackIdentical) {
 
 TEST_F(SftpTest, ShortRepliesAreReRequestedWithoutHoles) {
   // OpenSSH's sftp-server answers at most 261,120 bytes per READ: ask for 512 KiB at a time.
-  sftp_->set_read_tuning({512 * 1024, 4});
+  tuning_ = {512 * 1024, 4};
   const std::string content = random_bytes(5 * 1024 * 1024 + 999, 3);
   const auto path = make_file("short.log", content);
   auto got = read_range(path, 0, kAll);
@@ -159,6 +162,81 @@ TEST_F(SftpTest, FileProblemsAreTyped) {
   auto ok = sftp_->stat(path, in_seconds(5));  // the session still works
   ASSERT_TRUE(ok);
   EXPECT_EQ(sftp_->last_problem(), FileProblem::none);
+}
+
+// Requests asked for together go out in one write and their replies are taken in any order; a
+// request dropped untaken does not disturb those after it.
+TEST_F(SftpTest, PipelinedRequestsAreTakenInAnyOrder) {
+  const std::string content = random_bytes(100'000, 11);
+  const auto path = make_file("pipe.log", content);
+  auto f = sftp_->open_read(path, in_seconds(10));
+  ASSERT_TRUE(f) << f.error().message;
+  auto stat = sftp_->ask_stat(path);
+  auto fstat = sftp_->ask_fstat(*f);
+  auto head = sftp_->ask_read(*f, 0, 1024);
+  {
+    auto dropped = sftp_->ask_read(*f, 0, 64 * 1024);  // never taken
+  }
+  auto tail = sftp_->ask_read(*f, 99'990, 64 * 1024);
+  auto past = sftp_->ask_read(*f, 100'000, 10);
+  auto missing = sftp_->ask_stat((sshd_.dir() / "missing").string());
+  EXPECT_TRUE(tail && head);
+  auto t = sftp_->take_data(tail, in_seconds(10));
+  ASSERT_TRUE(t) << t.error().message;
+  ASSERT_TRUE(t->has_value());
+  EXPECT_EQ(**t, content.substr(99'990));
+  EXPECT_FALSE(tail);  // taken
+  auto h = sftp_->take_data(head, in_seconds(10));
+  ASSERT_TRUE(h && h->has_value());
+  EXPECT_EQ(**h, content.substr(0, 1024));
+  auto m = sftp_->take_attrs(missing, in_seconds(10));
+  ASSERT_FALSE(m);
+  EXPECT_EQ(sftp_->last_problem(), FileProblem::no_such_file);
+  auto p = sftp_->take_data(past, in_seconds(10));
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_FALSE(p->has_value()) << "a read at the end of the file is EOF";
+  auto a = sftp_->take_attrs(fstat, in_seconds(10));
+  auto b = sftp_->take_attrs(stat, in_seconds(10));
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->size, content.size());
+  EXPECT_EQ(b->size, content.size());
+  auto again = sftp_->take_attrs(stat, in_seconds(10));
+  EXPECT_FALSE(again) << "a reply is taken once";
+  EXPECT_TRUE(sftp_->close(*f, in_seconds(10)));
+}
+
+// Following a file: a read begun with one READ ends at a reply shorter than asked (the end of
+// the file for now) without a second round trip; begun with more, a short reply followed by the
+// end of the file is the end too. Nothing is skipped either way.
+TEST_F(SftpTest, AFollowReadEndsAtTheShortReply) {
+  const std::string content = random_bytes(1000, 13);
+  const auto path = make_file("follow.log", content);
+  auto f = sftp_->open_read(path, in_seconds(10));
+  ASSERT_TRUE(f);
+  std::string got;
+  auto sink = [&](std::string_view b) {
+    got.append(b);
+    return Status{};
+  };
+  SftpRead one(*sftp_, *f, 0, 1u << 20);
+  one.start(1);
+  auto r = one.run(sink, std::chrono::seconds(10));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->bytes, 1000u);
+  EXPECT_TRUE(r->short_end);
+  EXPECT_FALSE(r->eof);
+  {
+    auto out = std::ofstream(path, std::ios::app | std::ios::binary);
+    out << std::string(70'000, 'x');  // more than one READ
+  }
+  SftpRead two(*sftp_, *f, 1000, 1u << 20);
+  two.start(2);
+  r = two.run(sink, std::chrono::seconds(10));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->bytes, 70'000u);
+  EXPECT_TRUE(r->eof || r->short_end);
+  EXPECT_TRUE(got == content + std::string(70'000, 'x'));
+  EXPECT_TRUE(sftp_->close(*f, in_seconds(10)));
 }
 
 }  // namespace
