@@ -384,9 +384,11 @@ Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
       if (st && !busy_) {
         const bool same = last_path_ && same_attrs(*a, last_path_->attrs) && a->size == offset &&
                           out_->origin().offset == offset;
+        // Server times bound by ours: the first look's answer came after the host's stat, this
+        // look was asked for before it; whatever the round trips took.
         if (!same)
           last_path_ = QuietPath{*a, clock_.now(), false};
-        else if (clock_.now() - last_path_->since >= kMtimeGranularity)
+        else if (look_started_ - last_path_->since >= kMtimeGranularity)
           last_path_->trusted = true;
       }
       return st;

@@ -99,7 +99,8 @@ class SftpFollower final : public FollowerBase {
   // The path at the last full look that found everything read, and since when it looks so.
   // SFTP times are whole seconds: a file rewritten to the same size within the second of its
   // last change looks the same to a stat. So a stat alone is trusted (a quiet look) only once
-  // a full look found it unchanged kMtimeGranularity after the first (that second was over).
+  // a full look asked for kMtimeGranularity after the first one's answer came found it
+  // unchanged (that second was over on the host, however long the round trips took).
   struct QuietPath {
     Attrs attrs;
     SteadyTime since{};
