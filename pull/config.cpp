@@ -68,7 +68,8 @@ void add_run_options(cli::OptionSet& set) {
     ("state-dir", po::value<std::string>()->value_name("DIR"),
      "checkpoints, seal states and lock (default: $XDG_STATE_HOME/logship/pull)")
     ("poll", po::value<int>()->default_value(500)->value_name("MS"),
-     "how often each file is looked at (a stat per file and poll when nothing changes)")
+     "how often each file is looked at (one round trip per file and poll; a file being written "
+     "is read again at once)")
     ("heartbeat", po::value<int>()->default_value(60)->value_name("SECONDS"),
      "framed: an empty batch per file after this long without one, so the copy shows we are alive")
     ("rotated-name", po::value<std::vector<std::string>>()->value_name("PATTERN"),

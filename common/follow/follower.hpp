@@ -58,6 +58,9 @@ class Follower {
 
   // Loads the checkpoint and reconciles the local output with it. Errors are fatal (config).
   virtual Status start() = 0;
+  // Asks for the requests of its next look without waiting, so that the looks of several files
+  // share a round trip; poll() then takes their answers (nothing by default).
+  virtual void ask(Link& /*link*/) {}
   // One look and read (at most a burst). Returns only transport errors (the caller reconnects);
   // problems of the file itself become its state.
   virtual Status poll(Link& link) = 0;

@@ -103,14 +103,26 @@ void Puller::poll_files(const std::function<bool()>& stop) {
   if (sftp_) sftp_->set_interrupt(stop);  // a stop does not wait for a request in flight
   Link link{*session_, sftp_.get()};
   bool busy = false;
+  std::vector<std::size_t> due;
+  const auto now = clock_.now();
   for (std::size_t i = 0; i < followers_.size(); ++i) {
+    if (next_look_[i] <= now)
+      due.push_back(i);
+    else
+      busy = busy || followers_[i]->busy();
+  }
+  // The looks of the next few due files are asked for ahead: several files, one round trip.
+  std::vector<SteadyTime> began(due.size());  // when each look was asked for
+  std::size_t asked = 1;
+  for (std::size_t k = 0; k < due.size(); ++k) {
+    for (; asked < due.size() && asked <= k + kLooksAhead; ++asked) {
+      began[asked] = clock_.now();
+      followers_[due[asked]]->ask(link);
+    }
+    const auto i = due[k];
     auto& f = followers_[i];
     if (stop && stop()) return;
-    const auto started = clock_.now();
-    if (started < next_look_[i]) {
-      busy = busy || f->busy();
-      continue;
-    }
+    const auto started = k == 0 ? clock_.now() : began[k];
     auto st = f->poll(link);
     if (stop && stop()) return;  // (an interrupted poll: the connection is not at fault)
     if (!st) {

@@ -53,6 +53,8 @@ struct HostStatus {
 SteadyTime next_look(SteadyTime started, SteadyTime now, bool busy, bool active,
                      std::chrono::milliseconds poll);
 inline constexpr std::chrono::milliseconds kActiveRepoll{10};  // ms; bounds the looks on a LAN
+inline constexpr std::size_t kLooksAhead =
+    8;  // files whose looks are asked for ahead of their turn
 
 class Puller {
  public:

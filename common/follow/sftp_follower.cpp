@@ -167,7 +167,7 @@ ssh::Pending SftpFollower::ask_tail(ssh::SftpSession& sftp, const ssh::SftpFile&
 }
 
 std::unique_ptr<ssh::SftpRead> SftpFollower::ask_reads(ssh::SftpSession& sftp,
-                                                       const ssh::SftpFile& f) {
+                                                       const ssh::SftpFile& f, bool ahead) {
   auto r = std::make_unique<ssh::SftpRead>(sftp, f, out_->origin().offset, options_.burst,
                                            options_.tuning);
   // Catching up: a full pipeline. Else as many READs as twice the last poll brought, plus one
@@ -176,7 +176,10 @@ std::unique_ptr<ssh::SftpRead> SftpFollower::ask_reads(ssh::SftpSession& sftp,
   const auto want = full_pipeline_     ? 0
                     : got_before_ == 0 ? 1
                                        : 2 + 2 * got_before_ / options_.tuning.request_bytes;
-  r->start(static_cast<unsigned>(std::min<std::uint64_t>(want, options_.tuning.max_in_flight)));
+  // (asked for ahead of other files' turns: one READ, so that what waits for us stays small)
+  r->start(
+      ahead ? 1
+            : static_cast<unsigned>(std::min<std::uint64_t>(want, options_.tuning.max_in_flight)));
   return r;
 }
 
@@ -206,7 +209,10 @@ Status SftpFollower::poll(Link& link) {
   got_before_ = status_.bytes - bytes_before_;
   bytes_before_ = status_.bytes;
   got_data_ = false;
-  if (broken_) restore_output();
+  if (broken_) {
+    look_.reset();
+    restore_output();
+  }
   if (broken_) return {};
   local_error_.reset();
   auto& sftp = *link.sftp;
@@ -248,7 +254,7 @@ Status SftpFollower::open_path(ssh::SftpSession& sftp) {
   // Its first bytes, the bytes before our offset and the first reads, in one round trip.
   auto head_read = sftp.ask_read(*file, 0, kFingerprintBytes);
   auto tail_read = ask_tail(sftp, *file);
-  auto reads = ask_reads(sftp, *file);
+  auto reads = ask_reads(sftp, *file, false);
   auto start = take_bytes(sftp, head_read);
   auto tail = start && tail_read ? take_bytes(sftp, tail_read) : Result<std::string>("");
   if (!start || !tail) {
@@ -282,29 +288,52 @@ Status SftpFollower::open_path(ssh::SftpSession& sftp) {
   return start_generation(sftp, std::move(*file), *start, e, *copy);
 }
 
-Status SftpFollower::short_look(ssh::SftpSession& sftp, bool& done) {
+bool SftpFollower::wants_full_look() const {
+  const bool quiet = last_path_ && last_path_->trusted;
+  const bool full_due = !last_full_look_ || clock_.now() - *last_full_look_ >= options_.poll;
+  return !(tail_known_ && !draining_ && (quiet || !full_due));
+}
+
+SftpFollower::Look SftpFollower::ask_look(ssh::SftpSession& sftp, bool full, bool ahead) {
+  Look l;
+  l.asked = clock_.now();
+  l.full = full;
+  // A full look: the path's stat, then the held file's (after it, as classify() wants), its
+  // first bytes, the bytes before the offset, and the first reads from the offset. A short one:
+  // the stat, the bytes before the offset (and the first bytes of a file shorter than the
+  // fingerprint: its identity still grows), and the reads.
+  l.stat = sftp.ask_stat(options_.remote);
+  if (l.full) l.fstat = sftp.ask_fstat(*held_);
+  if (l.full || identity_.length < kFingerprintBytes)
+    l.head = sftp.ask_read(*held_, 0, kFingerprintBytes);
+  l.tail = ask_tail(sftp, *held_);
+  l.reads = ask_reads(sftp, *held_, ahead);
+  return l;
+}
+
+void SftpFollower::ask(Link& link) {
+  if (link.sftp == nullptr || !held_ || broken_ || look_) return;
+  look_ = ask_look(*link.sftp, wants_full_look(), true);
+}
+
+Status SftpFollower::short_look(ssh::SftpSession& sftp, Look& l, bool& done) {
   done = false;
   const auto offset = out_->origin().offset;
-  auto stat = sftp.ask_stat(options_.remote);
-  ssh::Pending head_read;  // a short file's identity still grows with it
-  if (identity_.length < kFingerprintBytes) head_read = sftp.ask_read(*held_, 0, kFingerprintBytes);
-  auto tail_read = ask_tail(sftp, *held_);
-  auto reads = ask_reads(sftp, *held_);
-  auto a = path_attrs(sftp, stat);
+  auto a = path_attrs(sftp, l.stat);
   if (!a) return a.error();
-  if (head_read) {
-    auto h = take_bytes(sftp, head_read);
+  if (l.head) {
+    auto h = take_bytes(sftp, l.head);
     if (!h) return h.error();
     if (h->size() < identity_.length || !same_start(identity_, *h)) return {};  // truncated?
     identity_ = grow(identity_, *h);
   }
-  if (tail_read) {
-    auto t = take_bytes(sftp, tail_read);
+  if (l.tail) {
+    auto t = take_bytes(sftp, l.tail);
     if (!t) return t.error();
     if (*t != tail_) return {};  // rewritten before the offset: a full look decides
   }
   // The held file still ends, at the offset, with the bytes we copied: what follows is its own.
-  if (auto st = read_to_eof(sftp, *held_, false, reads.get()); !st) return st;
+  if (auto st = read_to_eof(sftp, *held_, false, l.reads.get()); !st) return st;
   if (got_data_ || busy_) {
     last_path_.reset();  // (the path is looked at fully again within a poll interval)
     done = true;
@@ -318,31 +347,26 @@ Status SftpFollower::short_look(ssh::SftpSession& sftp, bool& done) {
 }
 
 Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
-  look_started_ = clock_.now();
-  const bool quiet = last_path_ && last_path_->trusted;
-  const bool full_due = !last_full_look_ || look_started_ - *last_full_look_ >= options_.poll;
-  if (tail_known_ && !draining_ && (quiet || !full_due)) {
+  Look l = look_ ? std::move(*look_) : ask_look(sftp, wants_full_look(), false);
+  look_.reset();
+  if (!l.full) {
+    look_started_ = l.asked;
     bool done = false;
-    if (auto st = short_look(sftp, done); !st || done) return st;
-    look_started_ = clock_.now();
+    if (auto st = short_look(sftp, l, done); !st || done) return st;
+    l = ask_look(sftp, true, false);
   }
-  last_full_look_ = look_started_;
+  look_started_ = l.asked;
+  last_full_look_ = l.asked;
   const auto offset = out_->origin().offset;
-  // One round trip: the path's stat, then the held file's (after it, as classify() wants), its
-  // first bytes, the bytes before the offset, and the first reads from the offset.
-  auto stat = sftp.ask_stat(options_.remote);
-  auto fstat = sftp.ask_fstat(*held_);
-  auto head_read = sftp.ask_read(*held_, 0, kFingerprintBytes);
-  auto tail_read = ask_tail(sftp, *held_);
-  auto reads = ask_reads(sftp, *held_);
-  auto a = path_attrs(sftp, stat);
+  auto a = path_attrs(sftp, l.stat);
   if (!a) return a.error();
-  auto ha = sftp.take_attrs(fstat, deadline());
+  auto ha = sftp.take_attrs(l.fstat, deadline());
   if (!ha) return ha.error();
-  auto hh = take_bytes(sftp, head_read);
+  auto hh = take_bytes(sftp, l.head);
   if (!hh) return hh.error();
-  auto tail = tail_read ? take_bytes(sftp, tail_read) : Result<std::string>("");
+  auto tail = l.tail ? take_bytes(sftp, l.tail) : Result<std::string>("");
   if (!tail) return tail.error();
+  auto& reads = l.reads;
   Probe p{*a, to_attrs(*ha), *hh, std::nullopt};
   auto change = classify(identity_, offset, p);
   std::optional<ssh::SftpFile> other;  // the file the path names, if opened
@@ -384,9 +408,11 @@ Status SftpFollower::follow_held(ssh::SftpSession& sftp) {
       if (st && !busy_) {
         const bool same = last_path_ && same_attrs(*a, last_path_->attrs) && a->size == offset &&
                           out_->origin().offset == offset;
+        // Server times bound by ours: the first look's answer came after the host's stat, this
+        // look was asked for before it; whatever the round trips took.
         if (!same)
           last_path_ = QuietPath{*a, clock_.now(), false};
-        else if (clock_.now() - last_path_->since >= kMtimeGranularity)
+        else if (look_started_ - last_path_->since >= kMtimeGranularity)
           last_path_->trusted = true;
       }
       return st;
@@ -564,6 +590,7 @@ Status SftpFollower::start_generation(ssh::SftpSession& sftp, ssh::SftpFile file
 }
 
 void SftpFollower::disconnected() {
+  look_.reset();
   held_.reset();
   closing_ = {};
   draining_ = false;

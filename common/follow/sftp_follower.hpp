@@ -41,6 +41,7 @@ class SftpFollower final : public FollowerBase {
                Syncer& syncer, const Clock& clock);
 
   Status start() override;
+  void ask(Link& link) override;
   Status poll(Link& link) override;
   void disconnected() override;
   bool busy() const override { return busy_; }
@@ -64,15 +65,26 @@ class SftpFollower final : public FollowerBase {
   // Asks for the bytes just before the offset (none at 0); see tail_.
   ssh::Pending ask_tail(ssh::SftpSession& sftp, const ssh::SftpFile& f);
   // A read of `f` from the output's origin offset, its first READs asked for now.
-  std::unique_ptr<ssh::SftpRead> ask_reads(ssh::SftpSession& sftp, const ssh::SftpFile& f);
+  std::unique_ptr<ssh::SftpRead> ask_reads(ssh::SftpSession& sftp, const ssh::SftpFile& f,
+                                           bool ahead);
   // Opens the followed path into `f` and reads its first bytes into `start`. When the open is
   // refused (a problem of the file), `f` stays empty; transport errors are returned.
   Status open_with_head(ssh::SftpSession& sftp, std::optional<ssh::SftpFile>& f,
                         std::string& start);
   Status open_path(ssh::SftpSession& sftp);    // no file held: the first look
   Status follow_held(ssh::SftpSession& sftp);  // a file is held open: a full look
+  // The requests of one look at the held file, asked for together.
+  struct Look {
+    bool full = false;  // else a short look (see the top of this file)
+    SteadyTime asked{};
+    ssh::Pending stat, fstat, head, tail;
+    std::unique_ptr<ssh::SftpRead> reads;
+  };
+  bool wants_full_look() const;
+  // `ahead`: asked for before other files' turns (its reads begin with one READ).
+  Look ask_look(ssh::SftpSession& sftp, bool full, bool ahead);
   // A short look; `done` false: a full look is needed (what it asked for is dropped).
-  Status short_look(ssh::SftpSession& sftp, bool& done);
+  Status short_look(ssh::SftpSession& sftp, Look& look, bool& done);
   // Reads f from the output's origin offset to EOF (at most a burst unless `unlimited`),
   // going on with `started` if given (its READs asked for from that offset).
   Status read_to_eof(ssh::SftpSession& sftp, const ssh::SftpFile& f, bool unlimited,
@@ -96,10 +108,12 @@ class SftpFollower final : public FollowerBase {
   FileIdentity identity_;              // its identity
   std::optional<ssh::SftpFile> held_;  // the file followed, open
   ssh::Pending closing_;               // its close, asked for at exit
+  std::optional<Look> look_;           // the next look, asked for ahead (ask())
   // The path at the last full look that found everything read, and since when it looks so.
   // SFTP times are whole seconds: a file rewritten to the same size within the second of its
   // last change looks the same to a stat. So a stat alone is trusted (a quiet look) only once
-  // a full look found it unchanged kMtimeGranularity after the first (that second was over).
+  // a full look asked for kMtimeGranularity after the first one's answer came found it
+  // unchanged (that second was over on the host, however long the round trips took).
   struct QuietPath {
     Attrs attrs;
     SteadyTime since{};
