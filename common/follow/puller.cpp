@@ -100,7 +100,7 @@ void Puller::fail(const Error& error, bool was_connected) {
 }
 
 void Puller::poll_files(const std::function<bool()>& stop) {
-  if (sftp_) sftp_->set_interrupt(stop);  // a stop does not wait for a request in flight
+  session_->set_interrupt(stop);  // a stop does not wait for a request in flight
   Link link{*session_, sftp_.get()};
   bool busy = false;
   std::vector<std::size_t> due;
@@ -188,7 +188,7 @@ void Puller::shutdown() {
   if (session_) {
     // Nothing depends on these closes (the host drops handles and commands with the session);
     // they are a courtesy, and a stalled link must not hold the exit up.
-    if (sftp_) sftp_->set_interrupt(nullptr);
+    session_->set_interrupt(nullptr);
     const auto deadline = clock_.now() + kShutdownGrace;
     Link link{*session_, sftp_.get()};
     for (auto& f : followers_) f->ask_close(link);  // all in one round trip

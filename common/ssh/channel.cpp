@@ -196,7 +196,9 @@ Result<std::size_t> Channel::read_some(std::string& out, Deadline deadline) {
       return !stdout_.empty() || remote_eof_ || remote_closed_ || channel_ == nullptr;
     };
     Status st = session_->run_until(deadline, readable, "reading from " + describe());
-    if (!st && st.error().kind != ErrorKind::timeout) return st.error();
+    // The deadline passing is silence, not an error; an interruption is one.
+    if (!st && (st.error().kind != ErrorKind::timeout || session_->interrupted()))
+      return st.error();
     if (failure_) return *failure_;
   }
   const std::size_t n = stdout_.size();

@@ -3,8 +3,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string>
+#include <string_view>
 
 #include "util/clock.hpp"
+#include "util/result.hpp"
 
 namespace logship::ssh {
 
@@ -24,6 +27,14 @@ struct Deadline {
   SteadyTime at;
   std::chrono::milliseconds idle{0};  // ms without progress that end a liveness deadline
 };
+
+// How often a wait asks whether it is to be interrupted (SessionOptions::interrupted).
+inline constexpr std::chrono::milliseconds kInterruptCheck{50};
+
+// The error of a wait for `what` that an interruption ended (an agent stopping).
+inline Error interrupted_error(std::string_view what) {
+  return make_error(ErrorKind::timeout, std::string(what) + ": interrupted (stopping)");
+}
 
 // The deadline `timeout` from now.
 inline SteadyTime deadline_in(std::chrono::milliseconds timeout) {

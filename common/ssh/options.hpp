@@ -22,9 +22,10 @@ struct SessionOptions {
   std::chrono::milliseconds op_timeout{30'000};       // ms; liveness: the peer must answer within
   std::string ciphers;                  // e.g. "aes128-gcm@openssh.com"; empty: defaults
   std::uint64_t rekey_after_bytes = 0;  // bytes; renegotiate keys this often; 0: default
-  // Asked at least every 250 ms during every wait, connecting included; true ends the wait
-  // at once (ErrorKind::timeout, "interrupted"): an agent told to stop does not sit out a
-  // connect or liveness timeout first. Empty: never.
+  // Asked about every kInterruptCheck (50 ms) during every wait, connecting and SFTP replies
+  // included; once true it ends the wait at once (ErrorKind::timeout, "interrupted"): an
+  // agent told to stop does not sit out a connect or liveness timeout first. Empty: never.
+  // Session::set_interrupt replaces it on a live session.
   std::function<bool()> interrupted;
 
   // "host:port", as every message names the vault.

@@ -186,8 +186,7 @@ Status Session::handshake(Deadline deadline) {
     if (rc == SSH_OK) break;
     if (rc == SSH_ERROR) return transport_error("SSH handshake", rc);
     if (!in_event_ && ssh_event_add_session(event_, session_) == SSH_OK) in_event_ = true;
-    if (interrupted())
-      return make_error(ErrorKind::timeout, "SSH handshake: interrupted (stopping)");
+    if (interrupted()) return interrupted_error("SSH handshake");
     const SteadyTime end = until(deadline);
     if (expired(end)) return timeout_error("SSH handshake", deadline, begun);
     if (in_event_) {
@@ -224,8 +223,20 @@ SteadyTime Session::until(const Deadline& deadline) {
   return std::max(deadline.at, last_progress_ + deadline.idle);
 }
 
-bool Session::interrupted() const {
-  return options_.interrupted && options_.interrupted();
+void Session::set_interrupt(std::function<bool()> interrupt) {
+  options_.interrupted = std::move(interrupt);
+  interrupt_seen_ = false;
+  interrupt_checked_ = {};
+}
+
+bool Session::interrupted() {
+  if (!options_.interrupted) return false;
+  if (interrupt_seen_) return true;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - interrupt_checked_ < kInterruptCheck) return false;
+  interrupt_checked_ = now;
+  interrupt_seen_ = options_.interrupted();
+  return interrupt_seen_;
 }
 
 bool Session::alive() {
@@ -287,15 +298,14 @@ Status Session::run_until(Deadline deadline, const std::function<bool()>& done,
       e.message = std::string(what) + ": " + e.message;
       return e;
     }
-    if (interrupted())
-      return make_error(ErrorKind::timeout, std::string(what) + ": interrupted (stopping)");
+    if (interrupted()) return interrupted_error(what);
     // Sampled at least every kLiveWake, so progress is dated as it happens.
     const SteadyTime end = until(deadline);
     if (expired(end)) return timeout_error(what, deadline, begun);
-    const int rc =
-        ssh_event_dopoll(event_, poll_timeout_ms(end, deadline.is_live() || options_.interrupted
-                                                          ? kLiveWake
-                                                          : std::chrono::milliseconds(1000)));
+    const auto wake = options_.interrupted ? kInterruptCheck
+                      : deadline.is_live() ? kLiveWake
+                                           : std::chrono::milliseconds(1000);
+    const int rc = ssh_event_dopoll(event_, poll_timeout_ms(end, wake));
     if (rc == SSH_ERROR) {
       // poll() itself failed (EINTR, or no descriptor left): look again, but never spin.
       check_transport();

@@ -60,6 +60,13 @@ class Session {
   // Like start_exec, for a subsystem ("sftp").
   Result<std::unique_ptr<Channel>> start_subsystem(const std::string& name);
 
+  // Replaces options().interrupted for the waits from now on (nullptr: never interrupted).
+  // An interrupted wait leaves the session usable.
+  void set_interrupt(std::function<bool()> interrupt);
+  // Whether the waits are to end (asked of the function at most every kInterruptCheck; once
+  // it said true, true until set_interrupt).
+  bool interrupted();
+
   // Drives the connection (all channels) until done() or the deadline; `what` names the
   // operation in the timeout message. The one wait loop of common/ssh.
   Status run_until(Deadline deadline, const std::function<bool()>& done, std::string_view what);
@@ -75,7 +82,6 @@ class Session {
   void pump();  // processes whatever the socket has ready, then advances every channel
   Status wait_for_io(Deadline deadline, std::string_view what);  // one wake-up, then pump()
   void check_transport();
-  bool interrupted() const;  // options().interrupted says stop
   // The wait for `what`, begun at `begun` with `deadline`, ended without an answer.
   Error timeout_error(std::string_view what, const Deadline& deadline, SteadyTime begun) const;
   // Failure of a libssh call that returned `rc`: libssh's reason, or the return code and the
@@ -94,6 +100,8 @@ class Session {
   TcpProgress progress_;        // the socket's counters when last sampled
   SteadyTime last_progress_{};  // when they were last seen to move (or the session began)
   SteadyTime last_sample_{};
+  SteadyTime interrupt_checked_{};
+  bool interrupt_seen_ = false;
 };
 
 }  // namespace logship::ssh

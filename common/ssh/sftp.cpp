@@ -126,16 +126,9 @@ Result<Reply> SftpSession::await(std::uint32_t id, Deadline deadline) {
                                                 : " in time") +
                             ": the host or the network stalls");
     }
-    Deadline wait_until = deadline;
-    if (interrupt_) {
-      if (now - interrupt_checked_ >= kInterruptCheck) {
-        interrupt_checked_ = now;
-        if (interrupt_())
-          return make_error(ErrorKind::timeout, "SFTP: waiting for " + endpoint_ + " interrupted");
-      }
-      wait_until = std::min(ends, now + kInterruptCheck);
-    }
-    auto n = channel_->read_some(inbox_, wait_until);
+    // An interruption (Session::set_interrupt) ends the wait with an error; the requests in
+    // flight are then forgotten by their Pending, and the session stays usable.
+    auto n = channel_->read_some(inbox_, deadline);
     if (!n) return n.error();
   }
 }

@@ -101,12 +101,6 @@ class SftpSession {
   // or nullopt at end of file.
   Result<std::optional<std::string_view>> take_data(Pending& request, Deadline deadline);
 
-  // While waiting for a reply, `interrupt` is asked about every kInterruptCheck; once it says
-  // true the wait fails at once (ErrorKind::timeout, "interrupted"), the requests in flight are
-  // forgotten, and the session stays usable (their replies are dropped when they arrive).
-  // nullptr: never interrupted.
-  void set_interrupt(std::function<bool()> interrupt) { interrupt_ = std::move(interrupt); }
-  static constexpr std::chrono::milliseconds kInterruptCheck{50};  // ms
   // The file-level reason of the last failed call (none after a success or transport error).
   FileProblem last_problem() const { return problem_; }
   // READ replies shorter than asked so far (a health counter; SftpRead asks again for the rest).
@@ -144,8 +138,6 @@ class SftpSession {
   std::string current_;                    // body of the reply await() returned from early_
   std::set<std::uint32_t> abandoned_;      // requests whose replies are to be dropped
   std::uint32_t last_id_ = 0;
-  std::function<bool()> interrupt_;
-  SteadyTime interrupt_checked_{};
   FileProblem problem_ = FileProblem::none;
   std::uint64_t short_replies_ = 0;
 };

@@ -23,12 +23,6 @@ namespace logship::ssh {
 
 namespace {
 
-constexpr std::chrono::milliseconds kInterruptCheck{250};
-
-Error interrupted_error(const std::string& what) {
-  return make_error(ErrorKind::timeout, what + ": interrupted (stopping)");
-}
-
 struct AddrInfoDeleter {
   void operator()(addrinfo* ai) const { ::freeaddrinfo(ai); }
 };
