@@ -1,15 +1,11 @@
 // End-to-end tests of logship-push: the built binary against a private sshd whose
 // authorized_keys forces `cat >> FILE`, checked with the built logship-verify.
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -17,6 +13,7 @@
 #include <thread>
 
 #include "support/child.hpp"
+#include "support/silent_listener.hpp"
 #include "support/sshd_fixture.hpp"
 #include "support/test_files.hpp"
 
@@ -136,6 +133,21 @@ class PushTest : public ::testing::Test {
     EXPECT_TRUE(eventually([&] { return fs::exists(status()); }, 10s)) << slurp(log());
     return c;
   }
+  // Writes lines 1..n into the FIFO on a thread of its own, one every `period` on average (a
+  // busy syslog), each also appended to `expected`; join the thread before reading it.
+  std::thread write_paced(std::string& expected, std::uint64_t n,
+                          std::chrono::microseconds period) {
+    return std::thread([this, &expected, n, period] {
+      FifoWriter w(fifo());
+      const auto t0 = std::chrono::steady_clock::now();
+      for (std::uint64_t i = 1; i <= n; ++i) {
+        const auto l = numbered(i);
+        w.write(l);
+        expected += l;
+        if (i % 20 == 0) std::this_thread::sleep_until(t0 + i * period);
+      }
+    });
+  }
   std::string status_text() const { return slurp(status()); }
   bool drained() const { return json_number(status_text(), "backlog_lines") == 0; }
   Output verify(std::vector<std::string> extra) const {
@@ -237,19 +249,7 @@ TEST_F(PushTest, CiphersAreOfferedAsGivenAndUnknownNamesAreAUsageError) {
 TEST_F(PushTest, OutageAndCutConnectionsLoseNothing) {
   auto agent = start({"--heartbeat", "1"});
   std::string expected;
-  std::atomic<bool> done{false};
-  std::thread writer([&] {
-    FifoWriter w(fifo());
-    // 5,000 lines/s for 16 s.
-    const auto t0 = std::chrono::steady_clock::now();
-    for (std::uint64_t i = 1; i <= 80'000; ++i) {
-      const auto l = numbered(i);
-      w.write(l);
-      expected += l;
-      if (i % 50 == 0) std::this_thread::sleep_until(t0 + i * 200us);
-    }
-    done = true;
-  });
+  std::thread writer = write_paced(expected, 80'000, 200us);  // 5,000 lines/s for 16 s
   std::this_thread::sleep_for(2s);
   sshd_.cut_connections();  // mid-stream: some batch is usually being written
   std::this_thread::sleep_for(1s);
@@ -297,16 +297,7 @@ TEST_F(PushTest, TornBatchOnTheVaultIsResentWhole) {
 TEST_F(PushTest, KillNineMidStreamThenRestartLosesNothing) {
   auto agent = start();
   std::string expected;
-  std::thread writer([&] {
-    FifoWriter w(fifo());
-    const auto t0 = std::chrono::steady_clock::now();
-    for (std::uint64_t i = 1; i <= 30'000; ++i) {
-      const auto l = numbered(i);
-      w.write(l);
-      expected += l;
-      if (i % 50 == 0) std::this_thread::sleep_until(t0 + i * 200us);
-    }
-  });
+  std::thread writer = write_paced(expected, 30'000, 200us);
   std::this_thread::sleep_for(2s);
   agent->signal(SIGKILL);
   agent->wait_for(5s);
@@ -426,18 +417,7 @@ TEST_F(PushTest, AStoppedVaultCatCannotWriteIntoTheResend) {
       << "\" " << sshd_.client_key().public_line << "\n";
   auto agent = start({"--batch-open", "2000"});
   std::string expected;
-  std::atomic<bool> done{false};
-  std::thread writer([&] {
-    FifoWriter w(fifo());
-    const auto t0 = std::chrono::steady_clock::now();
-    for (std::uint64_t i = 1; i <= 30'000; ++i) {  // 2,000 lines/s for 15 s
-      const auto l = numbered(i);
-      w.write(l);
-      expected += l;
-      if (i % 20 == 0) std::this_thread::sleep_until(t0 + i * 500us);
-    }
-    done = true;
-  });
+  std::thread writer = write_paced(expected, 30'000, 500us);  // 2,000 lines/s for 15 s
   auto cats = [&] {
     std::vector<ProcessInfo> found;
     for (const auto& p : sshd_.processes())
@@ -468,17 +448,10 @@ TEST_F(PushTest, AStoppedVaultCatCannotWriteIntoTheResend) {
 TEST_F(PushTest, SigtermEndsTheAgentAtOnceWhileItIsConnecting) {
   // A vault whose TCP port answers but whose SSH never speaks: the agent sits in its SSH
   // handshake, with 60 s of --connect-timeout left. SIGTERM with no grace ends it at once.
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 4), 0);
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const SilentListener silent;
   auto a = args({"--shutdown-grace", "0"});
   for (std::size_t i = 0; i + 1 < a.size(); ++i) {
-    if (a[i] == "--port") a[i + 1] = std::to_string(ntohs(addr.sin_port));
+    if (a[i] == "--port") a[i + 1] = std::to_string(silent.port());
     if (a[i] == "--connect-timeout") a[i + 1] = "60";
   }
   Child agent(a, log());
@@ -489,7 +462,6 @@ TEST_F(PushTest, SigtermEndsTheAgentAtOnceWhileItIsConnecting) {
   agent.signal(SIGTERM);
   EXPECT_EQ(agent.wait_for(10s), 0) << slurp(log());
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s) << slurp(log());
-  ::close(fd);
 }
 
 TEST_F(PushTest, FullSpoolDropsTheOldestAndVerifyReportsTheExactCount) {

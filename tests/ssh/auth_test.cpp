@@ -1,15 +1,13 @@
 #include "ssh/identity.hpp"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 
 #include "ssh_test_util.hpp"
+#include "support/silent_listener.hpp"
 
 namespace logship::ssh {
 namespace {
@@ -77,20 +75,10 @@ TEST_F(AuthTest, UnresolvableHostIsANetworkErrorNamingIt) {
 TEST_F(AuthTest, ServerThatNeverSpeaksHitsTheConnectTimeout) {
   auto o = options_for(sshd_, sshd_.client_key());
   o.connect_timeout = std::chrono::milliseconds(1500);
-  // A listening socket nobody accepts from: the kernel completes the TCP handshake but no
-  // SSH banner ever comes.
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 4), 0);
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  o.port = ntohs(addr.sin_port);
+  const test::SilentListener silent;
+  o.port = silent.port();
   const auto start = std::chrono::steady_clock::now();
   auto s = Session::connect(o);
-  ::close(fd);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().kind, ErrorKind::timeout) << s.error().message;
   EXPECT_GE(seconds_since(start), 1.4);

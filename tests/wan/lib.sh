@@ -52,6 +52,23 @@ os.close(fd)
 PY
 }
 
+# wan_start_sshd NAME COMMAND: the far side's private sshd (in the vault namespace, stopped at
+# exit) with a key pair $kit_tmp/NAME forced to COMMAND; sets wan_key to the private key.
+wan_start_sshd() {
+  logship_sshd_start "$kit_tmp/sshd" > /dev/null || kit_fail "the far side's sshd did not start"
+  kit_on_exit "logship_sshd_stop '$kit_tmp/sshd'"
+  wan_key=$(logship_sshd_key "$kit_tmp" "$1")
+  logship_sshd_add_key "$kit_tmp/sshd" "restrict,command=\"$2\"" "$wan_key.pub"
+}
+
+# wan_signal_sessions SIGNAL: sends SIGNAL to the sshd's session processes (its listener's
+# descendants: the connections and the commands they run).
+wan_signal_sessions() {
+  local -a sessions
+  mapfile -t sessions < <(logship_sshd__descendants "$(< "$kit_tmp/sshd/listener.pid")")
+  ((${#sessions[@]} == 0)) || kill "-$1" "${sessions[@]}" 2> /dev/null || true
+}
+
 # wan_has FILE PREFIX N: FILE has at least N lines that start with PREFIX (for kit_wait_for).
 wan_has() { (($(wan_count "$1" "$2") >= $3)); }
 

@@ -16,15 +16,12 @@ remote=$kit_tmp/host/auth.log
 copy=$kit_tmp/vault/web1-auth.log
 mkdir -p "$kit_tmp/host" "$kit_tmp/vault"
 : > "$remote"
-logship_sshd_start "$kit_tmp/sshd" > /dev/null || kit_fail "the monitored host's sshd did not start"
-kit_on_exit "logship_sshd_stop '$kit_tmp/sshd'"
-key=$(logship_sshd_key "$kit_tmp" pull)
-logship_sshd_add_key "$kit_tmp/sshd" 'restrict,command="/usr/lib/openssh/sftp-server -R"' "$key.pub"
+wan_start_sshd pull "/usr/lib/openssh/sftp-server -R"
 
 "$kit_bin/logship-pull" init --state-dir "$kit_tmp/state" --key-out "$kit_tmp/k0" --source web1 \
   > /dev/null || kit_fail "logship-pull init failed"
 "${wan_client[@]}" "$kit_bin/logship-pull" --host "$LOGSHIP_WAN_VAULT" --port "$LOGSHIP_SSHD_PORT" \
-  --source web1 --identity "$key" --known-hosts "$LOGSHIP_SSHD_KNOWN_HOSTS" \
+  --source web1 --identity "$wan_key" --known-hosts "$LOGSHIP_SSHD_KNOWN_HOSTS" \
   --state-dir "$kit_tmp/state" --follow "$remote=$copy" --heartbeat 5 \
   --status-file "$kit_tmp/status.json" --status-interval 1 > /dev/null 2> "$kit_tmp/pull.log" &
 pull_pid=$!
@@ -34,8 +31,7 @@ start=$SECONDS
 wan_write_lines "$remote" "$rate" "$n" wan-line &
 writer=$!
 kit_wait_for $((secs + 30)) "half of the lines in the copy" wan_has "$copy" wan-line $((n / 2))
-mapfile -t sessions < <(logship_sshd__descendants "$(< "$kit_tmp/sshd/listener.pid")")
-((${#sessions[@]})) && kill -9 "${sessions[@]}" 2> /dev/null
+wan_signal_sessions KILL
 wait "$writer" || kit_fail "the writer failed"
 stopped=$SECONDS
 kit_wait_for 60 "all $n lines in the copy" wan_has "$copy" wan-line "$n"

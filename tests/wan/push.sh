@@ -14,17 +14,14 @@ rate=${LOGSHIP_WAN_RATE:-200} secs=${LOGSHIP_WAN_SECS:-15}
 n=$((rate * secs))
 vault=$kit_tmp/vault/web1.log
 mkdir -p "$kit_tmp/vault"
-logship_sshd_start "$kit_tmp/sshd" > /dev/null || kit_fail "the vault's sshd did not start"
-kit_on_exit "logship_sshd_stop '$kit_tmp/sshd'"
-key=$(logship_sshd_key "$kit_tmp" push)
 # The lock's wait below the agent's --timeout, as KEYS.md asks.
-logship_sshd_add_key "$kit_tmp/sshd" "restrict,command=\"flock -w 4 $vault cat >> $vault\"" "$key.pub"
+wan_start_sshd push "flock -w 4 $vault cat >> $vault"
 
 "$kit_bin/logship-push" init --state-dir "$kit_tmp/state" --key-out "$kit_tmp/k0" --source web1 \
   > /dev/null || kit_fail "logship-push init failed"
 mkfifo -m 600 "$kit_tmp/fifo"
 "${wan_client[@]}" "$kit_bin/logship-push" --input "$kit_tmp/fifo" --source web1 \
-  --host "$LOGSHIP_WAN_VAULT" --port "$LOGSHIP_SSHD_PORT" --identity "$key" \
+  --host "$LOGSHIP_WAN_VAULT" --port "$LOGSHIP_SSHD_PORT" --identity "$wan_key" \
   --known-hosts "$LOGSHIP_SSHD_KNOWN_HOSTS" --state-dir "$kit_tmp/state" \
   --status-file "$kit_tmp/status.json" --status-interval 1 --heartbeat 2 --timeout 5 \
   > /dev/null 2> "$kit_tmp/push.log" &
@@ -35,21 +32,19 @@ kit_on_exit "kill $push_pid 2> /dev/null"
 writer=$!
 # The vault's sessions are cut once, early: the agent reconnects over the link.
 kit_wait_for $((secs + 30)) "1/5 of the lines in the vault" wan_has "$vault" wan-line $((n / 5))
-mapfile -t sessions < <(logship_sshd__descendants "$(< "$kit_tmp/sshd/listener.pid")")
-((${#sessions[@]})) && kill -9 "${sessions[@]}" 2> /dev/null
+wan_signal_sessions KILL
 # ... and frozen once, at 2/5: the agent must give up on them within its --timeout (5 s) of
 # silence, plus what was in flight, and reconnect; the thawed `cat` finishes first. Both
 # faults are over before the writer stops, so that what follows measures a healthy link.
 kit_wait_for $((secs + 30)) "2/5 of the lines in the vault" wan_has "$vault" wan-line $((n * 2 / 5))
 failures() { sed -nE 's/.*"failures":([0-9]+).*/\1/p' "$kit_tmp/status.json"; }
 before=$(failures)
-mapfile -t sessions < <(logship_sshd__descendants "$(< "$kit_tmp/sshd/listener.pid")")
-((${#sessions[@]})) && kill -STOP "${sessions[@]}" 2> /dev/null
+wan_signal_sessions STOP
 frozen=$SECONDS
 noticed() { (($(failures) > before)); }
 kit_wait_for 15 "the agent to give up on the frozen vault" noticed
 kit_note "the frozen vault was given up on after $((SECONDS - frozen)) s (--timeout 5)"
-((${#sessions[@]})) && kill -CONT "${sessions[@]}" 2> /dev/null
+wan_signal_sessions CONT
 wait "$writer" || kit_fail "the writer failed"
 kit_wait_for 60 "all $n lines in the vault" wan_has "$vault" wan-line "$n"
 drained=$(($(date +%s) - $(< "$kit_tmp/writer.end")))
