@@ -8,7 +8,6 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <atomic>
 #include <thread>
 
 #include "cli/signals.hpp"
@@ -191,13 +190,7 @@ int run_agent(const Config& c) {
   UniqueFd sigfd = cli::block_agent_signals();
   if (!sigfd.valid()) throw std::runtime_error("signalfd failed");
 
-  // When the shutdown grace ends, the sender's SSH waits (connecting included) end at once.
-  std::atomic<SteadyTime::rep> give_up_at{SteadyTime::max().time_since_epoch().count()};
-  ssh::SessionOptions ssh_options = c.ssh;
-  ssh_options.interrupted = [&give_up_at] {
-    return std::chrono::steady_clock::now().time_since_epoch().count() >= give_up_at.load();
-  };
-  ship::SshVaultLink link(ssh_options, c.remote_command);
+  ship::SshVaultLink link(c.ssh, c.remote_command);
   Backoff::Policy backoff;
   backoff.cap = c.retry_max;
   backoff.base = std::min(backoff.base, c.retry_max);
@@ -268,9 +261,7 @@ int run_agent(const Config& c) {
   splitter.flush(to_spool);
   if (auto st = spool.sync(); !st) spdlog::error("spool: {}", st.error().message);
   shipper.on_input();
-  const SteadyTime grace_end = clock.now() + c.shutdown_grace;
-  give_up_at = grace_end.time_since_epoch().count();
-  shipper.request_stop(grace_end);
+  shipper.request_stop(clock.now() + c.shutdown_grace);
   sender.join();
   const auto left = spool.stats().pending_records;
   if (left) spdlog::info("{} lines stay in the spool for the next start", left);

@@ -6,6 +6,7 @@
 #include "authkeys/from_list.hpp"
 #include "authkeys/key_options.hpp"
 #include "authkeys/line.hpp"
+#include "authkeys/role.hpp"
 #include "util/json.hpp"
 
 namespace logship::authkeys {
@@ -61,17 +62,17 @@ class EntryLinter {
     if (!o.command) {
       add("no-command",
           "no command=: the key runs any command the client asks for, a shell included",
-          "add command=\"flock -w 20 '/vault/file' cat >> '/vault/file'\" (push), command=\"tail "
-          "-F '/file'\" (tail) or "
-          "command=\"/usr/lib/openssh/sftp-server -R\" (pull)");
+          "add command=\"" + forced_command(Role::push, "/vault/file") + "\" (push), command=\"" +
+              forced_command(Role::tail, "/file") + "\" (tail) or command=\"" +
+              forced_command(Role::pull, "") + "\" (pull)");
       return;
     }
     const auto check = check_forced_command(*o.command);
     if (!check.role)
       add("unsafe-command", check.problem,
-          "use exactly one of: flock -w 20 'FILE' cat >> 'FILE', tail -F 'FILE', "
-          "/usr/lib/openssh/sftp-server -R "
-          "(logship-keys new prints them)");
+          "use exactly one of: " + forced_command(Role::push, "FILE") + ", " +
+              forced_command(Role::tail, "FILE") + ", " + forced_command(Role::pull, "") +
+              " (logship-keys new prints them)");
   }
 
   void from(const KeyOptions& o, const LintOptions& opts) {

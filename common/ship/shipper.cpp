@@ -41,9 +41,12 @@ Shipper::Shipper(ShipperOptions options, spool::Spool& spool, PushStateFile& fil
       backoff_(opt_.backoff, clock) {
   last_batch_ = clock_.now();
   if (state_.seal.seq() > 0) status_.last_acked_seq = state_.seal.seq() - 1;
+  link_.set_interrupt([this] { return stop_due(); });  // the grace's end ends any wait
 }
 
-Shipper::~Shipper() = default;
+Shipper::~Shipper() {
+  link_.set_interrupt(nullptr);
+}
 
 void Shipper::on_input() {
   std::lock_guard lock(mu_);
@@ -215,16 +218,16 @@ Status Shipper::plan(spool::Cursor c, std::uint64_t& first, std::uint64_t& last,
 
 Status Shipper::close_open(Batch& b) {
   InFlight& f = b.inflight;
-  if (b.attempts > 1 && !b.maybe_sent_before) {
-    // An attempt of ours failed: what it may have left in the vault ends at written_through.
-    f.last = std::max(f.last, b.written_through);
-  } else if (b.maybe_sent_before) {
+  if (b.maybe_sent_before) {
     // A process before this one may have left it in the vault, grown past `last` by an unknown
     // amount: take every record there is now (within the batch size), once; it is then closed.
     std::uint64_t first = 0, last = 0;
     bool reached_end = false;
     if (auto st = plan(spool::Cursor{f.first - 1}, first, last, reached_end); !st) return st;
     if (first == f.first && last > f.last) f.last = last;
+  } else if (b.attempts > 1) {
+    // An attempt of ours failed: what it may have left in the vault ends at written_through.
+    f.last = std::max(f.last, b.written_through);
   }
   f.open = false;
   state_.inflight = f;

@@ -30,6 +30,11 @@ void SshVaultLink::idle() {
   if (session_ && !session_->alive()) reset();
 }
 
+void SshVaultLink::set_interrupt(std::function<bool()> interrupted) {
+  options_.interrupted = interrupted;  // for the sessions to come
+  if (session_) session_->set_interrupt(std::move(interrupted));
+}
+
 Status SshVaultLink::failed(Status st) {
   // A refused command (vault disk full) leaves the session healthy; anything else leaves it
   // in doubt, so it is rebuilt.

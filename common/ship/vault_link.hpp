@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,6 +32,9 @@ class VaultLink {
   virtual void reset() = 0;
   // Called every few seconds while no batch is being sent: keeps the connection answering.
   virtual void idle() {}
+  // From now on any wait of the link (connecting included) ends at once, as a failure, while
+  // `interrupted` says true: a sender told to stop does not sit out a network timeout.
+  virtual void set_interrupt(std::function<bool()> interrupted) { (void)interrupted; }
   // Connections made so far, the first included.
   virtual std::uint64_t connections() const = 0;
 
@@ -50,6 +54,7 @@ class SshVaultLink final : public VaultLink {
   Status finish() override;
   void reset() override;
   void idle() override;
+  void set_interrupt(std::function<bool()> interrupted) override;
   std::uint64_t connections() const override { return connections_; }
 
  private:

@@ -411,9 +411,9 @@ TEST_F(PushTest, AStoppedVaultCatCannotWriteIntoTheResend) {
   // With the serialised forced command (flock: what logship-keys mints) the resend's `cat`
   // starts only after the old one has exited, so that remnant ends the interrupted copy and
   // the resend follows it whole: nothing lost, nothing repeated, no finding. The lock's wait
-  // (2 s) is below the agent's --timeout (3 s), as KEYS.md asks of every deployment.
+  // (1 s) is well below the agent's --timeout (3 s), as KEYS.md asks of every deployment.
   std::ofstream(sshd_.authorized_keys(), std::ios::trunc)
-      << "restrict,command=\"flock -w 2 " << target_.string() << " cat >> " << target_.string()
+      << "restrict,command=\"flock -w 1 " << target_.string() << " cat >> " << target_.string()
       << "\" " << sshd_.client_key().public_line << "\n";
   auto agent = start({"--batch-open", "2000"});
   std::string expected;

@@ -23,7 +23,7 @@ struct ClientKey {
 };
 
 // The authorized_keys options of a real vault, per role (FILE is a path on the vault).
-// restrict,command="flock -w 2 F cat >> F", as logship-keys mints it but for the wait (below
+// restrict,command="flock -w 1 F cat >> F", as logship-keys mints it but for the wait (below
 // the tests' --timeout 3)
 std::string push_key_options(const std::filesystem::path& file);
 std::string pull_key_options();  // restrict,command="/usr/lib/openssh/sftp-server -R"
