@@ -28,14 +28,18 @@ logship_sshd__die() {
 
 logship_sshd__addr() { echo "${LOGSHIP_SSHD_ADDR:-127.0.0.1}"; }
 
-# Runs a command in the server's network namespace (LOGSHIP_SSHD_NETNS), or here.
-logship_sshd__in_ns() {
-  if [[ -n ${LOGSHIP_SSHD_NETNS:-} ]]; then ip netns exec "$LOGSHIP_SSHD_NETNS" "$@"; else "$@"; fi
+# Sets the array logship_sshd__ns to the prefix that runs a command in the server's network
+# namespace (LOGSHIP_SSHD_NETNS), or to nothing. A prefix, not a wrapper function, so that `$!`
+# of a command started with it is the command's own pid (ip netns exec execs it).
+logship_sshd__ns_prefix() {
+  logship_sshd__ns=()
+  [[ -z ${LOGSHIP_SSHD_NETNS:-} ]] || logship_sshd__ns=(ip netns exec "$LOGSHIP_SSHD_NETNS")
 }
 
 # A port the kernel considers free now: bind ADDR:0 and read it back.
 logship_sshd__free_port() {
-  logship_sshd__in_ns perl -MSocket -e '
+  logship_sshd__ns_prefix
+  "${logship_sshd__ns[@]}" perl -MSocket -e '
     socket(my $s, PF_INET, SOCK_STREAM, 0) or die "socket: $!";
     bind($s, pack_sockaddr_in(0, inet_aton($ARGV[0]))) or die "bind: $!";
     my ($port) = unpack_sockaddr_in(getsockname($s)); print "$port\n";' "$(logship_sshd__addr)"
@@ -101,8 +105,6 @@ logship_sshd_add_key() {
 
 logship_sshd_start() {
   local dir=$1 want_port=${2:-} port pid log listening deadline user attempts=10
-  local -a ns=()
-  [[ -n ${LOGSHIP_SSHD_NETNS:-} ]] && ns=(ip netns exec "$LOGSHIP_SSHD_NETNS")
   [[ -n $dir ]] || { logship_sshd__die "usage: logship_sshd_start DIR"; return 1; }
   mkdir -p "$dir" && dir=$(cd "$dir" && pwd) || return 1
   if logship_sshd__running "$dir"; then
@@ -124,8 +126,8 @@ logship_sshd_start() {
     fi
     logship_sshd__config "$dir" "$port"
     : > "$log"
-    # not through a function: $! must be sshd itself (ip netns exec execs it)
-    "${ns[@]}" /usr/sbin/sshd -D -e -E "$log" -f "$dir/sshd_config" < /dev/null > /dev/null 2>&1 &
+    logship_sshd__ns_prefix
+    "${logship_sshd__ns[@]}" /usr/sbin/sshd -D -e -E "$log" -f "$dir/sshd_config" < /dev/null > /dev/null 2>&1 &
     pid=$!
     listening="Server listening on $(logship_sshd__addr) port $port"
     deadline=$((SECONDS + 10))

@@ -11,11 +11,13 @@
 #   logship_wan_up NAME SPEC          SPEC is DELAY/JITTER/LOSS/RATE (ms, ms, %, bit/s; RATE 0
 #                                     or empty: unlimited), e.g. 100/20/1/10000000; exports
 #                                     LOGSHIP_WAN_{NAME,CLIENT_NS,VAULT_NS,CLIENT,VAULT} and, for
-#                                     scripts/lib/sshd.sh, LOGSHIP_SSHD_{NETNS,ADDR}
+#                                     scripts/lib/sshd.sh, LOGSHIP_SSHD_{NETNS,ADDR}; sets the
+#                                     array logship_wan_client: `"${logship_wan_client[@]}" CMD &`
+#                                     runs CMD in the client namespace with its own pid in $!
+#                                     (ip netns exec execs it)
 #   logship_wan_down NAME             removes it (harmless when it is not up)
-#   logship_wan_client CMD...         runs CMD in the client namespace
 # Run the vault's sshd with scripts/lib/sshd.sh after logship_wan_up, the agents with
-# logship_wan_client.
+# "${logship_wan_client[@]}".
 
 logship_wan__src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
@@ -48,6 +50,7 @@ logship_wan_up() {
   export LOGSHIP_WAN_CLIENT_NS=$name-c LOGSHIP_WAN_VAULT_NS=$name-v
   export LOGSHIP_WAN_CLIENT=10.251.0.1 LOGSHIP_WAN_VAULT=10.251.0.2
   export LOGSHIP_SSHD_NETNS=$name-v LOGSHIP_SSHD_ADDR=10.251.0.2
+  logship_wan_client=(ip netns exec "$name-c")
   [[ $out == *"vault=10.251.0.2"* ]] || { echo "wan.sh: unexpected wan-link output: $out" >&2; return 1; }
 }
 
@@ -57,6 +60,3 @@ logship_wan_down() {
   "$tool" down "$1" 2>/dev/null || true
 }
 
-logship_wan_client() {
-  ip netns exec "$LOGSHIP_WAN_CLIENT_NS" "$@"
-}

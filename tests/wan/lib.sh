@@ -17,8 +17,6 @@ wan_name=lw$$
 wan_name=${wan_name:0:12}
 kit_on_exit "logship_wan_down '$wan_name' > /dev/null"
 logship_wan_up "$wan_name" "$wan_spec" || kit_fail "wan-link up $wan_spec failed"
-# Commands in the client namespace: `"${wan_client[@]}" CMD &` leaves CMD's own pid in $!.
-wan_client=(ip netns exec "$LOGSHIP_WAN_CLIENT_NS")
 kit_note "link $wan_spec (delay/jitter ms, loss %, rate bit/s; each way): $LOGSHIP_WAN_CLIENT_NS" \
   "$LOGSHIP_WAN_CLIENT <-> $LOGSHIP_WAN_VAULT_NS $LOGSHIP_WAN_VAULT"
 

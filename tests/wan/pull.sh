@@ -20,7 +20,7 @@ wan_start_sshd pull "/usr/lib/openssh/sftp-server -R"
 
 "$kit_bin/logship-pull" init --state-dir "$kit_tmp/state" --key-out "$kit_tmp/k0" --source web1 \
   > /dev/null || kit_fail "logship-pull init failed"
-"${wan_client[@]}" "$kit_bin/logship-pull" --host "$LOGSHIP_WAN_VAULT" --port "$LOGSHIP_SSHD_PORT" \
+"${logship_wan_client[@]}" "$kit_bin/logship-pull" --host "$LOGSHIP_WAN_VAULT" --port "$LOGSHIP_SSHD_PORT" \
   --source web1 --identity "$wan_key" --known-hosts "$LOGSHIP_SSHD_KNOWN_HOSTS" \
   --state-dir "$kit_tmp/state" --follow "$remote=$copy" --heartbeat 5 \
   --status-file "$kit_tmp/status.json" --status-interval 1 > /dev/null 2> "$kit_tmp/pull.log" &

@@ -20,7 +20,7 @@ wan_start_sshd push "flock -w 3 $vault cat >> $vault"
 "$kit_bin/logship-push" init --state-dir "$kit_tmp/state" --key-out "$kit_tmp/k0" --source web1 \
   > /dev/null || kit_fail "logship-push init failed"
 mkfifo -m 600 "$kit_tmp/fifo"
-"${wan_client[@]}" "$kit_bin/logship-push" --input "$kit_tmp/fifo" --source web1 \
+"${logship_wan_client[@]}" "$kit_bin/logship-push" --input "$kit_tmp/fifo" --source web1 \
   --host "$LOGSHIP_WAN_VAULT" --port "$LOGSHIP_SSHD_PORT" --identity "$wan_key" \
   --known-hosts "$LOGSHIP_SSHD_KNOWN_HOSTS" --state-dir "$kit_tmp/state" \
   --status-file "$kit_tmp/status.json" --status-interval 1 --heartbeat 2 --timeout 5 \
