@@ -37,8 +37,17 @@ const cli::ProgramInfo kInfo{
     "verify with the key kept off the host.\n"
     "Findings go to stdout as FILE:LINE: kind: details (to stderr with --extract);\n"
     "a summary and infos go to stderr.",
-    "Silence is only measured between batches, not from the last batch to now: use\n"
-    "--expect-seq (or the file's mtime) to catch a sender that stopped.\n\n"
+    "What exit status 0 with --key means, against someone who can write the vault file but\n"
+    "holds no key:\n"
+    "  line or batch altered, inserted, deleted inside  detected with the key alone\n"
+    "  forged or re-labelled batch, forged torn copy    detected with the key alone\n"
+    "  first batches deleted (head cut)                 only with --expect-start\n"
+    "  last batches deleted (tail cut), sender stopped  only with --expect-seq N, and the\n"
+    "                                                   heartbeat monitoring (DEPLOY.md)\n"
+    "  batches deleted, visible as a pause              --max-silence (between batches only)\n"
+    "  anything sealed after the sender's key was stolen: out of reach by design\n"
+    "Lines of torn or still open batches are sealed by no MAC: --extract leaves them out\n"
+    "unless --extract-unsealed is given (then marked). FORMAT.md section 8.1 has the details.\n\n"
     "Exit status: 0 clean, 1 findings (or a read error), 2 usage error (bad option, missing\n"
     "or unreadable file or key).\n\n"
     "Examples:\n"
@@ -56,9 +65,17 @@ void add_options(cli::OptionSet& set) {
       "finding when two consecutive batches of a stream are further apart than this")(
       "expect-seq", po::value<std::uint64_t>()->value_name("N"),
       "finding when a stream's last complete batch has a seq below N (tail cut)")(
+      "expect-start", po::bool_switch(),
+      "finding when a stream's first batch is not seq 0 (head cut; give every file since the "
+      "stream began)")(
       "extract", po::bool_switch(),
-      "write the payload to stdout: each line once, in order, unescaped, fragments joined")(
-      "json", po::bool_switch(), "write a machine-readable summary with all findings to stdout")(
+      "write the payload to stdout: each sealed line once, in order, unescaped, fragments "
+      "joined")(
+      "extract-unsealed", po::bool_switch(),
+      "with --extract, also the lines of torn and still open batches, which no MAC covers, "
+      "each run between '@logship unsealed-begin FILE:LINE ...' and '@logship unsealed-end' "
+      "lines")("json", po::bool_switch(),
+               "write a machine-readable summary with all findings to stdout")(
       "redact", po::value<std::string>()->value_name("REGEX"),
       "write a copy of FILE to --out with payload lines matching REGEX (POSIX extended, as "
       "grep -E, matched anywhere in the line) replaced by their redaction marker")(
@@ -156,6 +173,10 @@ int verify(const po::variables_map& vm, const std::vector<std::string>& files) {
     opt.max_silence = std::chrono::seconds(s);
   }
   if (vm.count("expect-seq")) opt.expect_seq = vm["expect-seq"].as<std::uint64_t>();
+  opt.expect_start = vm["expect-start"].as<bool>();
+  opt.extract_unsealed = vm["extract-unsealed"].as<bool>();
+  if (opt.extract_unsealed && !extract)
+    throw cli::UsageError("--extract-unsealed only adds to --extract; give both");
   // A batch still being written at the end of a live file is not torn (see VerifyOptions).
   opt.now =
       std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());

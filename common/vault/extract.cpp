@@ -22,6 +22,15 @@ Status FdSink::flush() {
   return st;
 }
 
+Status Extractor::marker(std::string_view text) {
+  if (mid_line_)
+    if (auto st = sink_.write("\n"); !st) return st;
+  mid_line_ = false;
+  if (auto st = sink_.write("@logship "); !st) return st;
+  if (auto st = sink_.write(text); !st) return st;
+  return sink_.write("\n");
+}
+
 Status Extractor::line(std::string_view vault_line) {
   const auto kind = classify(vault_line);
   switch (kind) {
@@ -29,12 +38,16 @@ Status Extractor::line(std::string_view vault_line) {
     case LineKind::escaped:
     case LineKind::redacted: {
       ++lines_;
+      mid_line_ = false;
       if (auto st = sink_.write(unescape(vault_line, kind)); !st) return st;
       return sink_.write("\n");
     }
-    case LineKind::part:
+    case LineKind::part: {
       ++lines_;
-      return sink_.write(unescape(vault_line, kind));
+      const auto bytes = unescape(vault_line, kind);
+      if (!bytes.empty()) mid_line_ = true;
+      return sink_.write(bytes);
+    }
     default:
       return {};
   }
@@ -87,10 +100,14 @@ Status Extractor::range(int fd, std::uint64_t begin, std::uint64_t end,
       const std::uint64_t cut = *done - at;
       repeated_bytes_ += cut;
       ++lines_;
-      if (cut < payload.size())
+      if (cut < payload.size()) {
+        mid_line_ = true;
         if (auto st = sink_.write(payload.substr(cut)); !st) return st;
-      if (newline)
+      }
+      if (newline) {
+        mid_line_ = false;
         if (auto st = sink_.write("\n"); !st) return st;
+      }
     } else if (auto st = line(l.bytes); !st) {
       return st;
     }

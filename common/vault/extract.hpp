@@ -66,6 +66,9 @@ class Extractor {
   // skipped.
   Status line(std::string_view vault_line);
 
+  // A line "@logship TEXT" that is not payload (marks unsealed lines), on a line of its own.
+  Status marker(std::string_view text);
+
   // Every vault line in [begin, end) of fd, read again from the file; with an origin, repeats
   // of bytes already extracted are dropped.
   Status range(int fd, std::uint64_t begin, std::uint64_t end,
@@ -79,6 +82,7 @@ class Extractor {
   std::size_t max_line_;
   std::uint64_t lines_ = 0;
   std::uint64_t repeated_bytes_ = 0;
+  bool mid_line_ = false;  // the last bytes written were a fragment without its LF
   std::map<std::string, std::uint64_t> extracted_;  // per origin key: remote bytes [0, n) done
 };
 

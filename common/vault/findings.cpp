@@ -26,6 +26,8 @@ std::string_view to_string(FindingKind kind) {
       return "silence";
     case FindingKind::dropped:
       return "dropped";
+    case FindingKind::head_missing:
+      return "head-missing";
     case FindingKind::tail_short:
       return "tail-short";
     case FindingKind::stray_line:

@@ -25,6 +25,7 @@ enum class FindingKind {
   silence,        // more than --max-silence between two consecutive batches
   dropped,        // the sender dropped input lines (spool full)
   tail_short,     // the last complete seq is below --expect-seq
+  head_missing,   // with --expect-start: a stream's first batch is not seq 0
   stray_line,     // lines outside any batch (other than empty separator lines)
   line_too_long,  // a line longer than the reader's limit
   // infos (not findings):

@@ -18,6 +18,9 @@ namespace logship::vault {
 namespace {
 
 constexpr std::uint64_t kProgressEvery = 64 << 20;  // bytes
+// Torn copies of one batch kept for the check against the copy that completes them. An honest
+// sender leaves one per interrupted attempt; more than this is not checked and is a finding.
+constexpr std::size_t kMaxTornCopies = 32;
 
 // A batch that began but did not end validly, kept until the next batch of its stream tells
 // whether a resend completed it. O(1): hashes and offsets, never the lines.
@@ -35,6 +38,7 @@ struct TornBatch {
   bool reported = false;             // a finding was already reported for it
   bool at_eof = false;               // the end of its file cut it
   VaultTime begin_time{};            // time= of its begin line
+  std::uint64_t begin_offset = 0;    // of its begin line
   std::string reason;
   std::optional<Extractor::Origin> origin;  // fid= and off=, for dropping repeats
 };
@@ -45,7 +49,11 @@ struct StreamState {
   VaultTime last_time{};
   std::size_t last_file = 0;
   std::uint64_t last_line = 0;
-  std::optional<TornBatch> torn;
+  std::uint64_t last_begin_offset = 0;  // of the last accepted batch's begin line
+  crypto::Digest last_begin_digest{};
+  // Torn copies of one batch (one seq), in file order, until a copy completes it or a batch
+  // of another seq shows that none will.
+  std::vector<TornBatch> torn;
   std::unique_ptr<KeySchedule> keys;
 };
 
@@ -66,7 +74,8 @@ struct OpenBatch {
   crypto::Digest pending{};
   std::uint64_t last_offset = 0, last_len = 0, last_end = 0;
   bool last_terminated = true;
-  TornCheck check = TornCheck::none;
+  std::uint64_t begin_offset = 0;
+  std::vector<TornCheck> checks;  // against each of the stream's torn copies
 };
 
 // Consecutive lines outside any batch, reported as one finding, unless each of them is a
@@ -98,7 +107,10 @@ struct Verifier::Impl {
   Progress progress;
 
   Summary sum;
-  std::vector<UniqueFd> fds;  // kept while extracting: torn batches are re-read later
+  // Each file stays open: extraction re-reads batches once decided, and an open batch at the
+  // end is compared with the batch it may be resending.
+  std::vector<UniqueFd> fds;
+  std::vector<std::uint64_t> sizes;  // bytes verified in each file
   std::map<std::pair<std::string, std::string>, std::unique_ptr<StreamState>> by_name;
   std::vector<StreamState*> order;
   std::optional<OpenBatch> open;
@@ -210,42 +222,50 @@ struct Verifier::Impl {
     StreamState& s = stream_of(b);
     const std::string_view begin_text = l.bytes;
     stray_flush(&begin_text, &s);
-    if (s.torn && s.torn->seq != b.seq) resolve_never_completed(s);
+    if (!s.torn.empty() && s.torn.front().seq != b.seq) resolve_never_completed(s);
     OpenBatch o;
     o.stream = &s;
     o.begin = std::move(b);
     o.file = file;
     o.line = l.number;
+    o.begin_offset = l.offset;
     o.payload_offset = l.end();
     o.begin_digest = hasher.digest(l.bytes);
-    if (s.torn) {
-      if (s.torn->begin_digest != o.begin_digest)
-        o.check = TornCheck::mismatch;
-      else
-        o.check = s.torn->lines == 0 ? TornCheck::match : TornCheck::checking;
-    }
+    for (const TornBatch& t : s.torn)
+      o.checks.push_back(t.begin_digest != o.begin_digest ? TornCheck::mismatch
+                         : t.lines == 0                   ? TornCheck::match
+                                                          : TornCheck::checking);
     batch.start(l.bytes);
     open = std::move(o);
   }
 
-  // Compares line number `index` of the open batch with the torn copy's cut last line.
-  void compare_torn_last(std::string_view bytes, const crypto::Digest& h) {
-    OpenBatch& o = *open;
-    const TornBatch& t = *o.stream->torn;
-    bool ok = batch.peek() == t.prefix;
+  // Whether line number t.lines of another copy of t's batch (`bytes`, its hash `h`, `state`
+  // the batch-digest state over the lines before it) continues t: the same lines before it
+  // and t's cut last line a byte prefix of it.
+  TornCheck compare_cut_line(const TornBatch& t, const crypto::Digest& state,
+                             std::string_view bytes, const crypto::Digest& h) {
+    bool ok = state == t.prefix;
     if (ok && t.last_len == bytes.size())
       ok = h == t.last_hash;
     else if (ok)
       ok = t.last_len < bytes.size() && hasher.digest(bytes.substr(0, t.last_len)) == t.last_hash;
-    o.check = ok ? TornCheck::match : TornCheck::mismatch;
+    return ok ? TornCheck::match : TornCheck::mismatch;
+  }
+
+  // Checks, against every torn copy that was cut at this line, the open batch's line number
+  // o.lines + 1 (the batch digest holds the lines before it).
+  void compare_torn(std::string_view bytes, const crypto::Digest& h) {
+    OpenBatch& o = *open;
+    for (std::size_t i = 0; i < o.checks.size(); ++i)
+      if (o.checks[i] == TornCheck::checking && o.stream->torn[i].lines == o.lines + 1)
+        o.checks[i] = compare_cut_line(o.stream->torn[i], batch.peek(), bytes, h);
   }
 
   void add_payload(const Line& l, LineKind kind) {
     OpenBatch& o = *open;
     const auto h = line_hash(hasher, l.bytes, kind);
     if (o.has_pending) batch.add(o.pending);
-    if (o.check == TornCheck::checking && o.lines + 1 == o.stream->torn->lines)
-      compare_torn_last(l.bytes, h);
+    if (!o.checks.empty()) compare_torn(l.bytes, h);
     o.pending = h;
     o.has_pending = true;
     ++o.lines;
@@ -260,7 +280,9 @@ struct Verifier::Impl {
   }
 
   // The open batch did not end validly: keep it as the stream's torn batch.
-  void tear(Cut cut, const Line* line, std::string reason, bool reported) {
+  // `at_eof`: the end of the last bytes read cut it (with Cut::by_line: a line without LF,
+  // e.g. an end line being written).
+  void tear(Cut cut, const Line* line, std::string reason, bool reported, bool at_eof = false) {
     OpenBatch& o = *open;
     TornBatch t;
     t.file = o.file;
@@ -270,8 +292,9 @@ struct Verifier::Impl {
     t.begin_digest = o.begin_digest;
     t.reason = std::move(reason);
     t.reported = reported;
-    t.at_eof = cut == Cut::at_eof;
+    t.at_eof = cut == Cut::at_eof || at_eof;
     t.begin_time = o.begin.time;
+    t.begin_offset = o.begin_offset;
     t.origin = Extractor::origin_of(o.begin);
     if (cut == Cut::by_line) {  // the line that broke the batch is its cut last line
       if (o.has_pending) batch.add(o.pending);
@@ -291,20 +314,17 @@ struct Verifier::Impl {
     }
     StreamState& s = *o.stream;
     open.reset();
-    if (s.torn && s.torn->seq != t.seq) resolve_never_completed(s);
-    if (s.torn) {  // two torn copies of one batch: keep the longer, count the other
-      TornBatch& keep = s.torn->lines >= t.lines ? *s.torn : t;
-      TornBatch& drop = s.torn->lines >= t.lines ? t : *s.torn;
-      if (!drop.reported) {
-        ++s.sum.interrupted;
-        emit(drop.file, drop.line, FindingKind::interrupted_transfer,
-             "copy of batch seq " + seq_str(drop.seq) + " cut by an interrupted transfer (" +
-                 drop.reason + "); another copy follows");
-      }
-      s.torn = std::move(keep);
+    if (!s.torn.empty() && s.torn.front().seq != t.seq) resolve_never_completed(s);
+    if (s.torn.size() == kMaxTornCopies) {
+      if (!t.reported)
+        emit(t.file, t.line, FindingKind::torn_batch,
+             "batch seq " + seq_str(t.seq) + " has no valid end (" + t.reason + ") and " +
+                 std::to_string(kMaxTornCopies) +
+                 " torn copies of it precede: this one is not checked");
+      extract_unsealed(t, "a torn copy, not checked");
       return;
     }
-    s.torn = std::move(t);
+    s.torn.push_back(std::move(t));
   }
 
   // A batch that the end of the last file cut, begun shortly before now, may still be open:
@@ -315,34 +335,117 @@ struct Verifier::Impl {
     return age < VerifyOptions::kOpenBatchWindow && age > -VerifyOptions::kOpenBatchWindow;
   }
 
-  // `at_end`: nothing follows in any file.
-  void resolve_never_completed(StreamState& s, bool at_end = false) {
-    TornBatch t = std::move(*s.torn);
-    s.torn.reset();
-    if (at_end && still_open(t))
-      emit(t.file, t.line, FindingKind::open_batch,
-           "batch seq " + seq_str(t.seq) + " is still open at the end of the file (" +
-               std::to_string(t.lines) + " lines so far, not sealed yet, begun " +
-               format_time(t.begin_time) +
-               "): the sender is writing it; verify again in a few minutes");
-    else if (!t.reported)
-      emit(t.file, t.line, FindingKind::torn_batch,
-           "batch seq " + seq_str(t.seq) + " has no valid end (" + t.reason +
-               ") and no resend completed it; its complete lines are kept");
+  // The complete lines of a copy that no MAC covers: left out of the extract unless asked
+  // for, then between marker lines.
+  void extract_unsealed(const TornBatch& t, std::string_view what) {
+    if (!extractor || !opt.extract_unsealed || t.complete_end <= t.payload_offset) return;
+    if (!extract_error) return;
+    extract_error = extractor->marker("unsealed-begin " + where(t.file, t.line) +
+                                      " seq=" + seq_str(t.seq) + " " + std::string(what));
     extract(t.file, t.payload_offset, t.complete_end, t.origin);
+    if (extract_error) extract_error = extractor->marker("unsealed-end");
+  }
+
+  std::string unsealed_lines(const TornBatch& t) const {
+    if (t.complete_end <= t.payload_offset) return "";
+    return opt.extract_unsealed ? "; its complete lines are extracted, marked unsealed"
+                                : "; its complete lines are not extracted (unsealed: see "
+                                  "--extract-unsealed)";
+  }
+
+  // Whether torn copy t is a prefix of the stream's last accepted batch (the batch being
+  // resent): that batch is read again from its file.
+  Result<bool> prefix_of_last(const StreamState& s, const TornBatch& t) {
+    if (!s.last || s.last->seq != t.seq || s.last_begin_digest != t.begin_digest) return false;
+    if (t.lines == 0) return true;
+    LineReader reader(fds[s.last_file].get(), opt.max_line_bytes, s.last_begin_offset,
+                      sizes[s.last_file]);
+    BatchHasher copy;
+    crypto::Digest pending{};
+    Line l;
+    for (std::uint64_t n = 0;; ++n) {  // n: payload lines read
+      auto more = reader.next(l);
+      if (!more) return make_error(ErrorKind::io, name(s.last_file) + ": " + more.error().message);
+      if (!*more || l.too_long) return false;
+      if (n == 0) {
+        copy.start(l.bytes);
+        continue;
+      }
+      if (n > 1) copy.add(pending);
+      const auto kind = classify(l.bytes);
+      pending = kind == LineKind::end ? hasher.digest(l.bytes) : line_hash(hasher, l.bytes, kind);
+      if (n == t.lines)
+        return compare_cut_line(t, copy.peek(), l.bytes, pending) == TornCheck::match;
+      if (kind == LineKind::end) return false;
+    }
+  }
+
+  // No copy completed the stream's torn batch. `at_end`: nothing follows in any file.
+  void resolve_never_completed(StreamState& s, bool at_end = false) {
+    std::vector<TornBatch> copies = std::move(s.torn);
+    s.torn.clear();
+    const TornBatch& last = copies.back();
+    const std::string batch_name = "batch seq " + seq_str(last.seq);
+    // Still being written: the next batch of the stream, or the resend of the last one.
+    std::string open_as;
+    bool not_the_resend = false;  // open at seq last, but not a prefix of that batch
+    if (at_end && still_open(last)) {
+      if (!s.last || last.seq == s.last->seq + 1) {
+        open_as = "the next batch";
+      } else if (last.seq == s.last->seq) {
+        auto prefix = prefix_of_last(s, last);
+        if (!prefix && extract_error) extract_error = prefix.error();
+        if (prefix && *prefix) open_as = "a resend of the last batch";
+        not_the_resend = prefix && !*prefix;
+      }
+    }
+    const std::size_t n = copies.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const TornBatch& t = copies[i];
+      const std::string copy =
+          n == 1 ? "" : " (copy " + std::to_string(i + 1) + " of " + std::to_string(n) + ")";
+      if (!open_as.empty() && i + 1 == n) {
+        emit(t.file, t.line, FindingKind::open_batch,
+             batch_name + copy + " is still open at the end of the file (" + open_as + ", " +
+                 std::to_string(t.lines) + " lines so far, not sealed yet, begun " +
+                 format_time(t.begin_time) + "): the sender is writing it; verify again later" +
+                 unsealed_lines(t));
+      } else if (!open_as.empty()) {
+        ++s.sum.interrupted;
+        emit(t.file, t.line, FindingKind::interrupted_transfer,
+             batch_name + copy + " cut by an interrupted transfer (" + t.reason +
+                 "); the copy at " + where(last.file, last.line) +
+                 " is still open: the check that this one is its prefix waits for its end" +
+                 unsealed_lines(t));
+      } else if (not_the_resend && i + 1 == n && !t.reported) {
+        emit(t.file, t.line, FindingKind::torn_mismatch,
+             "unsealed copy of " + batch_name + " at the end of the file (" + t.reason +
+                 ") is not a prefix of that batch at " + where(s.last_file, s.last_line) +
+                 unsealed_lines(t));
+      } else if (!t.reported) {
+        std::string why = "no resend completed it";
+        if (at_end && still_open(t) && s.last)
+          why = "it is still open but an open batch can only be seq " + seq_str(s.last->seq + 1) +
+                " or a prefix of the resend of seq " + seq_str(s.last->seq);
+        emit(t.file, t.line, FindingKind::torn_batch,
+             batch_name + copy + " has no valid end (" + t.reason + ") and " + why +
+                 unsealed_lines(t));
+      }
+      extract_unsealed(t, i + 1 == n && !open_as.empty() ? "open batch" : "torn copy");
+    }
   }
 
   void end_batch(const Line& l) {
     auto e = parse_end(l.bytes);
-    if (!e) return tear(Cut::by_line, &l, "bad end line: " + e.error().message, false);
+    if (!e)
+      return tear(Cut::by_line, &l, "bad end line: " + e.error().message, false, !l.terminated);
     OpenBatch& o = *open;
     if (o.has_pending) batch.add(o.pending);
     o.has_pending = false;
-    if (o.check == TornCheck::checking) {
-      if (o.stream->torn->lines == o.lines + 1)
-        compare_torn_last(l.bytes, hasher.digest(l.bytes));
-      else
-        o.check = TornCheck::mismatch;
+    if (!o.checks.empty()) {
+      compare_torn(l.bytes, hasher.digest(l.bytes));
+      for (auto& c : o.checks)  // longer than this copy, or cut after its end line
+        if (c == TornCheck::checking) c = TornCheck::mismatch;
     }
     const bool bytes_ok = o.redacted == 0 ? e->bytes == o.bytes : e->bytes >= o.bytes + o.redacted;
     if (e->seq != o.begin.seq || e->lines != o.lines || !bytes_ok) {
@@ -367,23 +470,26 @@ struct Verifier::Impl {
     const std::string batch_name = "batch seq " + seq_str(seq);
     // (taken before o.begin.extra is moved below)
     const auto origin = Extractor::origin_of(o.begin);
-    if (s.torn) {  // same seq: start_batch resolved any other
-      TornBatch t = std::move(*s.torn);
-      s.torn.reset();
-      if (o.check == TornCheck::match) {
+    // Every torn copy (same seq: start_batch resolved any other) must be a prefix of this one.
+    std::vector<TornBatch> copies = std::move(s.torn);
+    s.torn.clear();
+    for (std::size_t i = 0; i < copies.size(); ++i) {
+      const TornBatch& t = copies[i];
+      if (o.checks[i] == TornCheck::match) {
         if (!t.reported) {
           ++s.sum.interrupted;
           emit(t.file, t.line, FindingKind::interrupted_transfer,
                batch_name + " cut by an interrupted transfer (" + t.reason +
                    "), completed by the resend at " + where(o.file, o.line));
         }
-      } else {
-        if (!t.reported)
-          emit(t.file, t.line, FindingKind::torn_mismatch,
-               "torn copy of " + batch_name + " is not a prefix of the completed copy at " +
-                   where(o.file, o.line) + "; its complete lines are kept");
-        extract(t.file, t.payload_offset, t.complete_end, t.origin);
+        continue;
       }
+      if (!t.reported)
+        emit(t.file, t.line, FindingKind::torn_mismatch,
+             "torn copy of " + batch_name + " (" + t.reason +
+                 ") is not a prefix of the completed copy at " + where(o.file, o.line) +
+                 unsealed_lines(t));
+      extract_unsealed(t, "torn copy, not a prefix of the sealed batch");
     }
     if (chain != e.chain)
       emit(o.file, o.line, FindingKind::chain_break,
@@ -407,10 +513,13 @@ struct Verifier::Impl {
         if (seq == 0 && o.begin.prev != crypto::Digest{})
           emit(o.file, o.line, FindingKind::chain_break, "seq 0 must have prev=0...0");
         if (seq > 0)
-          emit(o.file, o.line, FindingKind::mid_stream_start,
+          emit(o.file, o.line,
+               opt.expect_start ? FindingKind::head_missing : FindingKind::mid_stream_start,
                "stream src=" + percent_encode(s.sum.src) +
                    " stream=" + percent_encode(s.sum.stream) + " starts at seq " + seq_str(seq) +
-                   " (earlier batches not among the files given)");
+                   (opt.expect_start ? ": batches 0 to " + seq_str(seq - 1) +
+                                           " are missing (head cut, or earlier files not given)"
+                                     : " (earlier batches not among the files given)"));
         break;
       case SeqVerdict::next:
         if (o.begin.prev != s.last->chain)
@@ -461,6 +570,8 @@ struct Verifier::Impl {
       s.last_time = o.begin.time;
       s.last_file = o.file;
       s.last_line = o.line;
+      s.last_begin_offset = o.begin_offset;
+      s.last_begin_digest = o.begin_digest;
       s.sum.last_seq = seq;
       s.sum.last_time = o.begin.time;
       s.sum.last_extra = std::move(o.begin.extra);
@@ -497,7 +608,7 @@ struct Verifier::Impl {
         tear(Cut::before_line, nullptr, "a begin line follows", false);
         return outside(l, kind);
       case LineKind::malformed:
-        return tear(Cut::by_line, &l, "malformed control line", false);
+        return tear(Cut::by_line, &l, "malformed control line", false, !l.terminated);
     }
   }
 
@@ -549,16 +660,15 @@ Status Verifier::add_fd(UniqueFd fd, std::string name) {
   m.file = m.sum.files.size();
   m.sum.files.push_back(std::move(name));
   m.fds.push_back(std::move(fd));
-  auto result = m.read(m.fds.back().get(), static_cast<std::uint64_t>(st.st_size));
-  if (!m.extractor) m.fds.back().reset();  // only extraction reads a file again later
-  return result;
+  m.sizes.push_back(static_cast<std::uint64_t>(st.st_size));
+  return m.read(m.fds.back().get(), m.sizes.back());
 }
 
 Status Verifier::finish() {
   Impl& m = *impl_;
   m.stray_flush(nullptr, nullptr);
   for (StreamState* s : m.order)
-    if (s->torn) m.resolve_never_completed(*s, true);
+    if (!s->torn.empty()) m.resolve_never_completed(*s, true);
   if (m.opt.expect_seq) {
     const auto want = *m.opt.expect_seq;
     const std::size_t last_file = m.sum.files.empty() ? 0 : m.sum.files.size() - 1;

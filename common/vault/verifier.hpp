@@ -24,8 +24,12 @@ struct VerifyOptions {
   std::optional<crypto::Digest> key;                // K_0: check every MAC
   std::optional<std::chrono::seconds> max_silence;  // longest allowed time between batches
   std::optional<std::uint64_t> expect_seq;          // the last complete seq must be >= this
+  bool expect_start = false;                        // every stream must start at seq 0
   std::size_t max_line_bytes = 64 << 20;            // longer lines are a finding
   std::uint64_t max_key_steps = 1'000'000'000;      // key evolutions per MAC check, at most
+  // --extract also writes the complete lines of copies no MAC covers (torn, open), each run
+  // between "@logship unsealed-begin ..." and "@logship unsealed-end" lines.
+  bool extract_unsealed = false;
   // The verifier's clock. A batch that the end of the last file cuts and that began less than
   // kOpenBatchWindow before `now` is still being written (a live file): info, not a finding.
   // Without `now` every such batch is torn.

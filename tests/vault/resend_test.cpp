@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "vault/redact.hpp"
 #include "vault_fixture.hpp"
 
@@ -60,18 +62,28 @@ TEST(Resend, TwoTornCopiesThenComplete) {
   EXPECT_EQ(r.extracted, Three::kPayload);
 }
 
-TEST(Resend, TornNeverCompletedIsAFindingAndItsCompleteLinesAreKept) {
+TEST(Resend, TornNeverCompletedIsAFindingAndItsLinesAreExtractedOnlyOnRequest) {
   Three t;
   const auto cut = t.b1.find("one c");  // after "one a\n\n"
+  const std::string unsealed = "@logship unsealed-begin F:5 seq=1 ";
+  // The marker names the file by its (temporary) path.
+  const auto marked = [](const std::string& out) {
+    return std::regex_replace(out, std::regex("unsealed-begin [^ ]*:"), "unsealed-begin F:");
+  };
   // At the end of the last file, and begun shortly before the verifier's now, the batch may
-  // still be open (a live file): info only, its complete lines kept.
+  // still be open (a live file): info only; its lines are not sealed, so not extracted.
   auto opt = testing::keyed();
   opt.now = at(10) + std::chrono::seconds(119);
   auto r = testing::verify({t.b0 + t.b1.substr(0, cut + 3)}, opt);
   EXPECT_EQ(r.count(FindingKind::torn_batch), 0u) << r.dump();
   EXPECT_EQ(r.count(FindingKind::open_batch), 1u) << r.dump();
   EXPECT_TRUE(r.findings.empty()) << r.dump();
-  EXPECT_EQ(r.extracted, "zero a\nzero b\none a\n\n");
+  EXPECT_EQ(r.extracted, "zero a\nzero b\n");
+  auto with = opt;
+  with.extract_unsealed = true;
+  r = testing::verify({t.b0 + t.b1.substr(0, cut + 3)}, with);
+  EXPECT_EQ(marked(r.extracted),
+            "zero a\nzero b\n" + unsealed + "open batch\none a\n\n@logship unsealed-end\n");
   // Begun longer ago, or without a clock: torn, a finding at its begin line.
   opt.now = at(10) + std::chrono::seconds(121);
   for (const auto& o : {opt, testing::keyed()}) {
@@ -79,7 +91,8 @@ TEST(Resend, TornNeverCompletedIsAFindingAndItsCompleteLinesAreKept) {
     EXPECT_EQ(r.count(FindingKind::torn_batch), 1u) << r.dump();
     EXPECT_EQ(r.count(FindingKind::open_batch), 0u) << r.dump();
     EXPECT_EQ(r.findings[0].line, 5u);
-    EXPECT_EQ(r.extracted, "zero a\nzero b\none a\n\n");
+    EXPECT_NE(r.findings[0].message.find("not extracted"), std::string::npos) << r.dump();
+    EXPECT_EQ(r.extracted, "zero a\nzero b\n");
   }
   // At the end of a file that another file follows, it is torn, however recent.
   opt.now = at(10);
@@ -87,12 +100,15 @@ TEST(Resend, TornNeverCompletedIsAFindingAndItsCompleteLinesAreKept) {
   EXPECT_EQ(r.count(FindingKind::torn_batch), 1u) << r.dump();
   EXPECT_EQ(r.count(FindingKind::open_batch), 0u) << r.dump();
   EXPECT_EQ(r.findings[0].line, 5u);
-  EXPECT_EQ(r.extracted, "zero a\nzero b\none a\n\ntwo\n");
-  // Followed by the next seq instead of a resend: still a finding, lines kept, in order.
-  r = testing::verify({t.b0 + t.b1.substr(0, cut + 3) + "\n" + t.b2});
+  EXPECT_EQ(r.extracted, "zero a\nzero b\ntwo\n");
+  // Followed by the next seq instead of a resend: still a finding; with --extract-unsealed
+  // its lines come marked, in order.
+  with.now.reset();
+  r = testing::verify({t.b0 + t.b1.substr(0, cut + 3) + "\n" + t.b2}, with);
   EXPECT_EQ(r.count(FindingKind::torn_batch), 1u) << r.dump();
   EXPECT_TRUE(r.has(FindingKind::sequence_gap)) << r.dump();
-  EXPECT_EQ(r.extracted, "zero a\nzero b\none a\n\ntwo\n");
+  EXPECT_EQ(marked(r.extracted),
+            "zero a\nzero b\n" + unsealed + "torn copy\none a\n\n@logship unsealed-end\ntwo\n");
 }
 
 TEST(Resend, TornCopyThatDiffersFromTheResendIsAFinding) {
@@ -102,6 +118,102 @@ TEST(Resend, TornCopyThatDiffersFromTheResendIsAFinding) {
   const auto evil = other.build(lines({"one A", "", "one c"}), at(10));
   auto r = testing::verify({t.b0 + evil.substr(0, evil.size() - 30) + "\n" + t.b1 + t.b2});
   EXPECT_EQ(r.count(FindingKind::torn_mismatch), 1u) << r.dump();
+}
+
+// A forged copy of a batch, cut so that it looks like an interrupted transfer, placed before
+// the genuine copies: every torn copy must be a byte prefix of the copy that completes the
+// batch, whether it is shorter or longer than the other torn copies, and wherever it stands.
+TEST(Resend, EveryTornCopyMustBeAPrefixOfTheCompletedBatch) {
+  Three t;
+  testing::Sender other;
+  (void)other.next(lines({"zero a", "zero b"}), at(0));
+  const auto evil =
+      other.build(lines({"one a", "", "one C forged by someone", "@logship x"}), at(10));
+  const auto evil_cut = evil.find("one C") + 8;  // the forged line is cut, its start differs
+  const auto good_cut = t.b1.find("one c") + 20;
+  ASSERT_EQ(evil.substr(0, evil.find("one C")), t.b1.substr(0, t.b1.find("one c")));
+  struct Case {
+    const char* name;
+    std::string file;
+  };
+  const Case cases[] = {
+      {"forged shorter copy first",
+       t.b0 + evil.substr(0, evil_cut) + "\n" + t.b1.substr(0, good_cut) + "\n" + t.b1 + t.b2},
+      {"forged shorter copy second",
+       t.b0 + t.b1.substr(0, good_cut) + "\n" + evil.substr(0, evil_cut) + "\n" + t.b1 + t.b2},
+      {"forged longer copy first",
+       t.b0 + evil.substr(0, evil.size() - 10) + "\n" + t.b1.substr(0, 40) + "\n" + t.b1 + t.b2},
+      {"forged copy between two genuine ones", t.b0 + t.b1.substr(0, 40) + "\n" +
+                                                   evil.substr(0, evil_cut) + "\n" +
+                                                   t.b1.substr(0, good_cut) + "\n" + t.b1 + t.b2},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto r = testing::verify({c.file});
+    EXPECT_EQ(r.count(FindingKind::torn_mismatch), 1u) << r.dump();
+    EXPECT_EQ(r.findings.size(), 1u) << r.dump();
+    EXPECT_EQ(r.extracted, Three::kPayload);  // the forged line is not extracted
+  }
+  // The genuine copies alone, in any order and number: interrupted transfers only.
+  auto r = testing::verify({t.b0 + t.b1.substr(0, good_cut) + "\n" + t.b1.substr(0, 40) + "\n" +
+                            t.b1.substr(0, good_cut + 3) + "\n" + t.b1 + t.b2});
+  EXPECT_TRUE(r.findings.empty()) << r.dump();
+  EXPECT_EQ(r.summary.streams[0].interrupted, 3u) << r.dump();
+  EXPECT_EQ(r.extracted, Three::kPayload);
+}
+
+// Two torn copies that nothing completes: each is reported with its own reason.
+TEST(Resend, EachTornCopyKeepsItsReason) {
+  Three t;
+  const auto cut = t.b1.find("one c");
+  auto r = testing::verify({t.b0 + t.b1.substr(0, cut + 10) + "\n" + t.b1.substr(0, cut + 4) +
+                            "\n@logship bogus\n" + t.b2});
+  EXPECT_EQ(r.count(FindingKind::torn_batch), 2u) << r.dump();
+  EXPECT_NE(r.dump().find("(a begin line follows)"), std::string::npos) << r.dump();
+  EXPECT_NE(r.dump().find("(malformed control line)"), std::string::npos) << r.dump();
+  EXPECT_EQ(r.dump().find("()"), std::string::npos) << r.dump();
+}
+
+// An unsealed batch at the end of a live file is tolerated only where the sender can be
+// writing one: the next seq, or a resend (a prefix) of the last batch.
+TEST(Resend, AnOpenBatchIsOnlyTheNextSeqOrAResendOfTheLast) {
+  Three t;
+  auto opt = testing::keyed();
+  opt.now = at(10) + std::chrono::seconds(30);
+  // A copy of batch 1 after batch 2: an old seq cannot still be open.
+  auto r =
+      testing::verify({t.b0 + t.b1 + t.b2 + "\n" + t.b1.substr(0, t.b1.find("one c") + 5)}, opt);
+  EXPECT_EQ(r.count(FindingKind::torn_batch), 1u) << r.dump();
+  EXPECT_EQ(r.count(FindingKind::open_batch), 0u) << r.dump();
+  EXPECT_EQ(r.extracted, Three::kPayload);
+  // The resend of batch 2 cut by the end of the file: a prefix of batch 2, info.
+  opt.now = at(20) + std::chrono::seconds(30);
+  for (std::size_t cut : {t.b2.size() / 2, t.b2.size() - 3}) {
+    SCOPED_TRACE(cut);
+    r = testing::verify({t.b0 + t.b1 + t.b2 + "\n" + t.b2.substr(0, cut)}, opt);
+    EXPECT_TRUE(r.findings.empty()) << r.dump();
+    EXPECT_EQ(r.count(FindingKind::open_batch), 1u) << r.dump();
+    EXPECT_EQ(r.extracted, Three::kPayload);
+  }
+  // A forged "resend" of batch 2 with other lines: a finding, its lines not extracted.
+  testing::Sender other;
+  (void)other.next(lines({"zero a", "zero b"}), at(0));
+  (void)other.next(lines({"one a", "", "one c with a longer line to cut in", "@logship x"}),
+                   at(10));
+  const auto evil = other.build(lines({"two forged", "more"}), at(20));
+  r = testing::verify({t.b0 + t.b1 + t.b2 + "\n" + evil.substr(0, evil.size() - 5)}, opt);
+  EXPECT_EQ(r.count(FindingKind::torn_mismatch), 1u) << r.dump();
+  EXPECT_EQ(r.extracted, Three::kPayload);
+  // The next seq, open, after a torn copy of it: infos only, nothing unsealed extracted.
+  const auto b3 = t.sender.build(lines({"three a", "three b"}), at(30));
+  opt.now = at(30) + std::chrono::seconds(5);
+  const auto three = b3.find("three a");
+  r = testing::verify(
+      {t.b0 + t.b1 + t.b2 + b3.substr(0, three + 12) + "\n" + b3.substr(0, three + 3)}, opt);
+  EXPECT_TRUE(r.findings.empty()) << r.dump();
+  EXPECT_EQ(r.count(FindingKind::open_batch), 1u) << r.dump();
+  EXPECT_EQ(r.count(FindingKind::interrupted_transfer), 1u) << r.dump();
+  EXPECT_EQ(r.extracted, Three::kPayload);
 }
 
 TEST(Resend, DifferentContentUnderTheSameSeq) {
