@@ -260,6 +260,21 @@ TEST(Files, MidStreamStartIsInfo) {
   EXPECT_TRUE(r.has(FindingKind::mid_stream_start));
 }
 
+// A head cut at a batch boundary leaves a file that verifies on its own: --expect-start asks
+// for the whole stream.
+TEST(Files, ExpectStartMakesAHeadCutAFinding) {
+  Three t;
+  auto opt = testing::keyed();
+  opt.expect_start = true;
+  auto r = testing::verify({t.b1 + t.b2}, opt);
+  EXPECT_EQ(r.count(FindingKind::head_missing), 1u) << r.dump();
+  EXPECT_EQ(r.count(FindingKind::mid_stream_start), 0u) << r.dump();
+  EXPECT_EQ(r.findings[0].line, 1u);
+  EXPECT_NE(r.findings[0].message.find("batches 0 to 0 are missing"), std::string::npos);
+  r = testing::verify({t.b0, t.b1 + t.b2}, opt);
+  EXPECT_TRUE(r.findings.empty()) << r.dump();
+}
+
 TEST(Streams, InterleavedStreamsVerifyIndependently) {
   testing::Sender a("web1", "auth"), b("web1", "kern"), c("db 1", "auth");
   std::string v;
