@@ -81,6 +81,9 @@ void add_options(cli::OptionSet& set) {
       "grep -E, matched anywhere in the line) replaced by their redaction marker")(
       "out", po::value<std::string>()->value_name("FILE"),
       "output of --redact; must not exist (created 0640)")(
+      "max-key-steps", po::value<std::uint64_t>()->value_name("N"),
+      "key evolutions the whole run may spend beyond one per batch (default 2^28, about 40 s): "
+      "bounds what forged sequence numbers cost; a batch beyond it is a finding, MAC unchecked")(
       "max-line-bytes", po::value<std::size_t>()->default_value(64 << 20)->value_name("BYTES"),
       "longest vault line read; a longer one is a finding");
   set.hidden.add_options()("file", po::value<std::vector<std::string>>(), "vault files");
@@ -173,6 +176,7 @@ int verify(const po::variables_map& vm, const std::vector<std::string>& files) {
     opt.max_silence = std::chrono::seconds(s);
   }
   if (vm.count("expect-seq")) opt.expect_seq = vm["expect-seq"].as<std::uint64_t>();
+  if (vm.count("max-key-steps")) opt.max_key_steps = vm["max-key-steps"].as<std::uint64_t>();
   opt.expect_start = vm["expect-start"].as<bool>();
   opt.extract_unsealed = vm["extract-unsealed"].as<bool>();
   if (opt.extract_unsealed && !extract)

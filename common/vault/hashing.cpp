@@ -1,5 +1,6 @@
 #include "vault/hashing.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace logship::vault {
@@ -48,26 +49,35 @@ crypto::Digest next_key(const crypto::Digest& key) {
 }
 
 KeySchedule::~KeySchedule() {
-  crypto::wipe(k0_);
+  for (auto& k : checkpoints_) crypto::wipe(k);
   crypto::wipe(key_);
 }
 
+std::uint64_t KeySchedule::steps_to(std::uint64_t seq) const {
+  if (seq >= seq_ && seq - seq_ < kCheckpointEvery) return seq - seq_;
+  const auto below = std::min<std::uint64_t>(seq / kCheckpointEvery, checkpoints_.size() - 1);
+  const auto from = std::max(below * kCheckpointEvery, seq >= seq_ ? seq_ : 0);
+  return seq - from;
+}
+
 std::optional<crypto::Digest> KeySchedule::key_for(std::uint64_t seq, std::uint64_t max_steps) {
-  if (seq < seq_) {  // going back: start again from K_0 (only anomalous files do this)
-    key_ = k0_;
-    seq_ = 0;
+  if (steps_to(seq) > max_steps) return std::nullopt;
+  const auto below = std::min<std::uint64_t>(seq / kCheckpointEvery, checkpoints_.size() - 1);
+  if (seq < seq_ || below * kCheckpointEvery > seq_) {  // start from the nearest checkpoint
+    crypto::wipe(key_);
+    key_ = checkpoints_[below];
+    seq_ = below * kCheckpointEvery;
   }
-  if (seq - seq_ > max_steps) return std::nullopt;
-  if (seq != seq_) {
-    crypto::Sha256 h;
-    for (; seq_ < seq; ++seq_) {
-      h.update(kKeyDomain);
-      h.update(crypto::Sha256::as_view(key_));
-      auto next = h.finish();
-      crypto::wipe(key_);
-      key_ = next;
-      crypto::wipe(next);
-    }
+  crypto::Sha256 h;
+  for (; seq_ < seq; ++seq_) {
+    h.update(kKeyDomain);
+    h.update(crypto::Sha256::as_view(key_));
+    auto next = h.finish();
+    crypto::wipe(key_);
+    key_ = next;
+    crypto::wipe(next);
+    if ((seq_ + 1) % kCheckpointEvery == 0 && (seq_ + 1) / kCheckpointEvery == checkpoints_.size())
+      checkpoints_.push_back(key_);
   }
   return key_;
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "crypto/sha256.hpp"
 #include "vault/format.hpp"
@@ -44,20 +45,27 @@ crypto::Digest batch_mac(const crypto::Digest& key, const crypto::Digest& chain)
 crypto::Digest next_key(const crypto::Digest& key);
 
 // The verifier's side of key evolution: K_seq derived from K_0 and the batch's position only,
-// never from anything in the file. Caches the last key so walking forward is O(1) per batch.
+// never from anything in the file. Keeps the last key derived, so walking forward is O(1) per
+// batch, and K_i for every multiple i of kCheckpointEvery passed, so going back costs at most
+// kCheckpointEvery evolutions: a file's own seq numbers cannot make it re-derive from K_0.
 class KeySchedule {
  public:
-  explicit KeySchedule(const crypto::Digest& k0) : k0_(k0), key_(k0) {}
+  static constexpr std::uint64_t kCheckpointEvery = 1 << 12;
+
+  explicit KeySchedule(const crypto::Digest& k0) : key_(k0) { checkpoints_.push_back(k0); }
   ~KeySchedule();
   KeySchedule(const KeySchedule&) = delete;
   KeySchedule& operator=(const KeySchedule&) = delete;
+
+  // Evolutions key_for(seq) would take.
+  std::uint64_t steps_to(std::uint64_t seq) const;
 
   // K_seq; nullopt when reaching it would take more than `max_steps` evolutions.
   std::optional<crypto::Digest> key_for(std::uint64_t seq, std::uint64_t max_steps);
 
  private:
-  crypto::Digest k0_;
-  crypto::Digest key_;
+  std::vector<crypto::Digest> checkpoints_;  // K_0, K_E, K_2E ... up to the farthest derived
+  crypto::Digest key_;                       // K_seq_
   std::uint64_t seq_ = 0;
 };
 

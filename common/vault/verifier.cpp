@@ -118,9 +118,11 @@ struct Verifier::Impl {
   BatchHasher batch;
   crypto::Sha256 hasher;
   Status extract_error;
-  std::size_t file = 0;  // index of the file being read
+  std::size_t file = 0;      // index of the file being read
+  std::uint64_t key_budget;  // key evolutions left (VerifyOptions::max_key_steps)
 
-  Impl(VerifyOptions o, Report r, ByteSink* s) : opt(std::move(o)), report(std::move(r)), sink(s) {
+  Impl(VerifyOptions o, Report r, ByteSink* s)
+      : opt(std::move(o)), report(std::move(r)), sink(s), key_budget(opt.max_key_steps) {
     if (sink) extractor.emplace(*sink, opt.max_line_bytes);
   }
 
@@ -497,11 +499,16 @@ struct Verifier::Impl {
                " but the end line states " + crypto::to_hex(e.chain) +
                " (a line was altered, inserted or deleted, or the begin line changed)");
     if (s.keys) {
-      auto key = s.keys->key_for(seq, opt.max_key_steps);
+      key_budget += std::min<std::uint64_t>(2, UINT64_MAX - key_budget);  // earned per batch
+      const auto steps = s.keys->steps_to(seq);
+      auto key = steps <= key_budget ? s.keys->key_for(seq, steps) : std::nullopt;
+      if (key) key_budget -= steps;
       if (!key)
         emit(o.file, o.line, FindingKind::mac_unchecked,
-             batch_name + ": more than " + std::to_string(opt.max_key_steps) +
-                 " key evolutions from the last derived key; MAC not checked");
+             batch_name + ": deriving K_" + seq_str(seq) + " takes " + std::to_string(steps) +
+                 " key evolutions, more than the " + std::to_string(key_budget) +
+                 " left of --max-key-steps; MAC not checked (a forged seq, or an honest "
+                 "stream older than that: raise --max-key-steps)");
       else if (batch_mac(*key, e.chain) != e.mac)
         emit(o.file, o.line, FindingKind::mac_failure,
              batch_name + ": MAC does not verify with K_" + seq_str(seq) +

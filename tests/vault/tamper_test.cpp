@@ -151,6 +151,57 @@ SealState state_at(std::uint64_t seq, const crypto::Digest& prev, const crypto::
           .value());
 }
 
+// A batch forged at seq `seq` (with some key: its MAC cannot verify), chained to nothing.
+std::string forged_at(std::uint64_t seq) {
+  crypto::Digest key{};
+  key[0] = 7;
+  auto state = state_at(seq, crypto::Digest{}, key);
+  auto b = BatchBuilder::open(state, BatchHeader{"web1", "auth", at(90), 0, {}});
+  std::string out = b->begin_line();
+  EXPECT_TRUE(b->add("forged", LineEnd::newline, out));
+  return out + b->seal(state)->end_line;
+}
+
+// A forged seq far ahead must not make the verifier derive keys for minutes: what the whole
+// run spends is bounded by --max-key-steps plus one per batch, and honest batches after it,
+// at any seq, are still checked.
+TEST(Tamper, AForgedHugeSeqCostsBoundedKeyDerivation) {
+  Clean c;
+  auto opt = testing::keyed();
+  opt.max_key_steps = 100'000;
+  auto r = testing::verify({c.batch[0] + c.batch[1] + forged_at(999'999'999) + forged_at(50'000) +
+                            forged_at(999'999'998) + c.batch[2] + c.batch[3]},
+                           opt);
+  EXPECT_EQ(r.count(FindingKind::mac_unchecked), 2u) << r.dump();
+  EXPECT_EQ(r.count(FindingKind::mac_failure), 1u) << r.dump();  // seq 50000: checked
+  for (const auto& f : r.findings) {
+    if (f.kind != FindingKind::mac_unchecked) continue;
+    EXPECT_NE(f.message.find("raise --max-key-steps"), std::string::npos) << f.message;
+  }
+  // Batches 2 and 3, after the forged ones (sequence-backwards), verify with their keys.
+  for (const auto& f : r.findings) EXPECT_NE(f.line, 13u) << r.dump();
+  // With the default bound, the seq of the issue costs nothing (it used to take minutes).
+  r = testing::verify({c.batch[0] + forged_at(999'999'999) + forged_at(999'999'999)});
+  EXPECT_EQ(r.count(FindingKind::mac_unchecked), 2u) << r.dump();
+}
+
+// Going back to an earlier seq restarts from a checkpoint, never from K_0, and every key is
+// the one the plain evolution gives.
+TEST(Tamper, KeyScheduleGoesBackFromCheckpoints) {
+  constexpr auto kE = KeySchedule::kCheckpointEvery;
+  std::vector<crypto::Digest> plain{testing::test_key()};
+  for (std::uint64_t i = 1; i <= 3 * kE + 10; ++i) plain.push_back(next_key(plain.back()));
+  KeySchedule ks(testing::test_key());
+  EXPECT_EQ(ks.key_for(3 * kE + 10, 3 * kE + 10), plain[3 * kE + 10]);
+  for (std::uint64_t seq :
+       {std::uint64_t{5}, 2 * kE + 1, kE, kE - 1, 3 * kE + 9, std::uint64_t{0}}) {
+    EXPECT_LE(ks.steps_to(seq), kE) << seq;
+    EXPECT_EQ(ks.key_for(seq, kE), plain[seq]) << seq;
+  }
+  EXPECT_EQ(ks.steps_to(3 * kE + 10 + 1000), 1000u + 10u);  // from the checkpoint at 3E
+  EXPECT_FALSE(ks.key_for(10 * kE, kE)) << "step limit";
+}
+
 TEST(Tamper, SplicedBatchWithAnotherPrevIsAChainBreakAtItsBeginLine) {
   // Properly sealed with the right key, but chained to something else than batch 0.
   Clean c;
