@@ -4,30 +4,45 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 namespace logship::vault {
 
 LineReader::LineReader(int fd, std::size_t max_line, std::uint64_t begin, std::uint64_t end)
     : fd_(fd), max_line_(max_line ? max_line : 1), read_pos_(begin), end_(end), buf_offset_(begin) {
   const std::uint64_t span = end - begin;  // small ranges and files get a small buffer
-  buf_.resize(span >= kReadChunk ? kReadChunk : std::max<std::size_t>(4096, span + 1));
+  cap_ = span >= kReadChunk ? kReadChunk : std::max<std::size_t>(4096, span + 1);
+  buf_.reset(static_cast<char*>(std::malloc(cap_)));
+  if (!buf_) throw std::bad_alloc();
+}
+
+void LineReader::grow() {
+  // Enough to hold a line of max_line bytes and see that one more byte follows.
+  const std::size_t most = max_line_ + kReadChunk;
+  const std::size_t want = cap_ >= most / 2 ? most : cap_ * 2;
+  if (want <= cap_) return;
+  char* p = static_cast<char*>(std::realloc(buf_.get(), want));
+  if (!p) throw std::bad_alloc();
+  (void)buf_.release();
+  buf_.reset(p);
+  cap_ = want;
 }
 
 Status LineReader::fill() {
   if (start_ > 0) {  // move the partial line to the front
-    std::memmove(buf_.data(), buf_.data() + start_, fill_ - start_);
+    std::memmove(buf_.get(), buf_.get() + start_, fill_ - start_);
     fill_ -= start_;
     buf_offset_ += start_;
     start_ = 0;
   }
-  if (buf_.size() - fill_ < buf_.size() / 2) buf_.resize(buf_.size() * 2);  // a long line
-  const std::uint64_t want = std::min<std::uint64_t>(buf_.size() - fill_, end_ - read_pos_);
+  if (cap_ - fill_ < cap_ / 2) grow();  // a long line
+  const std::uint64_t want = std::min<std::uint64_t>(cap_ - fill_, end_ - read_pos_);
   if (want == 0) {
     eof_ = true;
     return {};
   }
   for (;;) {
-    const ssize_t n = ::pread(fd_, buf_.data() + fill_, want, static_cast<off_t>(read_pos_));
+    const ssize_t n = ::pread(fd_, buf_.get() + fill_, want, static_cast<off_t>(read_pos_));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return make_error(ErrorKind::io, std::string("read: ") + std::strerror(errno));
     if (n == 0) eof_ = true;
@@ -39,7 +54,7 @@ Status LineReader::fill() {
 
 Result<bool> LineReader::next(Line& line) {
   for (;;) {
-    const char* base = buf_.data() + start_;
+    const char* base = buf_.get() + start_;
     const std::size_t avail = fill_ - start_;
     const void* nl = avail > scan_ ? std::memchr(base + scan_, '\n', avail - scan_) : nullptr;
     if (skipping_) {

@@ -4,8 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <string_view>
-#include <vector>
 
 #include "util/result.hpp"
 
@@ -37,12 +38,20 @@ class LineReader {
 
  private:
   Status fill();  // reads more bytes after fill_, compacting and growing the buffer as needed
+  void grow();
 
   int fd_;
   std::size_t max_line_;
   std::uint64_t read_pos_;  // next file offset to read
   std::uint64_t end_;
-  std::vector<char> buf_;
+  // Grown with realloc(3), never past max_line + kReadChunk: glibc moves large blocks with
+  // mremap(2), so a long line costs about max_line bytes of memory, not twice or three times
+  // that as a doubling copy would.
+  struct Free {
+    void operator()(char* p) const { std::free(p); }
+  };
+  std::unique_ptr<char, Free> buf_;
+  std::size_t cap_ = 0;
   std::uint64_t buf_offset_;  // file offset of buf_[0]
   std::size_t start_ = 0;     // first byte of the next line in buf_
   std::size_t scan_ = 0;      // bytes from start_ already known to hold no '\n'
