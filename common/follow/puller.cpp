@@ -47,12 +47,16 @@ Status Puller::start() {
   return {};
 }
 
-void Puller::connect() {
-  auto s = ssh::Session::connect(options_.ssh);
+void Puller::connect(const std::function<bool()>& stop) {
+  auto ssh = options_.ssh;
+  ssh.interrupted = stop;  // resolving, TCP connect, handshake, authentication
+  auto s = ssh::Session::connect(ssh);
+  if (stop && stop()) return;  // (an interrupted attempt says nothing about the host)
   if (!s) return fail(s.error(), false);
   std::unique_ptr<ssh::SftpSession> sftp;
   if (options_.sftp) {
     auto f = ssh::SftpSession::start(**s, (*s)->op_deadline());
+    if (stop && stop()) return;
     if (!f) return fail(f.error(), false);
     sftp = std::move(*f);
   }
@@ -138,7 +142,9 @@ void Puller::poll_files(const std::function<bool()>& stop) {
   }
   if (!options_.sftp && clock_.now() - last_ping_ >= options_.keepalive) {
     last_ping_ = clock_.now();
-    if (auto st = session_->ping(session_->op_deadline()); !st) return fail(st.error(), true);
+    auto st = session_->ping(session_->op_deadline());  // interrupted by a stop too
+    if (stop && stop()) return;
+    if (!st) return fail(st.error(), true);
   }
   if (!proven_) {
     proven_ = true;
@@ -155,7 +161,7 @@ void Puller::poll_files(const std::function<bool()>& stop) {
 }
 
 void Puller::tick(const std::function<bool()>& stop) {
-  if (!session_ && backoff_.ready()) connect();
+  if (!session_ && backoff_.ready()) connect(stop);
   if (session_ && clock_.now() >= next_look_due()) poll_files(stop);
   if (clock_.now() >= next_checkpoint_) {
     for (auto& f : followers_) (void)f->checkpoint(false);  // failures are the follower's state

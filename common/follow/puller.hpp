@@ -78,7 +78,7 @@ class Puller {
   std::vector<FileStatus> files() const;
 
  private:
-  void connect();
+  void connect(const std::function<bool()>& stop);     // a stop ends the attempt at once
   void fail(const Error& e, bool was_connected);       // a failed attempt or a dropped connection
   void poll_files(const std::function<bool()>& stop);  // looks at the files that are due
   SteadyTime next_look_due() const;
