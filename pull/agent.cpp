@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/signals.hpp"
+#include "follow/genesis.hpp"
 #include "follow/sftp_follower.hpp"
 #include "follow/tail_follower.hpp"
 #include "status/status.hpp"
@@ -131,18 +132,6 @@ void write_status(const Config& c, const follow::Puller& puller, const Clock& cl
   }
 }
 
-Result<crypto::Digest> read_genesis(const fs::path& dir) {
-  auto file = SlotFile::open(key_state_file(dir));
-  if (!file) return file.error();
-  auto record = file->read();
-  if (!record) return record.error();
-  if (!record->has_value())
-    return make_error(ErrorKind::config, key_state_file(dir).string() + " is empty");
-  auto state = vault::SealState::restore(**record);
-  if (!state) return state.error();
-  return state->key();
-}
-
 }  // namespace
 
 int init_state(const fs::path& dir, const fs::path& key_out, const std::string& source) {
@@ -167,18 +156,16 @@ int init_state(const fs::path& dir, const fs::path& key_out, const std::string& 
       "whoever holds it can forge batches.";
   if (auto st = vault::write_key_file(key_out, *k0, comment); !st)
     throw cli::UsageError(st.error().message);
-  auto file = SlotFile::open(key_state_file(dir));
-  if (!file) throw std::runtime_error(file.error().message);
-  if (auto st = file->write(vault::SealState::initial(*k0).persist()); !st)
-    throw std::runtime_error(st.error().message);
+  auto st = follow::GenesisKey::create(key_state_file(dir), *k0);
   crypto::wipe(*k0);
+  if (!st) throw std::runtime_error(st.error().message);
   std::printf("initialised %s\nverification key written to %s\n", dir.c_str(), key_out.c_str());
   return cli::kExitOk;
 }
 
 int run_agent(const Config& c) {
   SystemClock clock;
-  std::optional<crypto::Digest> k0;
+  std::optional<follow::GenesisKey> genesis;  // framed: where new streams take their K_0
   if (c.format == follow::Format::framed) {
     if (!fs::exists(key_state_file(c.state_dir)))
       throw cli::UsageError("state directory " + c.state_dir.string() +
@@ -201,9 +188,9 @@ int run_agent(const Config& c) {
   }
   if (auto st = ssh::validate(c.puller.ssh); !st) throw cli::UsageError(st.error().message);
   if (c.format == follow::Format::framed) {
-    auto key = read_genesis(c.state_dir);
+    auto key = follow::GenesisKey::open(key_state_file(c.state_dir));
     if (!key) throw cli::UsageError(key.error().message);
-    k0 = *key;
+    genesis.emplace(std::move(*key));
   }
 
   UniqueFd sigfd =
@@ -219,7 +206,10 @@ int run_agent(const Config& c) {
     oo.stream = f.remote;
     oo.max_line = c.max_line;
     oo.max_batch = c.batch_max;
-    oo.k0 = k0 ? &*k0 : nullptr;
+    if (genesis)
+      oo.start_stream = [&genesis, src = c.source, stream = f.remote] {
+        return genesis->start_stream(src, stream);
+      };
     auto out = follow::Output::open(oo, clock);
     if (!out) throw cli::UsageError(out.error().message);
     auto ckpt = follow::CheckpointFile::open(checkpoint_file(c.state_dir, f));
@@ -242,7 +232,6 @@ int run_agent(const Config& c) {
   }
   follow::Puller puller(c.puller, std::move(followers), clock);
   auto started = puller.start();
-  if (k0) crypto::wipe(*k0);  // each stream's seal state holds its own key from now on
   if (!started) {
     if (started.error().kind == ErrorKind::config) throw cli::UsageError(started.error().message);
     throw std::runtime_error(started.error().message);

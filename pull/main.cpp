@@ -34,9 +34,11 @@ const cli::ProgramInfo kInfo{
 
 const cli::ProgramInfo kInitInfo{
     "logship-pull init", "logship-pull init --state-dir DIR --key-out FILE [--source NAME]",
-    "Creates the state directory (mode 0700) and the sealing key K0, and writes the\n"
-    "verification key to FILE (mode 0600, never over an existing file). Every followed file's\n"
-    "stream starts from K0; logship-verify --key FILE checks them all.",
+    "Creates the state directory (mode 0700) and the genesis key, and writes it to FILE\n"
+    "(mode 0600, never over an existing file) as the verification key. Each followed file's\n"
+    "stream gets its own key, derived from the genesis key, which then evolves (the old value\n"
+    "erased): the state directory cannot reseal a stream that started before it was read.\n"
+    "logship-verify --key FILE checks them all.",
     "Exit codes: 0 done; 2 the directory is already initialised, or a bad option.\n"};
 
 int init_main(int argc, const char* const* argv) {

@@ -68,6 +68,9 @@ void add_options(cli::OptionSet& set) {
       "expect-start", po::bool_switch(),
       "finding when a stream's first batch is not seq 0 (head cut; give every file since the "
       "stream began)")(
+      "mixed-streams", po::bool_switch(),
+      "the files may hold several streams (src, stream), each verified on its own; without it "
+      "a second stream is a finding (a batch moved from another file)")(
       "extract", po::bool_switch(),
       "write the payload to stdout: each sealed line once, in order, unescaped, fragments "
       "joined")(
@@ -178,6 +181,7 @@ int verify(const po::variables_map& vm, const std::vector<std::string>& files) {
   if (vm.count("expect-seq")) opt.expect_seq = vm["expect-seq"].as<std::uint64_t>();
   if (vm.count("max-key-steps")) opt.max_key_steps = vm["max-key-steps"].as<std::uint64_t>();
   opt.expect_start = vm["expect-start"].as<bool>();
+  opt.mixed_streams = vm["mixed-streams"].as<bool>();
   opt.extract_unsealed = vm["extract-unsealed"].as<bool>();
   if (opt.extract_unsealed && !extract)
     throw cli::UsageError("--extract-unsealed only adds to --extract; give both");

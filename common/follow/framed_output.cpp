@@ -42,10 +42,12 @@ Result<Checkpoint> FramedOutput::recover(const std::optional<Checkpoint>& c,
   resend_.reset();
   Checkpoint r = c.value_or(Checkpoint{});
   if (!c) {
-    if (!options_.k0)
+    if (!options_.start_stream)
       return make_error(ErrorKind::config, "no sealing key to start the stream of " +
                                                path().string() + "; run logship-pull init");
-    state_.emplace(vault::SealState::initial(*options_.k0));
+    auto started = options_.start_stream();
+    if (!started) return started.error();
+    state_.emplace(std::move(*started));
     if (size_ > 0) {
       notes.push_back(path().string() + " already holds " + std::to_string(size_) +
                       " bytes and no checkpoint names it; a new stream starts after them");
@@ -185,6 +187,9 @@ Status FramedOutput::open_batch(std::vector<vault::Field> extra) {
   h.time = std::chrono::floor<std::chrono::microseconds>(clock_.wall_now());
   h.extra = std::move(extra);
   if (resend_) {
+    // (the begin line read back holds genesis=, which the seal state adds, not the header)
+    std::erase_if(resend_->extra,
+                  [](const vault::Field& f) { return f.key == vault::kGenesisField; });
     if (resend_->seq == state_->seq() && resend_->extra == h.extra) h.time = resend_->time;
     resend_.reset();
   }

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@
 #include "util/files.hpp"
 #include "util/result.hpp"
 #include "vault/control_line.hpp"
+#include "vault/seal.hpp"
 
 namespace logship::follow {
 
@@ -30,11 +32,12 @@ enum class Format { raw, framed };
 struct OutputOptions {
   std::filesystem::path path;  // the local file (created 0640, parents 0750)
   Format format = Format::framed;
-  std::string source;                  // framed: src= (the monitored host)
-  std::string stream;                  // framed: stream= (the followed remote path)
-  std::size_t max_line = 64 * 1024;    // framed: bytes; longer lines become marked fragments
-  std::size_t max_batch = 1u << 20;    // framed: bytes of vault lines per batch, about
-  const crypto::Digest* k0 = nullptr;  // framed: key that starts a stream never sealed before
+  std::string source;                // framed: src= (the monitored host)
+  std::string stream;                // framed: stream= (the followed remote path)
+  std::size_t max_line = 64 * 1024;  // framed: bytes; longer lines become marked fragments
+  std::size_t max_batch = 1u << 20;  // framed: bytes of vault lines per batch, about
+  // framed: the seal state of a stream never sealed before (GenesisKey::start_stream)
+  std::function<Result<vault::SealState>()> start_stream;
 };
 
 // Where the bytes appended next come from.

@@ -13,6 +13,13 @@ Result<BatchBuilder> BatchBuilder::open(const SealState& state, const BatchHeade
                                                "': use 1-64 of a-z 0-9 _ - and no required key");
   BeginLine b{header.src,     header.stream, state.seq(), header.time,
               header.dropped, state.prev(),  header.extra};
+  if (state.genesis()) {  // first, so that it is in every begin line of the stream
+    for (const auto& f : header.extra)
+      if (f.key == kGenesisField)
+        return make_error(ErrorKind::config, "genesis= is set by the seal state, not by a caller");
+    b.extra.insert(b.extra.begin(),
+                   Field{std::string(kGenesisField), std::to_string(*state.genesis())});
+  }
   BatchBuilder builder;
   builder.seq_ = state.seq();
   builder.prev_ = state.prev();

@@ -26,6 +26,8 @@ std::string_view to_string(FindingKind kind) {
       return "silence";
     case FindingKind::dropped:
       return "dropped";
+    case FindingKind::stream_mixed:
+      return "stream-mixed";
     case FindingKind::head_missing:
       return "head-missing";
     case FindingKind::tail_short:

@@ -26,6 +26,7 @@ enum class FindingKind {
   dropped,        // the sender dropped input lines (spool full)
   tail_short,     // the last complete seq is below --expect-seq
   head_missing,   // with --expect-start: a stream's first batch is not seq 0
+  stream_mixed,   // a second (src, stream) among files given as one stream
   stray_line,     // lines outside any batch (other than empty separator lines)
   line_too_long,  // a line longer than the reader's limit
   // infos (not findings):

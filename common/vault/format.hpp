@@ -16,6 +16,8 @@ inline constexpr std::string_view kEndPrefix = "@logship end ";
 inline constexpr std::string_view kPartPrefix = "@logship part ";
 inline constexpr std::string_view kRedactedPrefix = "@logship redacted sha256=";
 inline constexpr std::size_t kMaxControlLine = 64 * 1024;  // bytes; longer control lines are bad
+// Extra begin-line field of a stream whose K_0 was derived from the genesis key (FORMAT.md §5).
+inline constexpr std::string_view kGenesisField = "genesis";
 
 // Microsecond UTC time, the resolution of the `time=` field.
 using VaultTime = std::chrono::sys_time<std::chrono::microseconds>;

@@ -48,6 +48,24 @@ crypto::Digest next_key(const crypto::Digest& key) {
   return h.finish();
 }
 
+crypto::Digest next_genesis(const crypto::Digest& g) {
+  crypto::Sha256 h;
+  h.update(kGenesisDomain);
+  h.update(crypto::Sha256::as_view(g));
+  return h.finish();
+}
+
+crypto::Digest stream_key(const crypto::Digest& g_j, std::uint64_t j, std::string_view src,
+                          std::string_view stream) {
+  std::string message(kStreamDomain);
+  message += std::to_string(j);
+  message += '\0';
+  message += src;
+  message += '\0';
+  message += stream;
+  return crypto::hmac_sha256(g_j, message);
+}
+
 KeySchedule::~KeySchedule() {
   for (auto& k : checkpoints_) crypto::wipe(k);
   crypto::wipe(key_);
@@ -70,7 +88,7 @@ std::optional<crypto::Digest> KeySchedule::key_for(std::uint64_t seq, std::uint6
   }
   crypto::Sha256 h;
   for (; seq_ < seq; ++seq_) {
-    h.update(kKeyDomain);
+    h.update(domain_);
     h.update(crypto::Sha256::as_view(key_));
     auto next = h.finish();
     crypto::wipe(key_);

@@ -16,6 +16,8 @@ inline constexpr std::string_view kBatchDomain{"logship-v1 batch\0", 17};
 inline constexpr std::string_view kChainDomain{"logship-v1 chain\0", 17};
 inline constexpr std::string_view kMacDomain{"logship-v1 mac\0", 15};
 inline constexpr std::string_view kKeyDomain{"logship-v1 key\0", 15};
+inline constexpr std::string_view kGenesisDomain{"logship-v1 genesis\0", 19};
+inline constexpr std::string_view kStreamDomain{"logship-v1 stream\0", 18};
 
 // h_i of one payload vault line: SHA-256 of its bytes, or for a redacted line the hash it
 // carries.
@@ -44,6 +46,15 @@ crypto::Digest batch_mac(const crypto::Digest& key, const crypto::Digest& chain)
 // K_{n+1} = SHA-256("logship-v1 key\0" || K_n).
 crypto::Digest next_key(const crypto::Digest& key);
 
+// G_{j+1} = SHA-256("logship-v1 genesis\0" || G_j): the evolving key from which the streams of
+// one logship-pull state start (G_0 is the verification key).
+crypto::Digest next_genesis(const crypto::Digest& g);
+
+// K_0 of the stream (src, stream) started at genesis position j:
+// HMAC-SHA-256(G_j, "logship-v1 stream\0" || dec(j) || "\0" || src || "\0" || stream).
+crypto::Digest stream_key(const crypto::Digest& g_j, std::uint64_t j, std::string_view src,
+                          std::string_view stream);
+
 // The verifier's side of key evolution: K_seq derived from K_0 and the batch's position only,
 // never from anything in the file. Keeps the last key derived, so walking forward is O(1) per
 // batch, and K_i for every multiple i of kCheckpointEvery passed, so going back costs at most
@@ -52,7 +63,11 @@ class KeySchedule {
  public:
   static constexpr std::uint64_t kCheckpointEvery = 1 << 12;
 
-  explicit KeySchedule(const crypto::Digest& k0) : key_(k0) { checkpoints_.push_back(k0); }
+  // `domain`: kKeyDomain for K_n, kGenesisDomain for G_j.
+  explicit KeySchedule(const crypto::Digest& k0, std::string_view domain = kKeyDomain)
+      : domain_(domain), key_(k0) {
+    checkpoints_.push_back(k0);
+  }
   ~KeySchedule();
   KeySchedule(const KeySchedule&) = delete;
   KeySchedule& operator=(const KeySchedule&) = delete;
@@ -64,6 +79,7 @@ class KeySchedule {
   std::optional<crypto::Digest> key_for(std::uint64_t seq, std::uint64_t max_steps);
 
  private:
+  std::string_view domain_;
   std::vector<crypto::Digest> checkpoints_;  // K_0, K_E, K_2E ... up to the farthest derived
   crypto::Digest key_;                       // K_seq_
   std::uint64_t seq_ = 0;

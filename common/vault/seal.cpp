@@ -21,11 +21,12 @@ Error damaged(std::string_view why) {
 
 }  // namespace
 
-SealState SealState::initial(const crypto::Digest& k0) {
-  return SealState(0, crypto::Digest{}, k0);
+SealState SealState::initial(const crypto::Digest& k0, std::optional<std::uint64_t> genesis) {
+  return SealState(0, crypto::Digest{}, k0, genesis);
 }
 
-SealState::SealState(SealState&& o) noexcept : seq_(o.seq_), prev_(o.prev_), key_(o.key_) {
+SealState::SealState(SealState&& o) noexcept
+    : seq_(o.seq_), prev_(o.prev_), key_(o.key_), genesis_(o.genesis_) {
   crypto::wipe(o.key_);
 }
 
@@ -33,6 +34,7 @@ SealState& SealState::operator=(SealState&& o) noexcept {
   if (this != &o) {
     seq_ = o.seq_;
     prev_ = o.prev_;
+    genesis_ = o.genesis_;
     crypto::wipe(key_);
     key_ = o.key_;
     crypto::wipe(o.key_);
@@ -48,6 +50,7 @@ std::string SealState::persist() const {
   std::string body(kSealTag);
   body += "seq=" + std::to_string(seq_) + " prev=" + crypto::to_hex(prev_) +
           " key=" + crypto::to_hex(key_);
+  if (genesis_) body += " genesis=" + std::to_string(*genesis_);
   return body + " check=" + checksum(body) + "\n";
 }
 
@@ -65,9 +68,16 @@ Result<SealState> SealState::restore(std::string_view text) {
     return damaged("fields missing");
   auto seq = parse_decimal(body.substr(4, p - 4));
   auto prev = parse_hex64(body.substr(p + 6, k - p - 6));
-  auto key = parse_hex64(body.substr(k + 5));
+  auto rest = body.substr(k + 5);  // HEX[ genesis=J]
+  std::optional<std::uint64_t> genesis;
+  if (const auto g = rest.find(" genesis="); g != std::string_view::npos) {
+    genesis = parse_decimal(rest.substr(g + 9));
+    if (!genesis) return damaged("bad genesis value");
+    rest = rest.substr(0, g);
+  }
+  auto key = parse_hex64(rest);
   if (!seq || !prev || !key) return damaged("bad field value");
-  SealState s(*seq, *prev, *key);
+  SealState s(*seq, *prev, *key, genesis);
   crypto::wipe(*key);
   return s;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,8 +24,14 @@ struct SealedBatch {
 
 class SealState {
  public:
-  // The state of a new stream: seq 0, chain of zeros, key K_0.
-  static SealState initial(const crypto::Digest& k0);
+  // The state of a new stream: seq 0, chain of zeros, key K_0. With `genesis` (logship-pull),
+  // K_0 is stream_key(G_genesis, genesis, src, stream), and every begin line says genesis=.
+  static SealState initial(const crypto::Digest& k0,
+                           std::optional<std::uint64_t> genesis = std::nullopt);
+  // A state at any position (a genesis key record, tests).
+  static SealState at(std::uint64_t seq, const crypto::Digest& prev, const crypto::Digest& key) {
+    return SealState(seq, prev, key, std::nullopt);
+  }
   // Reads what persist() wrote; rejects a damaged record (bad checksum) or another version.
   static Result<SealState> restore(std::string_view text);
 
@@ -34,24 +41,29 @@ class SealState {
   SealState& operator=(const SealState&) = delete;
   ~SealState();  // wipes the key
 
-  // One line "logship-seal v1 seq=N prev=HEX key=HEX check=HEX\n" (holds the key: 0600 file).
+  // One line "logship-seal v1 seq=N prev=HEX key=HEX[ genesis=J] check=HEX\n" (holds the
+  // key: 0600 file).
   std::string persist() const;
 
   std::uint64_t seq() const { return seq_; }            // seq of the next batch
   const crypto::Digest& prev() const { return prev_; }  // chain of the last committed batch
   const crypto::Digest& key() const { return key_; }    // K_seq
+  // The genesis position the stream's K_0 was derived at (FORMAT.md §5), if it was.
+  std::optional<std::uint64_t> genesis() const { return genesis_; }
 
   // Call once the vault acknowledged `batch` (sealed from this state): seq+1, prev = its chain,
   // key = H(key), the old key wiped. Refuses a batch sealed for another seq.
   Status commit(const SealedBatch& batch);
 
  private:
-  SealState(std::uint64_t seq, const crypto::Digest& prev, const crypto::Digest& key)
-      : seq_(seq), prev_(prev), key_(key) {}
+  SealState(std::uint64_t seq, const crypto::Digest& prev, const crypto::Digest& key,
+            std::optional<std::uint64_t> genesis)
+      : seq_(seq), prev_(prev), key_(key), genesis_(genesis) {}
 
   std::uint64_t seq_ = 0;
   crypto::Digest prev_{};
   crypto::Digest key_{};
+  std::optional<std::uint64_t> genesis_;
 };
 
 }  // namespace logship::vault

@@ -54,7 +54,8 @@ struct StreamState {
   // Torn copies of one batch (one seq), in file order, until a copy completes it or a batch
   // of another seq shows that none will.
   std::vector<TornBatch> torn;
-  std::unique_ptr<KeySchedule> keys;
+  std::unique_ptr<KeySchedule> keys;          // from the stream's K_0, made at its first batch
+  std::optional<std::uint64_t> keys_genesis;  // the genesis position `keys` was derived at
 };
 
 // How the batch being read compares with the stream's torn copy of the same seq.
@@ -118,8 +119,9 @@ struct Verifier::Impl {
   BatchHasher batch;
   crypto::Sha256 hasher;
   Status extract_error;
-  std::size_t file = 0;      // index of the file being read
-  std::uint64_t key_budget;  // key evolutions left (VerifyOptions::max_key_steps)
+  std::size_t file = 0;                       // index of the file being read
+  std::uint64_t key_budget;                   // key evolutions left (VerifyOptions::max_key_steps)
+  std::unique_ptr<KeySchedule> genesis_keys;  // G_j from the key, for streams with genesis=
 
   Impl(VerifyOptions o, Report r, ByteSink* s)
       : opt(std::move(o)), report(std::move(r)), sink(s), key_budget(opt.max_key_steps) {
@@ -142,13 +144,20 @@ struct Verifier::Impl {
     extract_error = extractor->range(fds[f].get(), begin, end, origin);
   }
 
-  StreamState& stream_of(const BeginLine& b) {
+  StreamState& stream_of(const BeginLine& b, const Line& l) {
     auto& slot = by_name[{b.src, b.stream}];
     if (!slot) {
+      if (!order.empty() && !opt.mixed_streams)
+        emit(file, l.number, FindingKind::stream_mixed,
+             "a batch of stream src=" + percent_encode(b.src) +
+                 " stream=" + percent_encode(b.stream) +
+                 " among the batches of src=" + percent_encode(order.front()->sum.src) +
+                 " stream=" + percent_encode(order.front()->sum.stream) +
+                 ": moved from another file, or a second writer on this one (--mixed-streams "
+                 "verifies files that hold several streams)");
       slot = std::make_unique<StreamState>();
       slot->sum.src = b.src;
       slot->sum.stream = b.stream;
-      if (opt.key) slot->keys = std::make_unique<KeySchedule>(*opt.key);
       order.push_back(slot.get());
     }
     return *slot;
@@ -221,7 +230,7 @@ struct Verifier::Impl {
   // ---- batches ----
 
   void start_batch(const Line& l, BeginLine b) {
-    StreamState& s = stream_of(b);
+    StreamState& s = stream_of(b, l);
     const std::string_view begin_text = l.bytes;
     stray_flush(&begin_text, &s);
     if (!s.torn.empty() && s.torn.front().seq != b.seq) resolve_never_completed(s);
@@ -465,6 +474,74 @@ struct Verifier::Impl {
     complete(done, *e, chain, l.offset);
   }
 
+  // Charges `steps` key evolutions to the run's budget; false when it cannot pay them.
+  bool spend_key_steps(std::uint64_t steps) {
+    if (steps > key_budget) return false;
+    key_budget -= steps;
+    return true;
+  }
+
+  // The key schedule of the stream a batch belongs to: from K_0 itself, or, for a batch whose
+  // begin line says genesis=J (logship-pull), from stream_key(G_J, J, src, stream), G_J derived
+  // from the key. The batch's own field selects J: the MAC covers it, and keys of different
+  // (J, src, stream) are independent, so a batch moved to another stream or start fails. An
+  // error names why no key can be made.
+  Result<KeySchedule*> keys_for(StreamState& s, const BeginLine& b) {
+    std::optional<std::uint64_t> genesis;
+    for (const auto& f : b.extra) {
+      if (f.key != kGenesisField) continue;
+      genesis = parse_decimal(f.value);
+      if (!genesis) return make_error(ErrorKind::data, "genesis= is not a decimal number");
+    }
+    if (s.keys && s.keys_genesis == genesis) return s.keys.get();
+    if (!genesis) {
+      s.keys = std::make_unique<KeySchedule>(*opt.key);
+    } else {
+      if (!genesis_keys) genesis_keys = std::make_unique<KeySchedule>(*opt.key, kGenesisDomain);
+      const auto steps = genesis_keys->steps_to(*genesis);
+      if (!spend_key_steps(steps))
+        return make_error(ErrorKind::data,
+                          "deriving G_" + seq_str(*genesis) + " takes " + std::to_string(steps) +
+                              " evolutions, more than the " + std::to_string(key_budget) +
+                              " left of --max-key-steps");
+      auto g = *genesis_keys->key_for(*genesis, steps);
+      auto k0 = stream_key(g, *genesis, b.src, b.stream);
+      s.keys = std::make_unique<KeySchedule>(k0);
+      crypto::wipe(g);
+      crypto::wipe(k0);
+    }
+    s.keys_genesis = genesis;
+    return s.keys.get();
+  }
+
+  void check_mac(StreamState& s, const OpenBatch& o, const EndLine& e,
+                 const std::string& batch_name) {
+    const auto seq = o.begin.seq;
+    key_budget += std::min<std::uint64_t>(2, UINT64_MAX - key_budget);  // earned per batch
+    auto keys = keys_for(s, o.begin);
+    if (!keys) {
+      emit(o.file, o.line, FindingKind::mac_unchecked,
+           batch_name + ": " + keys.error().message +
+               "; MAC not checked (a forged begin line, or an honest stream older than that: "
+               "raise --max-key-steps)");
+      return;
+    }
+    const auto steps = (*keys)->steps_to(seq);
+    auto key = spend_key_steps(steps) ? (*keys)->key_for(seq, steps) : std::nullopt;
+    if (!key)
+      emit(o.file, o.line, FindingKind::mac_unchecked,
+           batch_name + ": deriving K_" + seq_str(seq) + " takes " + std::to_string(steps) +
+               " key evolutions, more than the " + std::to_string(key_budget) +
+               " left of --max-key-steps; MAC not checked (a forged seq, or an honest "
+               "stream older than that: raise --max-key-steps)");
+    else if (batch_mac(*key, e.chain) != e.mac)
+      emit(o.file, o.line, FindingKind::mac_failure,
+           batch_name + ": MAC does not verify with K_" + seq_str(seq) + " derived from the key" +
+               (s.keys_genesis ? " and genesis=" + seq_str(*s.keys_genesis) : std::string()) +
+               " (forged, moved from another stream, or sealed with another key)");
+    if (key) crypto::wipe(*key);
+  }
+
   void complete(OpenBatch& o, const EndLine& e, const crypto::Digest& chain,
                 std::uint64_t end_offset) {
     StreamState& s = *o.stream;
@@ -498,22 +575,7 @@ struct Verifier::Impl {
            batch_name + ": its lines hash to chain " + crypto::to_hex(chain) +
                " but the end line states " + crypto::to_hex(e.chain) +
                " (a line was altered, inserted or deleted, or the begin line changed)");
-    if (s.keys) {
-      key_budget += std::min<std::uint64_t>(2, UINT64_MAX - key_budget);  // earned per batch
-      const auto steps = s.keys->steps_to(seq);
-      auto key = steps <= key_budget ? s.keys->key_for(seq, steps) : std::nullopt;
-      if (key) key_budget -= steps;
-      if (!key)
-        emit(o.file, o.line, FindingKind::mac_unchecked,
-             batch_name + ": deriving K_" + seq_str(seq) + " takes " + std::to_string(steps) +
-                 " key evolutions, more than the " + std::to_string(key_budget) +
-                 " left of --max-key-steps; MAC not checked (a forged seq, or an honest "
-                 "stream older than that: raise --max-key-steps)");
-      else if (batch_mac(*key, e.chain) != e.mac)
-        emit(o.file, o.line, FindingKind::mac_failure,
-             batch_name + ": MAC does not verify with K_" + seq_str(seq) +
-                 " derived from the key (forged, or sealed with another stream's key)");
-    }
+    if (opt.key) check_mac(s, o, e, batch_name);
     const auto verdict = classify_seq(s.last, seq, e.chain);
     switch (verdict) {
       case SeqVerdict::first:

@@ -25,7 +25,10 @@ struct VerifyOptions {
   std::optional<std::chrono::seconds> max_silence;  // longest allowed time between batches
   std::optional<std::uint64_t> expect_seq;          // the last complete seq must be >= this
   bool expect_start = false;                        // every stream must start at seq 0
-  std::size_t max_line_bytes = 64 << 20;            // longer lines are a finding
+  // The files given are one stream: a batch of another (src, stream) is a finding (moved from
+  // another file, or a second writer), unless files holding several streams are expected.
+  bool mixed_streams = false;
+  std::size_t max_line_bytes = 64 << 20;  // longer lines are a finding
   // Key evolutions the whole verification may spend beyond one per batch read: bounds what a
   // forged seq (999999999) can cost. 2^28 take about 40 s; an honest stream pays its first
   // batch's seq once (from K_0), then one per batch.

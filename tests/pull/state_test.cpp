@@ -5,12 +5,54 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 
+#include "follow/genesis.hpp"
 #include "follow/rotated_names.hpp"
 #include "pull_test_util.hpp"
+#include "vault/hashing.hpp"
 
 namespace logship::follow {
 namespace {
+
+std::string bytes_of(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Each stream start takes the next genesis position, and the file never holds an earlier G
+// again: not the verification key G_0, not G_1 once the second stream started.
+TEST(Genesis, StartingAStreamEvolvesTheKeyOnDiskAndErasesTheOld) {
+  test::TempDir dir;
+  const auto path = dir.path() / "genesis.seal";
+  crypto::Digest g0{};
+  for (std::size_t i = 0; i < g0.size(); ++i) g0[i] = static_cast<std::uint8_t>(0xa0 + i);
+  const auto g1 = vault::next_genesis(g0), g2 = vault::next_genesis(g1);
+  ASSERT_TRUE(GenesisKey::create(path, g0));
+  EXPECT_FALSE(GenesisKey::create(path, g0)) << "never over an existing key";
+  auto key = GenesisKey::open(path);
+  ASSERT_TRUE(key) << key.error().message;
+  auto a = key->start_stream("web1", "/var/log/auth.log");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->genesis(), 0u);
+  EXPECT_EQ(a->key(), vault::stream_key(g0, 0, "web1", "/var/log/auth.log"));
+  auto b = key->start_stream("web1", "/var/log/syslog");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->genesis(), 1u);
+  EXPECT_EQ(b->key(), vault::stream_key(g1, 1, "web1", "/var/log/syslog"));
+  const auto disk = bytes_of(path);
+  EXPECT_EQ(disk.find(crypto::to_hex(g0)), std::string::npos);
+  EXPECT_EQ(disk.find(crypto::to_hex(g1)), std::string::npos);
+  EXPECT_NE(disk.find(crypto::to_hex(g2)), std::string::npos);
+  auto again = GenesisKey::open(path);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->position(), 2u);
+  // The stream's seal state keeps its position across a restart (checkpoint record).
+  auto back = vault::SealState::restore(b->persist());
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->genesis(), 1u);
+  EXPECT_EQ(back->key(), b->key());
+}
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();

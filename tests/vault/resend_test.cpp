@@ -283,7 +283,14 @@ TEST(Streams, InterleavedStreamsVerifyIndependently) {
     v += b.next(lines({"b" + std::to_string(i)}), at(i));
     if (i % 2 == 0) v += c.next(lines({"c" + std::to_string(i)}), at(i));
   }
+  // Files given are one stream unless said otherwise: the second and third streams are
+  // findings (batches moved from other files look just like this).
   auto r = testing::verify({v});
+  EXPECT_EQ(r.count(FindingKind::stream_mixed), 2u) << r.dump();
+  EXPECT_EQ(r.findings.size(), 2u) << r.dump();
+  auto opt = testing::keyed();
+  opt.mixed_streams = true;
+  r = testing::verify({v}, opt);
   EXPECT_TRUE(r.findings.empty()) << r.dump();
   ASSERT_EQ(r.summary.streams.size(), 3u);
   EXPECT_EQ(r.summary.streams[2].src, "db 1");
@@ -340,6 +347,87 @@ TEST(Redact, TamperingARedactedLineIsDetected) {
   const auto at_ = text.find("sha256=") + 7;
   text[at_] = text[at_] == '0' ? '1' : '0';
   EXPECT_TRUE(testing::verify({text}).has(FindingKind::chain_break));
+}
+
+// logship-pull streams: each starts from its own K_0 = stream_key(G_j, j, src, stream), with
+// genesis=j in every begin line; G_j evolves after each stream start and the old value is
+// erased, so whoever reads the state directory at t holds G_t only.
+struct Genesis {
+  crypto::Digest g0 = testing::test_key(), g1 = next_genesis(g0), g2 = next_genesis(g1);
+  static SealState start(const crypto::Digest& g, std::uint64_t j, const std::string& stream) {
+    return SealState::initial(stream_key(g, j, "web1", stream), j);
+  }
+  static std::string three(testing::Sender& s, int from = 0) {
+    std::string v;
+    for (int i = from; i < from + 3; ++i) v += s.next(lines({"line " + std::to_string(i)}), at(i));
+    return v;
+  }
+};
+
+TEST(Genesis, EachStreamVerifiesUnderItsOwnKeyFromTheVerificationKey) {
+  Genesis g;
+  testing::Sender auth("web1", "/var/log/auth.log", Genesis::start(g.g0, 0, "/var/log/auth.log"));
+  testing::Sender sys("web1", "/var/log/syslog", Genesis::start(g.g1, 1, "/var/log/syslog"));
+  const auto a = Genesis::three(auth), s = Genesis::three(sys);
+  EXPECT_NE(a.find(" genesis=0\n"), std::string::npos) << a;
+  EXPECT_NE(s.find(" genesis=1\n"), std::string::npos) << s;
+  auto r = testing::verify({a});
+  EXPECT_TRUE(r.findings.empty()) << r.dump();
+  r = testing::verify({s});
+  EXPECT_TRUE(r.findings.empty()) << r.dump();
+  // Streams of the earlier format (K_0 itself) still verify with the same key.
+  testing::Sender old("web1", "/var/log/auth.log");
+  r = testing::verify({Genesis::three(old)});
+  EXPECT_TRUE(r.findings.empty()) << r.dump();
+}
+
+TEST(Genesis, TheStateDirectoryReadLaterCannotForgeAStreamStartedBefore) {
+  Genesis g;
+  testing::Sender auth("web1", "/var/log/auth.log", Genesis::start(g.g0, 0, "/var/log/auth.log"));
+  const auto genuine = Genesis::three(auth);
+  // The intruder read the state directory after two streams started: it holds G_2. Every way
+  // of resealing auth.log's stream from its start fails the MAC.
+  for (std::uint64_t j : {0, 1}) {
+    testing::Sender forged("web1", "/var/log/auth.log",
+                           Genesis::start(g.g2, j, "/var/log/auth.log"));
+    auto r = testing::verify({Genesis::three(forged)});
+    EXPECT_EQ(r.count(FindingKind::mac_failure), 3u) << r.dump();
+  }
+  // As K_0 of the earlier format, too.
+  testing::Sender legacy("web1", "/var/log/auth.log", g.g2);
+  EXPECT_EQ(testing::verify({Genesis::three(legacy)}).count(FindingKind::mac_failure), 3u);
+  // A stream it starts itself (genesis=2: after the theft, out of reach by design) verifies on
+  // its own, but not in place of the genuine one: its seq 0 follows seq 2.
+  testing::Sender later("web1", "/var/log/auth.log", Genesis::start(g.g2, 2, "/var/log/auth.log"));
+  const auto late = Genesis::three(later);
+  EXPECT_TRUE(testing::verify({late}).findings.empty());
+  auto r = testing::verify({genuine + late});
+  EXPECT_TRUE(r.has(FindingKind::sequence_backwards)) << r.dump();
+  // Re-labelling a genuine batch with another start (or stream) breaks its MAC.
+  std::string relabelled = genuine;
+  relabelled.replace(relabelled.find(" genesis=0\n"), 11, " genesis=1\n");
+  r = testing::verify({relabelled});
+  EXPECT_TRUE(r.has(FindingKind::chain_break) || r.has(FindingKind::mac_failure)) << r.dump();
+}
+
+TEST(Genesis, ABatchMovedToAnotherStreamsFileIsAFinding) {
+  Genesis g;
+  testing::Sender auth("web1", "/var/log/auth.log", Genesis::start(g.g0, 0, "/var/log/auth.log"));
+  testing::Sender sys("web1", "/var/log/syslog", Genesis::start(g.g1, 1, "/var/log/syslog"));
+  const auto a0 = auth.next(lines({"Accepted password for root"}), at(0));
+  const auto s0 = sys.next(lines({"kernel: eth0 up"}), at(0));
+  const auto s1 = sys.next(lines({"cron: ok"}), at(1));
+  auto r = testing::verify({s0 + a0 + s1});
+  EXPECT_EQ(r.count(FindingKind::stream_mixed), 1u) << r.dump();
+  EXPECT_EQ(r.findings[0].line, 4u);
+}
+
+TEST(Genesis, AHugeGenesisCostsBoundedDerivation) {
+  Genesis g;
+  crypto::Digest any{};
+  testing::Sender far("web1", "x", SealState::initial(any, 999'999'999'999));
+  auto r = testing::verify({Genesis::three(far)});
+  EXPECT_EQ(r.count(FindingKind::mac_unchecked), 3u) << r.dump();
 }
 
 }  // namespace

@@ -33,6 +33,9 @@ std::vector<Piece> lines(std::initializer_list<std::string> l) {
 Sender::Sender(std::string src, std::string stream, const crypto::Digest& k0)
     : src_(std::move(src)), stream_(std::move(stream)), state_(SealState::initial(k0)) {}
 
+Sender::Sender(std::string src, std::string stream, SealState state)
+    : src_(std::move(src)), stream_(std::move(stream)), state_(std::move(state)) {}
+
 std::string Sender::build(const std::vector<Piece>& pieces, VaultTime time, std::uint64_t dropped,
                           std::vector<Field> extra) {
   auto b = BatchBuilder::open(state_, BatchHeader{src_, stream_, time, dropped, std::move(extra)});

@@ -31,6 +31,8 @@ class Sender {
  public:
   explicit Sender(std::string src = "web1", std::string stream = "auth",
                   const crypto::Digest& k0 = test_key());
+  // A stream that starts from `state` (e.g. a K_0 derived from a genesis key).
+  Sender(std::string src, std::string stream, SealState state);
 
   // The next batch's bytes, sealed but not committed (a resend builds the same bytes).
   std::string build(const std::vector<Piece>& pieces, VaultTime time, std::uint64_t dropped = 0,
