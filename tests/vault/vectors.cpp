@@ -75,6 +75,52 @@ std::string torn_vault() {
   return v;
 }
 
+// A logship-pull stream started at genesis position 1 (the second stream of its state).
+constexpr const char* kGenesisStream = "/var/log/auth.log";
+std::string genesis_vault() {
+  const Digest g1 = crypto::sha256("logship-v1 genesis\0"s + bytes_of(test_key()));
+  const Digest k0 =
+      crypto::hmac_sha256(g1, "logship-v1 stream\0"s + "1\0"s + "web1\0"s + kGenesisStream);
+  Sender s("web1", kGenesisStream, SealState::initial(k0, 1));
+  std::string v =
+      ship(s, "Nov 22 02:20:40 web1 sshd[811]: Accepted publickey for alice\n", basic_time(0), 0,
+           {{"file", kGenesisStream}, {"fid", "00000000000000a1"}, {"off", "0"}});
+  v += ship(s, "Nov 22 02:21:00 web1 sshd[811]: session closed for alice\n", basic_time(20'000'000),
+            0, {{"file", kGenesisStream}, {"fid", "00000000000000a1"}, {"off", "61"}});
+  return v;
+}
+
+std::string genesis_values() {
+  const Digest g0 = test_key();
+  const Digest g1 = crypto::sha256("logship-v1 genesis\0"s + bytes_of(g0));
+  const Digest k0 =
+      crypto::hmac_sha256(g1, "logship-v1 stream\0"s + "1\0"s + "web1\0"s + kGenesisStream);
+  return "# Intermediate values of v1-genesis.vault, recomputed from its bytes.\n"
+         "G_0 = " +
+         crypto::to_hex(g0) + " (the verification key, v1.key)\nG_1 = " + crypto::to_hex(g1) +
+         "\nK_0 of src=web1 stream=" + kGenesisStream + " at genesis=1 = " + crypto::to_hex(k0) +
+         "\n" + intermediate_values(genesis_vault(), crypto::to_hex(k0));
+}
+
+// A forged copy of batch 1, cut so that it looks like an interrupted transfer and placed before
+// a genuine torn copy and the complete batch: a finding (torn-mismatch), its line never
+// extracted.
+std::string torn_forged_vault() {
+  Sender s, forger;
+  std::string v = ship(s, "first batch\n", basic_time(0));
+  (void)ship(forger, "first batch\n", basic_time(0));
+  const auto b1 = s.build(lines({"second batch, first line", "second batch, second line"}),
+                          basic_time(5'000'000));
+  s.commit();
+  const auto evil = forger.build(lines({"second batch, first line", "root login from nowhere"}),
+                                 basic_time(5'000'000));
+  v += evil.substr(0, evil.find("root login") + 10) + "\n";  // the forged copy, "cut"
+  v += b1.substr(0, b1.find("first line") + 5) + "\n";       // a genuine interrupted copy
+  v += b1;
+  v += ship(s, "", basic_time(65'000'000));
+  return v;
+}
+
 std::string redacted(const std::string& vault, const std::string& needle) {
   std::string out;
   std::size_t pos = 0;
@@ -158,6 +204,11 @@ std::vector<VectorFile> make_vectors() {
   v.push_back(
       {"v1-torn.extract", "first batch\nsecond batch, first line\nsecond batch, second line\n"});
   v.push_back({"v1-redacted.vault", redacted(basic, "alice")});
+  v.push_back({"v1-genesis.vault", genesis_vault()});
+  v.push_back({"v1-genesis.values", genesis_values()});
+  v.push_back({"v1-torn-forged.vault", torn_forged_vault()});
+  v.push_back({"v1-torn-forged.extract",
+               "first batch\nsecond batch, first line\nsecond batch, second line\n"});
   return v;
 }
 

@@ -62,6 +62,17 @@ TEST(Vectors, VerifyAndExtract) {
   EXPECT_EQ(torn.count(FindingKind::interrupted_transfer), 1u) << torn.dump();
   EXPECT_EQ(torn.extracted, vector_file("v1-torn.extract"));
 
+  auto genesis = verify_vector("v1-genesis.vault");
+  EXPECT_TRUE(genesis.findings.empty()) << genesis.dump();
+  EXPECT_EQ(genesis.summary.streams.at(0).batches, 2u);
+
+  auto forged = verify_vector("v1-torn-forged.vault");
+  ASSERT_EQ(forged.findings.size(), 1u) << forged.dump();
+  EXPECT_EQ(forged.findings[0].kind, FindingKind::torn_mismatch);
+  EXPECT_EQ(forged.findings[0].line, 4u);
+  EXPECT_EQ(forged.count(FindingKind::interrupted_transfer), 1u) << forged.dump();
+  EXPECT_EQ(forged.extracted, vector_file("v1-torn-forged.extract"));
+
   auto red = verify_vector("v1-redacted.vault");
   EXPECT_EQ(red.findings.size(), 1u) << red.dump();
   EXPECT_EQ(red.extracted.find("alice"), std::string::npos);
@@ -81,6 +92,18 @@ TEST(Vectors, IndependentTranscriptionAgreesWithTheEndLines) {
   for (const auto& mac : hex64s(values, "  MAC = "))
     EXPECT_NE(vault.find("mac=" + mac), std::string::npos) << mac;
   EXPECT_EQ(n, 3);
+}
+
+TEST(Vectors, GenesisValuesAgreeWithTheEndLines) {
+  const auto vault = vector_file("v1-genesis.vault");
+  const auto values = vector_file("v1-genesis.values");
+  int n = 0;
+  for (const auto& mac : hex64s(values, "  MAC = ")) {
+    EXPECT_NE(vault.find("mac=" + mac), std::string::npos) << mac;
+    ++n;
+  }
+  EXPECT_EQ(n, 2);
+  EXPECT_NE(vault.find(" genesis=1 file="), std::string::npos);
 }
 
 TEST(Vectors, FormatDocumentQuotesTheIntermediateValues) {
