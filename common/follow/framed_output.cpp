@@ -18,7 +18,25 @@ std::optional<std::string_view> field(const vault::BeginLine& b, std::string_vie
   return std::nullopt;
 }
 
+constexpr std::string_view kNamesTag = "logship-stream v1 names=";
+
+// 16 hex digits standing for the (src, stream) a stream's key was derived for.
+std::string names_of(std::string_view src, std::string_view stream) {
+  std::string both(src);
+  both += '\0';
+  both += stream;
+  return crypto::to_hex(crypto::sha256(both)).substr(0, 16);
+}
+
 }  // namespace
+
+std::string FramedOutput::seal_record() const {
+  if (!state_) return {};
+  auto record = state_->persist();
+  if (state_->genesis())
+    record += std::string(kNamesTag) + names_of(options_.source, options_.stream) + "\n";
+  return record;
+}
 
 FramedOutput::FramedOutput(OutputOptions options, const Clock& clock)
     : Output(std::move(options), clock), splitter_(options_.max_line) {}
@@ -60,9 +78,20 @@ Result<Checkpoint> FramedOutput::recover(const std::optional<Checkpoint>& c,
     return make_error(ErrorKind::config, "the checkpoint of " + path().string() +
                                              " was written in raw format; give another output "
                                              "file (or state directory) for framed output");
-  auto restored = vault::SealState::restore(c->seal);
+  const auto nl = c->seal.find('\n');
+  const std::string_view seal_line = std::string_view(c->seal).substr(0, nl);
+  const std::string_view names =
+      nl == std::string::npos ? std::string_view() : std::string_view(c->seal).substr(nl + 1);
+  auto restored = vault::SealState::restore(seal_line);
   if (!restored)
     return make_error(ErrorKind::data, path().string() + ": " + restored.error().message);
+  if (restored->genesis() &&
+      names != std::string(kNamesTag) + names_of(options_.source, options_.stream) + "\n")
+    return make_error(ErrorKind::config,
+                      "the stream of " + path().string() +
+                          " was started under another --source "
+                          "(its key is bound to the source and the remote path); give the old "
+                          "--source, or another output file for the new one");
   state_.emplace(std::move(*restored));
   if (size_ < c->local_size) {
     notes.push_back(path().string() + " is " + std::to_string(c->local_size - size_) +
@@ -166,7 +195,7 @@ Result<Checkpoint> FramedOutput::recover(const std::optional<Checkpoint>& c,
     if (auto st = write("\n"); !st) return st.error();  // separator before a resend (FORMAT §7)
   }
   r.local_size = size_;
-  r.seal = state_->persist();
+  r.seal = seal_record();
   return r;
 }
 

@@ -27,7 +27,9 @@ class FramedOutput final : public Output {
   Status mark(const std::vector<vault::Field>& fields) override;
   std::uint64_t resumable_offset() const override { return written_; }
   std::uint64_t pending() const override { return splitter_.pending(); }
-  std::string seal_record() const override { return state_ ? state_->persist() : std::string(); }
+  // The seal state, and for a stream keyed from the genesis key a line naming the (src,
+  // stream) its key was derived for: the key seals nothing under other names.
+  std::string seal_record() const override;
 
  private:
   std::vector<vault::Field> origin_fields(std::uint64_t off) const;  // file=, fid=, off=

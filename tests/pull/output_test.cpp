@@ -61,11 +61,11 @@ Verified verify(const fs::path& file) {
 
 class OutputTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Output> open(Format format) {
+  std::unique_ptr<Output> open(Format format, const std::string& source = "web1") {
     OutputOptions o;
     o.path = file();
     o.format = format;
-    o.source = "web1";
+    o.source = source;
     o.stream = "/var/log/auth.log";
     o.max_batch = 64;  // small batches: several per append
     o.start_stream = start_stream;
@@ -197,6 +197,26 @@ TEST_F(OutputTest, FramedResendsATornBatchIdentically) {
   ASSERT_EQ(v.infos.size(), 1u) << v.dump();
   EXPECT_EQ(v.infos[0].kind, vault::FindingKind::interrupted_transfer);
   EXPECT_EQ(v.extracted, "one\ntwo\nthree\nfour\n");
+}
+
+// A stream's key is bound to its source and path: continuing it under another --source would
+// seal batches that no key verifies, so the restart refuses, naming the fix.
+TEST_F(OutputTest, FramedRefusesToContinueAStreamUnderAnotherSource) {
+  auto out = open(Format::framed);
+  std::vector<std::string> notes;
+  ASSERT_TRUE(out->recover(std::nullopt, notes));
+  ASSERT_TRUE(out->set_origin({"/var/log/auth.log", kGen, 0}));
+  ASSERT_TRUE(out->append("one\n"));
+  ASSERT_TRUE(out->flush());
+  const auto saved = checkpoint(*out);
+  out.reset();
+  out = open(Format::framed, "web2");
+  auto r = out->recover(saved, notes);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::config);
+  EXPECT_NE(r.error().message.find("another --source"), std::string::npos) << r.error().message;
+  out = open(Format::framed);
+  EXPECT_TRUE(out->recover(saved, notes));
 }
 
 TEST_F(OutputTest, FramedTornBatchNotResentIsExtractedOnce) {
