@@ -139,20 +139,23 @@ vault::Verifier::Progress progress_printer() {
 }
 
 std::string summary_line(const vault::Summary& s) {
-  std::uint64_t batches = 0, heartbeats = 0, dups = 0, interrupted = 0, dropped = 0, redacted = 0;
+  std::uint64_t batches = 0, heartbeats = 0, dups = 0, interrupted = 0, remnants = 0, dropped = 0,
+                redacted = 0;
   for (const auto& st : s.streams) {
     batches += st.batches;
     heartbeats += st.heartbeats;
     dups += st.duplicates;
     interrupted += st.interrupted;
+    remnants += st.remnants;
     dropped += st.dropped;
     redacted += st.redacted;
   }
   return std::to_string(s.files.size()) + " files, " + std::to_string(s.lines_read) + " lines, " +
          std::to_string(batches) + " batches (" + std::to_string(heartbeats) + " heartbeats), " +
          std::to_string(s.streams.size()) + " streams, " + std::to_string(dups) + " duplicates, " +
-         std::to_string(interrupted) + " interrupted transfers, " + std::to_string(dropped) +
-         " lines dropped, " + std::to_string(redacted) +
+         std::to_string(interrupted) + " interrupted transfers, " + std::to_string(remnants) +
+         " late remnants, " + std::to_string(dropped) + " lines dropped, " +
+         std::to_string(redacted) +
          " lines redacted: " + (s.ok() ? "OK" : std::to_string(s.findings) + " findings");
 }
 

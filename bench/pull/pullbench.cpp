@@ -97,6 +97,10 @@ int latency(const char* remote, const char* copy, double rate, double secs) {
     return 1;
   }
   ::lseek(in, 0, SEEK_END);  // only lines written from now on
+  // LOGSHIP_BENCH_LAT_DUMP=FILE: each line's write time and latency (ms), to see when a tail
+  // happened.
+  const char* dump_path = std::getenv("LOGSHIP_BENCH_LAT_DUMP");
+  std::FILE* dump = dump_path ? std::fopen(dump_path, "w") : nullptr;
   std::map<std::uint64_t, Clock::time_point> sent;
   std::vector<double> ms;
   std::string pending;
@@ -128,6 +132,10 @@ int latency(const char* remote, const char* copy, double rate, double secs) {
       const auto it = sent.find(std::strtoull(pending.c_str() + used + 14, nullptr, 10));
       if (it == sent.end()) continue;
       ms.push_back(std::chrono::duration<double, std::milli>(arrived - it->second).count());
+      if (dump)
+        std::fprintf(dump, "%.1f %.1f\n",
+                     std::chrono::duration<double, std::milli>(it->second - start).count(),
+                     ms.back());
       sent.erase(it);
     }
     pending.erase(0, used);
@@ -138,6 +146,7 @@ int latency(const char* remote, const char* copy, double rate, double secs) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+  if (dump) std::fclose(dump);
   std::sort(ms.begin(), ms.end());
   auto pct = [&](double p) {
     return ms[std::min(ms.size() - 1, static_cast<size_t>(p * ms.size()))];

@@ -38,6 +38,8 @@ std::string_view to_string(FindingKind kind) {
       return "line-too-long";
     case FindingKind::interrupted_transfer:
       return "interrupted-transfer";
+    case FindingKind::transfer_remnant:
+      return "transfer-remnant";
     case FindingKind::mid_stream_start:
       return "mid-stream-start";
     case FindingKind::open_batch:

@@ -31,14 +31,15 @@ enum class FindingKind {
   line_too_long,  // a line longer than the reader's limit
   // infos (not findings):
   interrupted_transfer,  // a torn copy completed by a resend of the same batch
+  transfer_remnant,      // bytes of a sealed batch written again late by an interrupted `cat`
   mid_stream_start,      // the first batch of a stream has seq > 0 (earlier files not given)
   open_batch,            // the last file ends inside a batch: a live file, its end line to come
 };
 
 // True for the kinds that are informational only.
 constexpr bool is_info(FindingKind k) {
-  return k == FindingKind::interrupted_transfer || k == FindingKind::mid_stream_start ||
-         k == FindingKind::open_batch;
+  return k == FindingKind::interrupted_transfer || k == FindingKind::transfer_remnant ||
+         k == FindingKind::mid_stream_start || k == FindingKind::open_batch;
 }
 
 // Stable name, e.g. "torn-batch" (text output, --json).
@@ -64,6 +65,7 @@ struct StreamSummary {
   std::uint64_t heartbeats = 0;     // of those, batches without payload
   std::uint64_t duplicates = 0;     // identical resends
   std::uint64_t interrupted = 0;    // torn copies completed by a resend
+  std::uint64_t remnants = 0;       // runs of a sealed batch's bytes written late (skipped)
   std::uint64_t dropped = 0;        // sum of dropped=
   std::uint64_t redacted = 0;       // redacted payload lines
   std::uint64_t payload_lines = 0;  // payload vault lines in distinct complete batches

@@ -63,6 +63,7 @@ std::string to_json(const Summary& s, const std::vector<Finding>& findings,
     total.heartbeats += st.heartbeats;
     total.duplicates += st.duplicates;
     total.interrupted += st.interrupted;
+    total.remnants += st.remnants;
     total.dropped += st.dropped;
     total.redacted += st.redacted;
     total.payload_lines += st.payload_lines;
@@ -79,6 +80,7 @@ std::string to_json(const Summary& s, const std::vector<Finding>& findings,
   field(out, "heartbeats", total.heartbeats);
   field(out, "duplicates", total.duplicates);
   field(out, "interrupted_transfers", total.interrupted);
+  field(out, "transfer_remnants", total.remnants);
   field(out, "dropped", total.dropped);
   field(out, "redacted", total.redacted);
   field(out, "payload_lines", total.payload_lines);
@@ -97,6 +99,7 @@ std::string to_json(const Summary& s, const std::vector<Finding>& findings,
     field(out, "heartbeats", st.heartbeats);
     field(out, "duplicates", st.duplicates);
     field(out, "interrupted_transfers", st.interrupted);
+    field(out, "transfer_remnants", st.remnants);
     field(out, "dropped", st.dropped);
     field(out, "redacted", st.redacted);
     field(out, "payload_lines", st.payload_lines);

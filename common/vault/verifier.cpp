@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <utility>
 #include <vector>
@@ -21,6 +23,13 @@ constexpr std::uint64_t kProgressEvery = 64 << 20;  // bytes
 // Torn copies of one batch kept for the check against the copy that completes them. An honest
 // sender leaves one per interrupted attempt; more than this is not checked and is a finding.
 constexpr std::size_t kMaxTornCopies = 32;
+// Sealed batches of a stream remembered (where they are: 32 bytes each) so that their bytes,
+// written again late by an interrupted transfer, can be recognised; and interrupted copies
+// whose rest may still come.
+constexpr std::size_t kRecentBatches = 4096;
+constexpr std::size_t kMaxContinuations = 32;
+// Recent sealed batches compared with a line that may be the start of one, cut in its begin line.
+constexpr std::uint64_t kLatePrefixBatches = 64;
 
 // A batch that began but did not end validly, kept until the next batch of its stream tells
 // whether a resend completed it. O(1): hashes and offsets, never the lines.
@@ -39,8 +48,29 @@ struct TornBatch {
   bool at_eof = false;               // the end of its file cut it
   VaultTime begin_time{};            // time= of its begin line
   std::uint64_t begin_offset = 0;    // of its begin line
+  std::uint64_t cut_at = 0;          // after the last byte of the copy (its LF not counted)
+  bool cut_terminated = false;       // a LF followed: the batch's own, or the resend's separator
   std::string reason;
   std::optional<Extractor::Origin> origin;  // fid= and off=, for dropping repeats
+};
+
+// Where a sealed batch is: the bytes [begin, end) of a file, its end line's LF included.
+struct SealedBatch {
+  std::uint64_t seq = UINT64_MAX;
+  std::size_t file = 0;
+  std::uint64_t line = 0;
+  std::uint64_t begin = 0, end = 0;
+};
+
+// An interrupted copy of a sealed batch whose `cat` may still write the rest: the batch's
+// bytes from `next` (or, when `alt`, from next + 1: the LF after the copy may be the batch's own
+// or the resend's separator) would continue it.
+struct Continuation {
+  std::uint64_t seq = 0;
+  std::uint64_t next = 0;
+  bool alt = false;
+  std::size_t file = 0;  // of the interrupted copy
+  std::uint64_t line = 0;
 };
 
 struct StreamState {
@@ -54,6 +84,8 @@ struct StreamState {
   // Torn copies of one batch (one seq), in file order, until a copy completes it or a batch
   // of another seq shows that none will.
   std::vector<TornBatch> torn;
+  std::vector<SealedBatch> recent;            // by seq % kRecentBatches
+  std::vector<Continuation> continuations;    // oldest first
   std::unique_ptr<KeySchedule> keys;          // from the stream's K_0, made at its first batch
   std::optional<std::uint64_t> keys_genesis;  // the genesis position `keys` was derived at
 };
@@ -119,8 +151,9 @@ struct Verifier::Impl {
   BatchHasher batch;
   crypto::Sha256 hasher;
   Status extract_error;
-  std::size_t file = 0;                       // index of the file being read
-  std::uint64_t key_budget;                   // key evolutions left (VerifyOptions::max_key_steps)
+  std::size_t file = 0;       // index of the file being read
+  std::uint64_t skip_to = 0;  // bytes of the file before it are a recognised remnant
+  std::uint64_t key_budget;   // key evolutions left (VerifyOptions::max_key_steps)
   std::unique_ptr<KeySchedule> genesis_keys;  // G_j from the key, for streams with genesis=
 
   Impl(VerifyOptions o, Report r, ByteSink* s)
@@ -180,7 +213,8 @@ struct Verifier::Impl {
   }
 
   // Ends the current run of stray lines. `next_begin`: the begin line that ends it, if any.
-  void stray_flush(const std::string_view* next_begin, StreamState* next_stream) {
+  void stray_flush(const std::string_view* next_begin, StreamState* next_stream,
+                   std::uint64_t next_seq = 0) {
     if (!stray.active) return;
     stray.active = false;
     bool all_cut = next_begin && stray.all_cut() && stray.count <= StrayRun::kMaxCut;
@@ -188,6 +222,8 @@ struct Verifier::Impl {
       all_cut = stray.cut[i].size() < next_begin->size() && next_begin->starts_with(stray.cut[i]);
     if (all_cut) {
       next_stream->sum.interrupted += stray.count;
+      for (const auto& cut : stray.cut)  // their `cat`s may still write the rest
+        remember_continuation(*next_stream, {next_seq, cut.size(), true, stray.file, stray.first});
       emit(stray.file, stray.first, FindingKind::interrupted_transfer,
            std::to_string(stray.count) +
                " begin line(s) cut by interrupted transfers, resent on the next line");
@@ -209,10 +245,13 @@ struct Verifier::Impl {
 
   void outside(const Line& l, LineKind kind) {
     if (l.bytes.empty()) return;  // separator before a resend
+    if (kind != LineKind::begin && (continues_interrupted(l) || late_prefix(l))) return;
     switch (kind) {
       case LineKind::begin: {
         auto b = parse_begin(l.bytes);
+        if (b && late_copy(l, *b)) return;
         if (b) return start_batch(l, std::move(*b));
+        if (continues_interrupted(l) || late_prefix(l)) return;
         return stray_add(l, "bad begin line: " + b.error().message);
       }
       case LineKind::end:
@@ -227,12 +266,220 @@ struct Verifier::Impl {
     }
   }
 
+  // ---- remnants: bytes of a sealed batch written again, late, by an interrupted transfer ----
+  //
+  // A `cat >> FILE` whose session the sender dropped may still hold bytes of its batch (in its
+  // pipe, or stopped) and append them after the resend sealed the batch: the rest of its torn
+  // copy, or, if it had written nothing yet, a prefix of the batch or all of it. Such a run
+  // starts where a line starts, is byte for byte what the sealed batch holds at that place,
+  // and ends at the end of the batch, at a line end, at the end of the file, or where a begin
+  // line follows (the next writer appended after it). Every byte skipped this way equals a byte
+  // already verified, so skipping hides nothing; anything else stays a finding.
+
+  // Length of the common prefix of [a, a_end) of file fa and [b, b_end) of file fb.
+  Result<std::uint64_t> common_prefix(std::size_t fa, std::uint64_t a, std::uint64_t a_end,
+                                      std::size_t fb, std::uint64_t b, std::uint64_t b_end) {
+    constexpr std::size_t kChunk = 64 << 10;
+    std::string x(kChunk, '\0'), y(kChunk, '\0');
+    std::uint64_t same = 0;
+    while (a + same < a_end && b + same < b_end) {
+      const auto want = static_cast<std::size_t>(
+          std::min<std::uint64_t>({kChunk, a_end - a - same, b_end - b - same}));
+      const auto rx = ::pread(fds[fa].get(), x.data(), want, static_cast<off_t>(a + same));
+      const auto ry = ::pread(fds[fb].get(), y.data(), want, static_cast<off_t>(b + same));
+      if (rx < 0 || ry < 0) return make_error(ErrorKind::io, errno_message("read", name(fa)));
+      const auto n = static_cast<std::size_t>(std::min(rx, ry));
+      std::size_t k = 0;
+      while (k < n && x[k] == y[k]) ++k;
+      same += k;
+      if (k < want) return same;
+    }
+    return same;
+  }
+
+  // Where, at or before `pos` (and after `start`), a run of remnant bytes from `start` of the
+  // file being read may end: at the end of the file, after a LF, or where a begin line follows;
+  // 0 if nowhere. What follows the run may by chance go on like the batch for a few bytes (the
+  // next writer's "@logship begin ", or the LF before a resend), so the run is also tried that
+  // much shorter.
+  std::uint64_t remnant_end(std::uint64_t start, std::uint64_t pos) {
+    if (pos >= sizes[file]) return pos;
+    constexpr std::uint64_t kBack = kBeginPrefix.size() + 1;
+    const auto lo = std::max(start + 1, pos > kBack ? pos - kBack : 0);
+    char buf[2 * kBack + kBeginPrefix.size()];
+    const auto got = ::pread(fds[file].get(), buf, sizeof buf, static_cast<off_t>(lo - 1));
+    if (got <= 0) return 0;
+    const std::string_view w(buf, static_cast<std::size_t>(got));  // from lo - 1
+    for (auto y = pos; y >= lo; --y) {
+      const auto i = static_cast<std::size_t>(y - lo);  // w[i] is the byte before y
+      if (i < w.size() && w[i] == '\n') return y;
+      if (i + 1 < w.size() && w.substr(i + 1).starts_with(kBeginPrefix)) return y;
+    }
+    return 0;
+  }
+
+  // Whether the file being read ends at `pos` or has a begin line there (after at most one LF).
+  bool begin_or_end_at(std::uint64_t pos) {
+    if (pos >= sizes[file]) return true;
+    char buf[kBeginPrefix.size() + 1];
+    const auto got = ::pread(fds[file].get(), buf, sizeof buf, static_cast<off_t>(pos));
+    if (got <= 0) return false;
+    std::string_view w(buf, static_cast<std::size_t>(got));
+    if (w == "\n" && pos + 1 == sizes[file]) return true;
+    if (w.starts_with('\n')) w.remove_prefix(1);
+    return w.starts_with(kBeginPrefix);
+  }
+
+  // Empty lines directly before offset `pos` of the file being read (at most 64 counted).
+  std::uint64_t empty_lines_before(std::uint64_t pos) {
+    char buf[65];
+    const auto want = std::min<std::uint64_t>(pos, sizeof buf);
+    const auto got = ::pread(fds[file].get(), buf, want, static_cast<off_t>(pos - want));
+    if (got != static_cast<ssize_t>(want)) return 0;
+    std::uint64_t lfs = 0;
+    while (lfs < want && buf[want - 1 - lfs] == '\n') ++lfs;
+    return lfs == want && pos == want ? lfs : lfs > 0 ? lfs - 1 : 0;  // (one ends the line before)
+  }
+
+  const SealedBatch* sealed(const StreamState& s, std::uint64_t seq) const {
+    if (s.recent.empty() || s.recent[seq % kRecentBatches].seq != seq) return nullptr;
+    return &s.recent[seq % kRecentBatches];
+  }
+
+  // The bytes of batch b from `from` match the file from line l on, for a remnant's length: 0
+  // if they do not.
+  std::uint64_t remnant_at(std::uint64_t start, const SealedBatch& b, std::uint64_t from) {
+    const auto same = common_prefix(file, start, sizes[file], b.file, b.begin + from, b.end);
+    if (!same) {
+      if (extract_error) extract_error = same.error();
+      return 0;
+    }
+    const auto n = *same;
+    if (n == 0) return 0;
+    if (from + n == b.end - b.begin) return n;  // all the rest of the batch
+    const auto end = remnant_end(start, start + n);
+    return end == 0 ? 0 : end - start;
+  }
+
+  // The run [start, start + n) of the file, reported at line l.
+  void skip_remnant(StreamState& s, const Line& l, std::uint64_t start, std::uint64_t n,
+                    std::string what) {
+    ++s.sum.remnants;
+    skip_to = start + n;
+    emit(file, l.number, FindingKind::transfer_remnant,
+         std::to_string(n) + " bytes: " + what +
+             ", written late by an interrupted transfer; identical to the sealed bytes, skipped");
+  }
+
+  // A copy of an already sealed batch, from its begin line: all of it (a late copy of an older
+  // batch; one of the last batch is an identical resend, counted as such) or a prefix.
+  bool late_copy(const Line& l, const BeginLine& b) {
+    const auto it = by_name.find({b.src, b.stream});
+    if (it == by_name.end() || !it->second->last || b.seq > it->second->last->seq) return false;
+    StreamState& s = *it->second;
+    const SealedBatch* sb = sealed(s, b.seq);
+    if (!sb) return false;
+    const auto n = remnant_at(l.offset, *sb, 0);
+    const auto size = sb->end - sb->begin;
+    // (all of the begin line at least, its LF too unless the file ends there)
+    if (n < l.bytes.size() + (l.terminated ? 1 : 0) || (n == size && b.seq == s.last->seq))
+      return false;
+    // A cut copy is a remnant only where the next writer took over (a begin line, perhaps after
+    // a resend's LF) or the file ends: the same begin line with other lines after it is
+    // another batch under the same seq (sequence-repeat, or a torn copy that is not a prefix).
+    if (n < size && !begin_or_end_at(l.offset + n)) return false;
+    // At the end of a live file, a prefix of the last batch is its resend being written.
+    if (n < size && b.seq == s.last->seq && l.offset + n == sizes[file] && opt.now &&
+        *opt.now - b.time < VerifyOptions::kOpenBatchWindow &&
+        b.time - *opt.now < VerifyOptions::kOpenBatchWindow)
+      return false;
+    const std::string batch_name =
+        "batch seq " + seq_str(b.seq) + " (sealed at " + where(sb->file, sb->line) + ")";
+    if (n == size) {
+      ++s.sum.duplicates;
+      skip_remnant(s, l, l.offset, n, "a complete copy of " + batch_name);
+    } else {
+      skip_remnant(s, l, l.offset, n,
+                   "the first " + std::to_string(n) + " of the " + std::to_string(size) +
+                       " bytes of " + batch_name);
+      remember_continuation(s, {b.seq, n, false, file, l.number});
+    }
+    return true;
+  }
+
+  // The first bytes of a recent sealed batch, cut before the end of its begin line (which of
+  // several batches whose begin lines share those bytes does not matter: the bytes are the same).
+  bool late_prefix(const Line& l) {
+    if (l.bytes.empty() || l.bytes[0] != kBeginPrefix[0]) return false;
+    StreamState* best_stream = nullptr;
+    const SealedBatch* best = nullptr;
+    std::uint64_t most = 0;
+    for (StreamState* s : order) {
+      if (!s->last) continue;
+      for (std::uint64_t k = 0; k < kLatePrefixBatches && k <= s->last->seq; ++k) {
+        const SealedBatch* sb = sealed(*s, s->last->seq - k);
+        if (!sb) continue;
+        const auto n = remnant_at(l.offset, *sb, 0);
+        if (n > most) most = n, best = sb, best_stream = s;
+      }
+    }
+    if (most == 0) return false;
+    skip_remnant(*best_stream, l, l.offset, most,
+                 "the first " + std::to_string(most) + " bytes of batch seq " + seq_str(best->seq) +
+                     " (sealed at " + where(best->file, best->line) + ")");
+    if (most < best->end - best->begin)
+      remember_continuation(*best_stream, {best->seq, most, false, file, l.number});
+    return true;
+  }
+
+  void remember_continuation(StreamState& s, Continuation c) {
+    if (s.continuations.size() == kMaxContinuations) s.continuations.erase(s.continuations.begin());
+    s.continuations.push_back(c);
+  }
+
+  // The rest (or the next part of the rest) of an interrupted copy of a sealed batch.
+  // The run may begin with empty lines (the batch's own LFs), which were passed over before l.
+  bool continues_interrupted(const Line& l) {
+    bool any = false;
+    for (StreamState* s : order) any = any || !s->continuations.empty();
+    if (!any) return false;
+    const auto empties = empty_lines_before(l.offset);
+    for (StreamState* s : order) {
+      for (auto c = s->continuations.rbegin(); c != s->continuations.rend(); ++c) {
+        const SealedBatch* sb = sealed(*s, c->seq);
+        if (!sb) continue;
+        const auto size = sb->end - sb->begin;
+        for (const auto from : {c->next, c->next + 1}) {
+          if (from > c->next && !c->alt) break;
+          if (from >= size) continue;
+          std::uint64_t start = 0, n = 0;
+          for (auto j = empties + 1; j-- > 0 && n == 0;) {
+            start = l.offset - j;
+            n = remnant_at(start, *sb, from);
+            if (n <= j) n = 0;  // (only LFs: nothing to skip)
+          }
+          if (n == 0) continue;
+          skip_remnant(*s, l, start, n,
+                       "bytes " + std::to_string(from) + "-" + std::to_string(from + n) + " of " +
+                           std::to_string(size) + " of batch seq " + seq_str(c->seq) +
+                           " (sealed at " + where(sb->file, sb->line) +
+                           "), the rest of its copy interrupted at " + where(c->file, c->line));
+          c->next = from + n;
+          c->alt = false;
+          if (c->next == size) s->continuations.erase(std::next(c).base());
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   // ---- batches ----
 
   void start_batch(const Line& l, BeginLine b) {
     StreamState& s = stream_of(b, l);
     const std::string_view begin_text = l.bytes;
-    stray_flush(&begin_text, &s);
+    stray_flush(&begin_text, &s, b.seq);
     if (!s.torn.empty() && s.torn.front().seq != b.seq) resolve_never_completed(s);
     OpenBatch o;
     o.stream = &s;
@@ -314,14 +561,20 @@ struct Verifier::Impl {
       t.last_len = line->bytes.size();
       t.lines = o.lines + 1;
       t.complete_end = line->offset;
+      t.cut_at = line->offset + line->bytes.size();
+      t.cut_terminated = line->terminated;
     } else if (o.lines == 0) {
       t.complete_end = o.payload_offset;
+      t.cut_at = o.payload_offset - 1;  // (after the begin line, its LF read)
+      t.cut_terminated = true;
     } else {  // the last line read is the one the interruption cut
       t.prefix = batch.peek();
       t.last_hash = o.pending;
       t.last_len = o.last_len;
       t.lines = o.lines;
       t.complete_end = cut == Cut::at_eof && o.last_terminated ? o.last_end : o.last_offset;
+      t.cut_at = o.last_offset + o.last_len;
+      t.cut_terminated = o.last_terminated;
     }
     StreamState& s = *o.stream;
     open.reset();
@@ -471,7 +724,7 @@ struct Verifier::Impl {
     const auto chain = chain_next(o.begin.prev, batch.finish(o.lines, e->bytes));
     OpenBatch done = std::move(o);
     open.reset();
-    complete(done, *e, chain, l.offset);
+    complete(done, *e, chain, l.offset, l.end());
   }
 
   // Charges `steps` key evolutions to the run's budget; false when it cannot pay them.
@@ -542,8 +795,9 @@ struct Verifier::Impl {
     if (key) crypto::wipe(*key);
   }
 
+  // `end_offset`: of the end line; `after`: after it (its LF included).
   void complete(OpenBatch& o, const EndLine& e, const crypto::Digest& chain,
-                std::uint64_t end_offset) {
+                std::uint64_t end_offset, std::uint64_t after) {
     StreamState& s = *o.stream;
     const auto seq = o.begin.seq;
     const std::string batch_name = "batch seq " + seq_str(seq);
@@ -561,6 +815,11 @@ struct Verifier::Impl {
                batch_name + " cut by an interrupted transfer (" + t.reason +
                    "), completed by the resend at " + where(o.file, o.line));
         }
+        // Its `cat` may not be done: what it still held can reach the file later.
+        if (s.continuations.size() == kMaxContinuations)
+          s.continuations.erase(s.continuations.begin());
+        s.continuations.push_back(
+            {seq, t.cut_at - t.begin_offset, t.cut_terminated, t.file, t.line});
         continue;
       }
       if (!t.reported)
@@ -636,6 +895,8 @@ struct Verifier::Impl {
         s.sum.first_time = o.begin.time;
       }
       s.last = LastBatch{seq, e.chain};
+      if (s.recent.size() < kRecentBatches) s.recent.resize(kRecentBatches);
+      s.recent[seq % kRecentBatches] = SealedBatch{seq, o.file, o.line, o.begin_offset, after};
       s.last_time = o.begin.time;
       s.last_file = o.file;
       s.last_line = o.line;
@@ -655,8 +916,22 @@ struct Verifier::Impl {
 
   // ---- driving ----
 
-  void process(const Line& l) {
+  void process(const Line& line) {
     ++sum.lines_read;
+    Line l = line;
+    for (;;) {
+      if (skip_to > l.offset) {  // inside a remnant
+        if (l.too_long || l.end() <= skip_to) return;
+        l.bytes.remove_prefix(static_cast<std::size_t>(skip_to - l.offset));
+        l.offset = skip_to;
+      }
+      dispatch(l);
+      if (skip_to <= l.offset) return;
+      // A remnant recognised from this line's start: what follows it (on this line) is next.
+    }
+  }
+
+  void dispatch(const Line& l) {
     if (l.too_long) {
       emit(file, l.number, FindingKind::line_too_long,
            "line longer than " + std::to_string(opt.max_line_bytes) + " bytes; not verified");
@@ -683,6 +958,7 @@ struct Verifier::Impl {
 
   Status read(int fd, std::uint64_t size) {
     LineReader reader(fd, opt.max_line_bytes, 0, size);  // the bytes present at open
+    skip_to = 0;
     Line l;
     std::uint64_t next_progress = kProgressEvery;
     for (;;) {

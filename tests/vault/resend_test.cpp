@@ -180,9 +180,18 @@ TEST(Resend, AnOpenBatchIsOnlyTheNextSeqOrAResendOfTheLast) {
   Three t;
   auto opt = testing::keyed();
   opt.now = at(10) + std::chrono::seconds(30);
-  // A copy of batch 1 after batch 2: an old seq cannot still be open.
+  // A copy of batch 1 after batch 2: an old seq cannot still be open. Byte for byte a prefix of
+  // the sealed batch 1, it is what an interrupted transfer's `cat` wrote late (info, skipped);
+  // with other bytes, a finding.
   auto r =
       testing::verify({t.b0 + t.b1 + t.b2 + "\n" + t.b1.substr(0, t.b1.find("one c") + 5)}, opt);
+  EXPECT_TRUE(r.findings.empty()) << r.dump();
+  EXPECT_EQ(r.count(FindingKind::transfer_remnant), 1u) << r.dump();
+  EXPECT_EQ(r.count(FindingKind::open_batch), 0u) << r.dump();
+  EXPECT_EQ(r.extracted, Three::kPayload);
+  auto altered = t.b1.substr(0, t.b1.find("one c") + 5);
+  altered.back() = 'C';
+  r = testing::verify({t.b0 + t.b1 + t.b2 + "\n" + altered}, opt);
   EXPECT_EQ(r.count(FindingKind::torn_batch), 1u) << r.dump();
   EXPECT_EQ(r.count(FindingKind::open_batch), 0u) << r.dump();
   EXPECT_EQ(r.extracted, Three::kPayload);
