@@ -11,6 +11,7 @@
 #include <random>
 #include <regex>
 #include <thread>
+#include <tuple>
 
 #include "support/child.hpp"
 #include "support/silent_listener.hpp"
@@ -444,6 +445,92 @@ TEST_F(PushTest, AStoppedVaultCatCannotWriteIntoTheResend) {
   EXPECT_EQ(json_number(v.out, "findings_total"), 0) << v.out;
   EXPECT_GE(json_number(v.out, "interrupted_transfers"), 1) << v.out;
 }
+
+// The vault's `cat` of one attempt is stopped (SIGSTOP) after writing `written` bytes of its
+// batch, the rest of the batch still in its pipe; the agent times out and resends; then, after
+// later batches, the old `cat` goes on and appends the rest. Deterministic: the forced command
+// stops itself on the attempt the test arms. With the plain `cat >> FILE` of deployments made
+// before the serialised command, that remnant lands between later batches, and verify must
+// recognise it (transfer-remnant) and extract every line once; with the serialised command
+// the resend waits for the old `cat`, so no remnant can come late.
+class LateRemnantTest : public PushTest,
+                        public ::testing::WithParamInterface<std::tuple<bool, int>> {};
+
+TEST_P(LateRemnantTest, AStoppedCatsLateRemnantLosesNothingAndIsNoFinding) {
+  const auto [serialised, written] = GetParam();
+  const auto dir = sshd_.dir();
+  const std::string file = target_.string();
+  std::string stop_once =
+      "if mv " + (dir / "arm").string() + " " + (dir / "fired").string() + " 2>/dev/null; then ";
+  if (written > 0)
+    stop_once += "dd bs=1 count=" + std::to_string(written) + " >> " + file + " 2>/dev/null; ";
+  stop_once +=
+      "echo $$ > " + (dir / "stopped.pid").string() + "; kill -STOP $$; fi; exec cat >> " + file;
+  const std::string command =
+      serialised ? "flock -w 1 " + file + " sh -c '" + stop_once + "'" : stop_once;
+  std::ofstream(sshd_.authorized_keys(), std::ios::trunc)
+      << "restrict,command=\"" << command << "\" " << sshd_.client_key().public_line << "\n";
+  auto agent = start();
+  FifoWriter w(fifo());
+  std::string expected;
+  std::uint64_t next = 1;
+  auto write_lines = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      const auto l = numbered(next++);
+      w.write(l);
+      expected += l;
+    }
+  };
+  write_lines(200);
+  expect_acknowledged();
+  std::ofstream(dir / "arm").close();
+  // The agent opens each attempt's channel ahead of its batch: the one open now was opened
+  // before the arm and takes this batch; the next is the armed one.
+  const auto acked = json_number(status_text(), "last_acked_seq");
+  write_lines(100);
+  ASSERT_TRUE(eventually([&] { return json_number(status_text(), "last_acked_seq") > acked; }, 15s))
+      << status_text();
+  write_lines(100);  // one batch of about 3 KB: all of it in the stopped attempt's pipe
+  ASSERT_TRUE(eventually([&] { return fs::exists(dir / "stopped.pid"); }, 10s))
+      << status_text() << "\n"
+      << slurp(log()).substr(0, 20000);
+  ASSERT_TRUE(eventually([&] { return json_number(status_text(), "failures") >= 1; }, 15s))
+      << status_text();
+  if (!serialised) {  // the resend went through; a later batch follows
+    ASSERT_TRUE(
+        eventually([&] { return json_number(status_text(), "last_acked_seq") > acked + 1; }, 15s))
+        << status_text();
+    write_lines(100);
+    ASSERT_TRUE(
+        eventually([&] { return json_number(status_text(), "last_acked_seq") > acked + 2; }, 15s))
+        << status_text();
+  } else {
+    std::this_thread::sleep_for(2s);  // the resend waits for the lock, fails and retries
+  }
+  pid_t stopped = 0;
+  std::ifstream(dir / "stopped.pid") >> stopped;
+  ASSERT_GT(stopped, 0);
+  ::kill(stopped, SIGCONT);
+  std::this_thread::sleep_for(1s);
+  write_lines(100);
+  expect_delivered(expected);
+  expect_acknowledged();
+  auto v = verify({"--key", key().string(), "--json"});
+  EXPECT_EQ(v.code, 0) << v.out << "\n" << verify({"--key", key().string()}).err;
+  EXPECT_EQ(json_number(v.out, "findings_total"), 0) << v.out;
+  if (serialised)
+    EXPECT_EQ(json_number(v.out, "transfer_remnants"), 0) << v.out;
+  else
+    EXPECT_GE(json_number(v.out, "transfer_remnants"), 1) << v.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(PlainAndSerialised, LateRemnantTest,
+                         ::testing::Combine(::testing::Bool(), ::testing::Values(0, 300)),
+                         [](const auto& param_info) {
+                           return std::string(std::get<0>(param_info.param) ? "Serialised"
+                                                                            : "Plain") +
+                                  "Written" + std::to_string(std::get<1>(param_info.param));
+                         });
 
 TEST_F(PushTest, SigtermEndsTheAgentAtOnceWhileItIsConnecting) {
   // A vault whose TCP port answers but whose SSH never speaks: the agent sits in its SSH
