@@ -121,6 +121,25 @@ std::string torn_forged_vault() {
   return v;
 }
 
+// Batch 1 is cut mid-line (its `cat` stopped, the rest still in its pipe), resent whole and
+// followed by batch 2; then the stopped `cat` appends part of the rest, up to the middle of a
+// line, and batch 3's begin line follows at once on that line.
+std::string remnant_vault() {
+  Sender s;
+  std::string v = ship(s, "first batch\n", basic_time(0));
+  const auto b1 = s.build(
+      lines({"second batch, first line", "second batch, second line", "second batch, third line"}),
+      basic_time(5'000'000));
+  s.commit();
+  const auto cut = b1.find("first line") + 5;
+  const auto late_end = b1.find("third line") + 6;
+  v += b1.substr(0, cut) + "\n" + b1;
+  v += ship(s, "third batch\n", basic_time(10'000'000));
+  v += b1.substr(cut, late_end - cut);
+  v += ship(s, "fourth batch\n", basic_time(15'000'000));
+  return v;
+}
+
 std::string redacted(const std::string& vault, const std::string& needle) {
   std::string out;
   std::size_t pos = 0;
@@ -207,6 +226,10 @@ std::vector<VectorFile> make_vectors() {
   v.push_back({"v1-genesis.vault", genesis_vault()});
   v.push_back({"v1-genesis.values", genesis_values()});
   v.push_back({"v1-torn-forged.vault", torn_forged_vault()});
+  v.push_back({"v1-remnant.vault", remnant_vault()});
+  v.push_back({"v1-remnant.extract",
+               "first batch\nsecond batch, first line\nsecond batch, second line\nsecond batch, "
+               "third line\nthird batch\nfourth batch\n"});
   v.push_back({"v1-torn-forged.extract",
                "first batch\nsecond batch, first line\nsecond batch, second line\n"});
   return v;

@@ -73,6 +73,12 @@ TEST(Vectors, VerifyAndExtract) {
   EXPECT_EQ(forged.count(FindingKind::interrupted_transfer), 1u) << forged.dump();
   EXPECT_EQ(forged.extracted, vector_file("v1-torn-forged.extract"));
 
+  auto late = verify_vector("v1-remnant.vault");
+  EXPECT_TRUE(late.findings.empty()) << late.dump();
+  EXPECT_EQ(late.count(FindingKind::interrupted_transfer), 1u) << late.dump();
+  EXPECT_EQ(late.count(FindingKind::transfer_remnant), 1u) << late.dump();
+  EXPECT_EQ(late.extracted, vector_file("v1-remnant.extract"));
+
   auto red = verify_vector("v1-redacted.vault");
   EXPECT_EQ(red.findings.size(), 1u) << red.dump();
   EXPECT_EQ(red.extracted.find("alice"), std::string::npos);
