@@ -146,6 +146,7 @@ struct Verifier::Impl {
   std::vector<std::uint64_t> sizes;  // bytes verified in each file
   std::map<std::pair<std::string, std::string>, std::unique_ptr<StreamState>> by_name;
   std::vector<StreamState*> order;
+  StreamState* recent_stream = nullptr;  // the stream of the last begin line looked up
   std::optional<OpenBatch> open;
   StrayRun stray;
   BatchHasher batch;
@@ -177,7 +178,17 @@ struct Verifier::Impl {
     extract_error = extractor->range(fds[f].get(), begin, end, origin);
   }
 
+  // The stream of a begin line, if seen before (the last one used first: files usually hold one).
+  StreamState* known_stream(const BeginLine& b) {
+    if (recent_stream && recent_stream->sum.src == b.src && recent_stream->sum.stream == b.stream)
+      return recent_stream;
+    const auto it = by_name.find({b.src, b.stream});
+    if (it == by_name.end()) return nullptr;
+    return recent_stream = it->second.get();
+  }
+
   StreamState& stream_of(const BeginLine& b, const Line& l) {
+    if (StreamState* s = known_stream(b)) return *s;
     auto& slot = by_name[{b.src, b.stream}];
     if (!slot) {
       if (!order.empty() && !opt.mixed_streams)
@@ -374,9 +385,9 @@ struct Verifier::Impl {
   // A copy of an already sealed batch, from its begin line: all of it (a late copy of an older
   // batch; one of the last batch is an identical resend, counted as such) or a prefix.
   bool late_copy(const Line& l, const BeginLine& b) {
-    const auto it = by_name.find({b.src, b.stream});
-    if (it == by_name.end() || !it->second->last || b.seq > it->second->last->seq) return false;
-    StreamState& s = *it->second;
+    StreamState* known = known_stream(b);
+    if (!known || !known->last || b.seq > known->last->seq) return false;
+    StreamState& s = *known;
     const SealedBatch* sb = sealed(s, b.seq);
     if (!sb) return false;
     const auto n = remnant_at(l.offset, *sb, 0);
@@ -918,12 +929,17 @@ struct Verifier::Impl {
 
   void process(const Line& line) {
     ++sum.lines_read;
+    if (skip_to == 0) {  // (the usual case: no remnant recognised)
+      dispatch(line);
+      if (skip_to == 0) return;
+    }
     Line l = line;
     for (;;) {
       if (skip_to > l.offset) {  // inside a remnant
         if (l.too_long || l.end() <= skip_to) return;
         l.bytes.remove_prefix(static_cast<std::size_t>(skip_to - l.offset));
         l.offset = skip_to;
+        skip_to = 0;  // (passed)
       }
       dispatch(l);
       if (skip_to <= l.offset) return;
