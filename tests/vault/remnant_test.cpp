@@ -83,6 +83,19 @@ TEST(Remnant, ARemnantInTwoPartsIsSkippedPartByPart) {
   }
 }
 
+// The vault rotated meanwhile: the late bytes are the first of the next file.
+TEST(Remnant, ARemnantInTheNextFileIsSkipped) {
+  Four f;
+  for (const std::size_t cut : {std::size_t{20}, std::size_t{200}}) {
+    SCOPED_TRACE("cut after " + std::to_string(cut) + " bytes");
+    const auto r = testing::verify({f.b0 + f.b1.substr(0, cut) + "\n" + f.b1 + f.b2,
+                                    f.b1.substr(cut, 50) + f.b3});
+    EXPECT_TRUE(r.findings.empty()) << r.dump();
+    EXPECT_EQ(r.extracted, Four::kPayload);
+    EXPECT_EQ(r.summary.streams[0].remnants, 1u) << r.dump();
+  }
+}
+
 // A late copy of an older batch, whole or cut: info, not sequence-backwards or torn-batch.
 TEST(Remnant, ALateCopyOfAnOlderBatchWholeOrCutIsSkipped) {
   Four f;
