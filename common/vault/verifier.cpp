@@ -1,6 +1,7 @@
 #include "vault/verifier.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -144,6 +145,8 @@ struct Verifier::Impl {
   // end is compared with the batch it may be resending.
   std::vector<UniqueFd> fds;
   std::vector<std::uint64_t> sizes;  // bytes verified in each file
+  // Names of fds: the files given, then any resend rebuilt without a remnant (see repair).
+  std::vector<std::string> names;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<StreamState>> by_name;
   std::vector<StreamState*> order;
   StreamState* recent_stream = nullptr;  // the stream of the last begin line looked up
@@ -162,7 +165,7 @@ struct Verifier::Impl {
     if (sink) extractor.emplace(*sink, opt.max_line_bytes);
   }
 
-  const std::string& name(std::size_t f) const { return sum.files[f]; }
+  const std::string& name(std::size_t f) const { return names[f]; }
   std::string where(std::size_t f, std::uint64_t line) const {
     return name(f) + ":" + std::to_string(line);
   }
@@ -485,6 +488,168 @@ struct Verifier::Impl {
     return false;
   }
 
+  // ---- a remnant inside the resend ----
+  //
+  // The interrupted copy's `cat` may append its rest while the resend's `cat` is still writing:
+  // between two of its writes, at any byte. The resend then fails (its counts, or its end line
+  // cut). If cutting out one run that repeats, byte for byte, the resend's own bytes from where
+  // the interrupted copy was cut leaves a batch that verifies (counts, chain, and with the key
+  // its MAC), that batch is sealed and the run is a transfer remnant: it repeats bytes the
+  // batch holds, so nothing is hidden. The rebuilt batch is verified and extracted from a copy
+  // in memory (a memfd, kept like a file).
+
+  static constexpr std::size_t kMaxRepairBytes = 8 << 20;  // of the resend and what follows
+  static constexpr std::size_t kRepairNeedle = 8;          // bytes a remnant must start with
+  static constexpr int kRepairPlaces = 32;                 // places tried per torn copy
+  // Bytes all repairs of a run may rebuild and hash: a hostile file of failing resends must
+  // not cost more than a few seconds; past it, failures stay findings.
+  std::uint64_t repair_budget = std::uint64_t{1} << 30;
+
+  // The length of the batch `bytes` starts with (its end line's LF included) if it verifies as
+  // one of stream s: counts, chain, and with the key its MAC; 0 otherwise.
+  std::uint64_t verifies_as_batch(StreamState& s, std::string_view bytes) {
+    auto nl = bytes.find('\n');
+    if (nl == std::string_view::npos) return 0;
+    auto b = parse_begin(bytes.substr(0, nl));
+    if (!b) return 0;
+    BatchHasher h;
+    h.start(bytes.substr(0, nl));
+    std::uint64_t lines = 0, payload = 0, redacted = 0;
+    for (std::size_t at = nl + 1;;) {
+      nl = bytes.find('\n', at);
+      if (nl == std::string_view::npos || nl - at > opt.max_line_bytes) return 0;
+      const auto line = bytes.substr(at, nl - at);
+      at = nl + 1;
+      const auto kind = classify(line);
+      if (kind == LineKind::begin || kind == LineKind::malformed) return 0;
+      if (kind != LineKind::end) {
+        h.add(line_hash(hasher, line, kind));
+        ++lines;
+        if (kind == LineKind::redacted)
+          ++redacted;
+        else
+          payload += line.size() + 1;
+        continue;
+      }
+      auto e = parse_end(line);
+      if (!e || e->seq != b->seq || e->lines != lines) return 0;
+      if (redacted == 0 ? e->bytes != payload : e->bytes < payload + redacted) return 0;
+      if (chain_next(b->prev, h.finish(lines, e->bytes)) != e->chain) return 0;
+      if (opt.key) {
+        auto keys = keys_for(s, *b);
+        if (!keys) return 0;
+        const auto steps = (*keys)->steps_to(b->seq);
+        auto key = spend_key_steps(steps) ? (*keys)->key_for(b->seq, steps) : std::nullopt;
+        if (!key) return 0;
+        const bool ok = batch_mac(*key, e->chain) == e->mac;
+        crypto::wipe(*key);
+        if (!ok) return 0;
+      }
+      return at;
+    }
+  }
+
+  // The open batch failed at line l. Is it a resend with the rest of an interrupted copy of
+  // itself inside? Then it is sealed without that run and true is returned.
+  bool repair_resend(const Line& l) {
+    OpenBatch& o = *open;
+    StreamState& s = *o.stream;
+    if (s.torn.empty() || o.file != file || l.offset < o.begin_offset) return false;
+    const auto c0 = o.begin_offset;
+    // The resend's end line is the failing line or, when the run cut it, follows it closely.
+    const auto span = std::min<std::uint64_t>(
+        {sizes[file] - c0, l.end() - c0 + kMaxControlLine + 1, kMaxRepairBytes});
+    if (span > repair_budget) return false;
+    std::string region(static_cast<std::size_t>(span), '\0');
+    const auto got = ::pread(fds[file].get(), region.data(), region.size(), static_cast<off_t>(c0));
+    if (got <= 0) return false;
+    region.resize(static_cast<std::size_t>(got));
+    const std::string_view reg(region);
+    for (const TornBatch& t : s.torn) {
+      if (t.begin_digest != o.begin_digest) continue;
+      const auto cut = t.cut_at - t.begin_offset;
+      for (const auto a : {cut, cut + 1}) {
+        if (a > cut && !t.cut_terminated) break;
+        if (a + kRepairNeedle > reg.size()) continue;
+        const auto needle = reg.substr(static_cast<std::size_t>(a), kRepairNeedle);
+        auto q = static_cast<std::size_t>(a) + 1;
+        for (int tries = 0; tries < kRepairPlaces; ++tries, ++q) {
+          q = reg.find(needle, q);
+          if (q == std::string_view::npos) break;
+          // The run at q repeats the batch from a (the bytes at a, before q, are the resend's).
+          std::size_t most = 0;
+          const auto cap = q - static_cast<std::size_t>(a);
+          while (most < cap && q + most < reg.size() && reg[q + most] == reg[a + most]) ++most;
+          for (std::size_t n = most; n >= 1 && n + kRepairNeedle + 1 > most; --n) {
+            if (n < kRepairNeedle) break;
+            if (reg.size() > repair_budget) return false;
+            repair_budget -= reg.size();
+            std::string rebuilt(reg.substr(0, q));
+            rebuilt += reg.substr(q + n);
+            const auto len = verifies_as_batch(s, rebuilt);
+            if (len == 0 || len <= q) continue;
+            replay_rebuilt(o, rebuilt.substr(0, static_cast<std::size_t>(len)), t, a, q, n, l);
+            skip_to = c0 + len + n;
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  // Verifies and extracts the rebuilt resend as its batch, from a memfd.
+  void replay_rebuilt(const OpenBatch& failed, const std::string& rebuilt, const TornBatch& t,
+                      std::uint64_t a, std::size_t q, std::size_t n, const Line& at) {
+    const auto where_failed = where(file, failed.line);
+    const auto begin_line = failed.line;
+    const auto real_file = file;
+    const auto c0 = failed.begin_offset;
+    StreamState& s = *failed.stream;
+    open.reset();
+    UniqueFd fd(::memfd_create("logship-rebuilt-resend", MFD_CLOEXEC));
+    bool written = fd.valid();
+    for (std::size_t off = 0; written && off < rebuilt.size();) {
+      const auto w = ::write(fd.get(), rebuilt.data() + off, rebuilt.size() - off);
+      written = w > 0;
+      if (written) off += static_cast<std::size_t>(w);
+    }
+    if (!written) {
+      if (extract_error)
+        extract_error = make_error(ErrorKind::io, errno_message("memfd", name(file)));
+      return;
+    }
+    ++s.sum.remnants;
+    emit(file, at.number, FindingKind::transfer_remnant,
+         std::to_string(n) + " bytes at offset " + std::to_string(c0 + q) +
+             " inside the resend at " + where_failed + ": bytes " + std::to_string(a) + "-" +
+             std::to_string(a + n) + " of that batch again, the rest of its copy interrupted at " +
+             where(t.file, t.line) +
+             ", written by that transfer between two writes of the resend; cut out, the resend "
+             "verifies without them");
+    file = fds.size();
+    fds.push_back(std::move(fd));
+    sizes.push_back(rebuilt.size());
+    names.push_back(name(real_file));
+    LineReader reader(fds[file].get(), opt.max_line_bytes, 0, rebuilt.size());
+    Line l;
+    for (std::uint64_t k = 0;; ++k) {
+      auto more = reader.next(l);
+      if (!more || !*more) break;
+      l.number = begin_line + k;
+      if (k == 0) {
+        auto b = parse_begin(l.bytes);
+        if (!b) break;
+        start_batch(l, std::move(*b));
+      } else {
+        dispatch(l);
+      }
+      if (!open) break;
+    }
+    open.reset();
+    file = real_file;
+  }
+
   // ---- batches ----
 
   void start_batch(const Line& l, BeginLine b) {
@@ -712,8 +877,10 @@ struct Verifier::Impl {
 
   void end_batch(const Line& l) {
     auto e = parse_end(l.bytes);
-    if (!e)
+    if (!e) {
+      if (repair_resend(l)) return;
       return tear(Cut::by_line, &l, "bad end line: " + e.error().message, false, !l.terminated);
+    }
     OpenBatch& o = *open;
     if (o.has_pending) batch.add(o.pending);
     o.has_pending = false;
@@ -723,6 +890,7 @@ struct Verifier::Impl {
         if (c == TornCheck::checking) c = TornCheck::mismatch;
     }
     const bool bytes_ok = o.redacted == 0 ? e->bytes == o.bytes : e->bytes >= o.bytes + o.redacted;
+    if ((e->seq != o.begin.seq || e->lines != o.lines || !bytes_ok) && repair_resend(l)) return;
     if (e->seq != o.begin.seq || e->lines != o.lines || !bytes_ok) {
       emit(o.file, l.number, FindingKind::bad_end_line,
            "end line says seq=" + seq_str(e->seq) + " lines=" + std::to_string(e->lines) +
@@ -965,9 +1133,15 @@ struct Verifier::Impl {
       case LineKind::end:
         return end_batch(l);
       case LineKind::begin:
+        if (repair_resend(l)) {  // the batch rebuilt ends before this begin line, or inside a run
+          if (skip_to > l.offset) return;
+          skip_to = 0;
+          return outside(l, kind);
+        }
         tear(Cut::before_line, nullptr, "a begin line follows", false);
         return outside(l, kind);
       case LineKind::malformed:
+        if (repair_resend(l)) return;
         return tear(Cut::by_line, &l, "malformed control line", false, !l.terminated);
     }
   }
@@ -989,7 +1163,14 @@ struct Verifier::Impl {
       }
     }
     sum.bytes_read += reader.consumed();
-    if (open) tear(Cut::at_eof, nullptr, "the file ends inside the batch", false);
+    if (open) {
+      Line end_of_file;  // (where the failure is reported: the last line)
+      end_of_file.offset = size;
+      end_of_file.number = l.number;
+      end_of_file.terminated = false;
+      if (!repair_resend(end_of_file))
+        tear(Cut::at_eof, nullptr, "the file ends inside the batch", false);
+    }
     stray_end_of_file();
     if (progress) progress(name(file), reader.consumed(), size);
     return extract_error;
@@ -1019,7 +1200,8 @@ Status Verifier::add_fd(UniqueFd fd, std::string name) {
   ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   Impl& m = *impl_;
   m.file = m.sum.files.size();
-  m.sum.files.push_back(std::move(name));
+  m.sum.files.push_back(name);
+  m.names.push_back(std::move(name));
   m.fds.push_back(std::move(fd));
   m.sizes.push_back(static_cast<std::uint64_t>(st.st_size));
   return m.read(m.fds.back().get(), m.sizes.back());

@@ -83,13 +83,60 @@ TEST(Remnant, ARemnantInTwoPartsIsSkippedPartByPart) {
   }
 }
 
+// The rest of the interrupted copy lands inside the resend, between two of its `cat`'s writes
+// (at any byte after the place it repeats): the resend without that run verifies and is the
+// batch; the run is a remnant.
+TEST(Remnant, TheRestOfAnInterruptedCopyInsideTheResendIsCutOut) {
+  Four f;
+  const auto payload = f.b1.find('\n') + 1;  // the copy is cut after its begin line
+  int checked = 0;
+  for (std::size_t cut = payload; cut + 10 < f.b1.size(); cut += 5) {
+    for (std::size_t n : {std::size_t{8}, std::size_t{13}, std::size_t{40}}) {
+      if (cut + n > f.b1.size()) continue;
+      for (std::size_t at = cut + n; at < f.b1.size(); at += 7) {
+        SCOPED_TRACE("copy cut after " + std::to_string(cut) + " bytes, " + std::to_string(n) +
+                     " late bytes at byte " + std::to_string(at) + " of the resend");
+        const auto resend = f.b1.substr(0, at) + f.b1.substr(cut, n) + f.b1.substr(at);
+        const auto last = at % 2 == 0;  // the resend ends the file, or later batches follow
+        const auto r = testing::verify(
+            {f.b0 + f.b1.substr(0, cut) + "\n" + resend + (last ? "" : f.b2 + f.b3)});
+        ASSERT_TRUE(r.findings.empty()) << r.dump();
+        ASSERT_EQ(r.extracted, last ? std::string(Four::kPayload).substr(0, 67) : Four::kPayload);
+        ASSERT_EQ(r.summary.streams[0].remnants, 1u) << r.dump();
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 200);
+}
+
+// A run inside the resend that is not the batch's own bytes, or a resend that does not verify
+// without it, stays a finding.
+TEST(Remnant, ForeignBytesInsideTheResendStayFindings) {
+  Four f;
+  const std::size_t cut = f.b1.find("one c");
+  const auto at = f.b1.find("@logship x");
+  auto late = f.b1.substr(cut, 20);
+  late[5] = 'X';
+  auto r = testing::verify(
+      {f.b0 + f.b1.substr(0, cut) + "\n" + f.b1.substr(0, at) + late + f.b1.substr(at) + f.b2});
+  EXPECT_FALSE(r.findings.empty()) << r.dump();
+  EXPECT_EQ(r.extracted.find("oXe c"), std::string::npos);
+  // The batch's own bytes, but the resend altered elsewhere: no repair makes it verify.
+  auto resend = f.b1.substr(0, at) + f.b1.substr(cut, 20) + f.b1.substr(at);
+  resend[resend.find("one a")] = 'O';
+  r = testing::verify({f.b0 + f.b1.substr(0, cut) + "\n" + resend + f.b2});
+  EXPECT_FALSE(r.findings.empty()) << r.dump();
+  EXPECT_EQ(r.extracted.find("One a"), std::string::npos);
+}
+
 // The vault rotated meanwhile: the late bytes are the first of the next file.
 TEST(Remnant, ARemnantInTheNextFileIsSkipped) {
   Four f;
   for (const std::size_t cut : {std::size_t{20}, std::size_t{200}}) {
     SCOPED_TRACE("cut after " + std::to_string(cut) + " bytes");
-    const auto r = testing::verify({f.b0 + f.b1.substr(0, cut) + "\n" + f.b1 + f.b2,
-                                    f.b1.substr(cut, 50) + f.b3});
+    const auto r = testing::verify(
+        {f.b0 + f.b1.substr(0, cut) + "\n" + f.b1 + f.b2, f.b1.substr(cut, 50) + f.b3});
     EXPECT_TRUE(r.findings.empty()) << r.dump();
     EXPECT_EQ(r.extracted, Four::kPayload);
     EXPECT_EQ(r.summary.streams[0].remnants, 1u) << r.dump();
