@@ -140,6 +140,23 @@ std::string remnant_vault() {
   return v;
 }
 
+// The same interrupted copy of batch 1, but its `cat` appends its rest inside the resend,
+// between two writes of the resend's `cat` (in the middle of the resend's third line).
+std::string remnant_inside_vault() {
+  Sender s;
+  std::string v = ship(s, "first batch\n", basic_time(0));
+  const auto b1 = s.build(
+      lines({"second batch, first line", "second batch, second line", "second batch, third line"}),
+      basic_time(5'000'000));
+  s.commit();
+  const auto cut = b1.find("first line") + 5;
+  const auto late_end = b1.find("second line") + 6;
+  const auto at = b1.find("third line") + 3;
+  v += b1.substr(0, cut) + "\n" + b1.substr(0, at) + b1.substr(cut, late_end - cut) + b1.substr(at);
+  v += ship(s, "third batch\n", basic_time(10'000'000));
+  return v;
+}
+
 std::string redacted(const std::string& vault, const std::string& needle) {
   std::string out;
   std::size_t pos = 0;
@@ -230,6 +247,10 @@ std::vector<VectorFile> make_vectors() {
   v.push_back({"v1-remnant.extract",
                "first batch\nsecond batch, first line\nsecond batch, second line\nsecond batch, "
                "third line\nthird batch\nfourth batch\n"});
+  v.push_back({"v1-remnant-inside.vault", remnant_inside_vault()});
+  v.push_back({"v1-remnant-inside.extract",
+               "first batch\nsecond batch, first line\nsecond batch, second line\nsecond batch, "
+               "third line\nthird batch\n"});
   v.push_back({"v1-torn-forged.extract",
                "first batch\nsecond batch, first line\nsecond batch, second line\n"});
   return v;

@@ -79,6 +79,12 @@ TEST(Vectors, VerifyAndExtract) {
   EXPECT_EQ(late.count(FindingKind::transfer_remnant), 1u) << late.dump();
   EXPECT_EQ(late.extracted, vector_file("v1-remnant.extract"));
 
+  auto inside = verify_vector("v1-remnant-inside.vault");
+  EXPECT_TRUE(inside.findings.empty()) << inside.dump();
+  EXPECT_EQ(inside.count(FindingKind::interrupted_transfer), 1u) << inside.dump();
+  EXPECT_EQ(inside.count(FindingKind::transfer_remnant), 1u) << inside.dump();
+  EXPECT_EQ(inside.extracted, vector_file("v1-remnant-inside.extract"));
+
   auto red = verify_vector("v1-redacted.vault");
   EXPECT_EQ(red.findings.size(), 1u) << red.dump();
   EXPECT_EQ(red.extracted.find("alice"), std::string::npos);
