@@ -554,7 +554,10 @@ struct Verifier::Impl {
   bool repair_resend(const Line& l) {
     OpenBatch& o = *open;
     StreamState& s = *o.stream;
-    if (s.torn.empty() || o.file != file || l.offset < o.begin_offset) return false;
+    bool continuations = false;
+    for (const StreamState* st : order) continuations = continuations || !st->continuations.empty();
+    if ((s.torn.empty() && !continuations) || o.file != file || l.offset < o.begin_offset)
+      return false;
     const auto c0 = o.begin_offset;
     // The resend's end line is the failing line or, when the run cut it, follows it closely.
     const auto span = std::min<std::uint64_t>(
@@ -588,9 +591,60 @@ struct Verifier::Impl {
             rebuilt += reg.substr(q + n);
             const auto len = verifies_as_batch(s, rebuilt);
             if (len == 0 || len <= q) continue;
-            replay_rebuilt(o, rebuilt.substr(0, static_cast<std::size_t>(len)), t, a, q, n, l);
+            replay_rebuilt(o, rebuilt.substr(0, static_cast<std::size_t>(len)), q, n, l,
+                           "bytes " + std::to_string(a) + "-" + std::to_string(a + n) +
+                               " of that batch again, the rest of its copy interrupted at " +
+                               where(t.file, t.line) +
+                               ", written by that transfer between two writes of the resend");
             skip_to = c0 + len + n;
             return true;
+          }
+        }
+      }
+    }
+    // The rest of an interrupted copy of an earlier, sealed batch, written inside this copy.
+    const auto begin_end = reg.find('\n');
+    if (begin_end == std::string_view::npos) return false;
+    for (StreamState* st : order) {
+      for (auto c = st->continuations.rbegin(); c != st->continuations.rend(); ++c) {
+        const SealedBatch* sb = sealed(*st, c->seq);
+        if (!sb) continue;
+        const auto size = sb->end - sb->begin;
+        for (const auto from : {c->next, c->next + 1}) {
+          if (from > c->next && !c->alt) break;
+          if (from + kRepairNeedle > size) continue;
+          char needle_buf[kRepairNeedle];
+          if (::pread(fds[sb->file].get(), needle_buf, sizeof needle_buf,
+                      static_cast<off_t>(sb->begin + from)) != static_cast<ssize_t>(kRepairNeedle))
+            continue;
+          const std::string_view needle(needle_buf, sizeof needle_buf);
+          auto q = begin_end + 1;
+          for (int tries = 0; tries < kRepairPlaces; ++tries, ++q) {
+            q = reg.find(needle, q);
+            if (q == std::string_view::npos) break;
+            const auto same =
+                common_prefix(file, c0 + q, c0 + reg.size(), sb->file, sb->begin + from, sb->end);
+            if (!same) return false;
+            const auto most = static_cast<std::size_t>(*same);
+            for (std::size_t n = most; n >= kRepairNeedle && n + kRepairNeedle + 1 > most; --n) {
+              if (reg.size() > repair_budget) return false;
+              repair_budget -= reg.size();
+              std::string rebuilt(reg.substr(0, q));
+              rebuilt += reg.substr(q + n);
+              const auto len = verifies_as_batch(s, rebuilt);
+              if (len == 0 || len <= q) continue;
+              const auto what =
+                  "bytes " + std::to_string(from) + "-" + std::to_string(from + n) +
+                  " of batch seq " + seq_str(c->seq) + " (sealed at " + where(sb->file, sb->line) +
+                  "), the rest of its copy interrupted at " + where(c->file, c->line) +
+                  ", written late by that transfer between two writes of this copy";
+              c->next = from + n;
+              c->alt = false;
+              if (c->next == size) st->continuations.erase(std::next(c).base());
+              replay_rebuilt(o, rebuilt.substr(0, static_cast<std::size_t>(len)), q, n, l, what);
+              skip_to = c0 + len + n;
+              return true;
+            }
           }
         }
       }
@@ -599,8 +653,8 @@ struct Verifier::Impl {
   }
 
   // Verifies and extracts the rebuilt resend as its batch, from a memfd.
-  void replay_rebuilt(const OpenBatch& failed, const std::string& rebuilt, const TornBatch& t,
-                      std::uint64_t a, std::size_t q, std::size_t n, const Line& at) {
+  void replay_rebuilt(const OpenBatch& failed, const std::string& rebuilt, std::size_t q,
+                      std::size_t n, const Line& at, const std::string& what) {
     const auto where_failed = where(file, failed.line);
     const auto begin_line = failed.line;
     const auto real_file = file;
@@ -621,12 +675,8 @@ struct Verifier::Impl {
     }
     ++s.sum.remnants;
     emit(file, at.number, FindingKind::transfer_remnant,
-         std::to_string(n) + " bytes at offset " + std::to_string(c0 + q) +
-             " inside the resend at " + where_failed + ": bytes " + std::to_string(a) + "-" +
-             std::to_string(a + n) + " of that batch again, the rest of its copy interrupted at " +
-             where(t.file, t.line) +
-             ", written by that transfer between two writes of the resend; cut out, the resend "
-             "verifies without them");
+         std::to_string(n) + " bytes at offset " + std::to_string(c0 + q) + " inside the copy at " +
+             where_failed + ": " + what + "; cut out, the copy verifies without them");
     file = fds.size();
     fds.push_back(std::move(fd));
     sizes.push_back(rebuilt.size());

@@ -110,6 +110,23 @@ TEST(Remnant, TheRestOfAnInterruptedCopyInsideTheResendIsCutOut) {
   EXPECT_GT(checked, 200);
 }
 
+// Or inside a later batch's copy, between two writes of its `cat`.
+TEST(Remnant, TheRestOfAnInterruptedCopyInsideALaterCopyIsCutOut) {
+  Four f;
+  const std::size_t cut = f.b1.find("one c") + 3;
+  const auto payload = f.b2.find('\n') + 1;
+  for (std::size_t n : {std::size_t{8}, std::size_t{21}, f.b1.size() - cut}) {
+    for (std::size_t at = payload; at < f.b2.size(); at += 3) {
+      SCOPED_TRACE(std::to_string(n) + " late bytes at byte " + std::to_string(at) + " of seq 2");
+      const auto b2 = f.b2.substr(0, at) + f.b1.substr(cut, n) + f.b2.substr(at);
+      const auto r = testing::verify({f.b0 + f.b1.substr(0, cut) + "\n" + f.b1 + b2 + f.b3});
+      ASSERT_TRUE(r.findings.empty()) << r.dump();
+      ASSERT_EQ(r.extracted, Four::kPayload);
+      ASSERT_EQ(r.summary.streams[0].remnants, 1u) << r.dump();
+    }
+  }
+}
+
 // A run inside the resend that is not the batch's own bytes, or a resend that does not verify
 // without it, stays a finding.
 TEST(Remnant, ForeignBytesInsideTheResendStayFindings) {
