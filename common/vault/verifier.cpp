@@ -155,9 +155,11 @@ struct Verifier::Impl {
   BatchHasher batch;
   crypto::Sha256 hasher;
   Status extract_error;
-  std::size_t file = 0;       // index of the file being read
-  std::uint64_t skip_to = 0;  // bytes of the file before it are a recognised remnant
-  std::uint64_t key_budget;   // key evolutions left (VerifyOptions::max_key_steps)
+  std::size_t file = 0;  // index of the file being read
+  std::uint64_t skip_to = 0;
+  bool redo = false;  // a repair ended before the line that triggered it: process that line  //
+                      // bytes of the file before it are a recognised remnant
+  std::uint64_t key_budget;                   // key evolutions left (VerifyOptions::max_key_steps)
   std::unique_ptr<KeySchedule> genesis_keys;  // G_j from the key, for streams with genesis=
 
   Impl(VerifyOptions o, Report r, ByteSink* s)
@@ -549,6 +551,38 @@ struct Verifier::Impl {
     }
   }
 
+  // The lines between the end of a rebuilt copy (`end`, from c0) and the line l where the copy
+  // failed were read as the copy's and will not be read again: a repair stands only if they
+  // are empty lines (separators), so that nothing after the batch escapes verification.
+  static bool only_separators_after(std::string_view reg, std::uint64_t end, const Line& l,
+                                    std::uint64_t c0) {
+    if (l.offset <= c0 + end) return true;
+    const auto upto = l.offset - c0;
+    if (upto > reg.size()) return false;
+    return reg.substr(end, upto - end).find_first_not_of('\n') == std::string_view::npos;
+  }
+
+  // The rebuilt batch ends at `end` of the file. The failing line l, when it starts there or
+  // after (past separators), was not the batch's: it is read again as a line of its own.
+  void after_repair(std::uint64_t end, const Line& l) {
+    skip_to = end;
+    if (end <= l.offset) {
+      skip_to = 0;
+      redo = true;
+    }
+  }
+
+  // repair_resend() for line l; false when no repair was made. A line that is not the
+  // batch's after all is then processed outside any batch.
+  bool repaired(const Line& l) {
+    if (!repair_resend(l)) return false;
+    if (redo) {
+      redo = false;
+      outside(l, classify(l.bytes));
+    }
+    return true;
+  }
+
   // The open batch failed at line l. Is it a resend with the rest of an interrupted copy of
   // itself inside? Then it is sealed without that run and true is returned.
   bool repair_resend(const Line& l) {
@@ -590,13 +624,13 @@ struct Verifier::Impl {
             std::string rebuilt(reg.substr(0, q));
             rebuilt += reg.substr(q + n);
             const auto len = verifies_as_batch(s, rebuilt);
-            if (len == 0 || len <= q) continue;
+            if (len == 0 || len <= q || !only_separators_after(reg, len + n, l, c0)) continue;
             replay_rebuilt(o, rebuilt.substr(0, static_cast<std::size_t>(len)), q, n, l,
                            "bytes " + std::to_string(a) + "-" + std::to_string(a + n) +
                                " of that batch again, the rest of its copy interrupted at " +
                                where(t.file, t.line) +
                                ", written by that transfer between two writes of the resend");
-            skip_to = c0 + len + n;
+            after_repair(c0 + len + n, l);
             return true;
           }
         }
@@ -632,7 +666,7 @@ struct Verifier::Impl {
               std::string rebuilt(reg.substr(0, q));
               rebuilt += reg.substr(q + n);
               const auto len = verifies_as_batch(s, rebuilt);
-              if (len == 0 || len <= q) continue;
+              if (len == 0 || len <= q || !only_separators_after(reg, len + n, l, c0)) continue;
               const auto what =
                   "bytes " + std::to_string(from) + "-" + std::to_string(from + n) +
                   " of batch seq " + seq_str(c->seq) + " (sealed at " + where(sb->file, sb->line) +
@@ -642,7 +676,7 @@ struct Verifier::Impl {
               c->alt = false;
               if (c->next == size) st->continuations.erase(std::next(c).base());
               replay_rebuilt(o, rebuilt.substr(0, static_cast<std::size_t>(len)), q, n, l, what);
-              skip_to = c0 + len + n;
+              after_repair(c0 + len + n, l);
               return true;
             }
           }
@@ -928,7 +962,7 @@ struct Verifier::Impl {
   void end_batch(const Line& l) {
     auto e = parse_end(l.bytes);
     if (!e) {
-      if (repair_resend(l)) return;
+      if (repaired(l)) return;
       return tear(Cut::by_line, &l, "bad end line: " + e.error().message, false, !l.terminated);
     }
     OpenBatch& o = *open;
@@ -940,7 +974,7 @@ struct Verifier::Impl {
         if (c == TornCheck::checking) c = TornCheck::mismatch;
     }
     const bool bytes_ok = o.redacted == 0 ? e->bytes == o.bytes : e->bytes >= o.bytes + o.redacted;
-    if ((e->seq != o.begin.seq || e->lines != o.lines || !bytes_ok) && repair_resend(l)) return;
+    if ((e->seq != o.begin.seq || e->lines != o.lines || !bytes_ok) && repaired(l)) return;
     if (e->seq != o.begin.seq || e->lines != o.lines || !bytes_ok) {
       emit(o.file, l.number, FindingKind::bad_end_line,
            "end line says seq=" + seq_str(e->seq) + " lines=" + std::to_string(e->lines) +
@@ -1183,15 +1217,11 @@ struct Verifier::Impl {
       case LineKind::end:
         return end_batch(l);
       case LineKind::begin:
-        if (repair_resend(l)) {  // the batch rebuilt ends before this begin line, or inside a run
-          if (skip_to > l.offset) return;
-          skip_to = 0;
-          return outside(l, kind);
-        }
+        if (repaired(l)) return;
         tear(Cut::before_line, nullptr, "a begin line follows", false);
         return outside(l, kind);
       case LineKind::malformed:
-        if (repair_resend(l)) return;
+        if (repaired(l)) return;
         return tear(Cut::by_line, &l, "malformed control line", false, !l.terminated);
     }
   }
@@ -1220,6 +1250,7 @@ struct Verifier::Impl {
       end_of_file.terminated = false;
       if (!repair_resend(end_of_file))
         tear(Cut::at_eof, nullptr, "the file ends inside the batch", false);
+      redo = false;  // (no line to read again at the end of the file)
     }
     stray_end_of_file();
     if (progress) progress(name(file), reader.consumed(), size);

@@ -139,6 +139,23 @@ TEST(Remnant, ForeignBytesInsideTheResendStayFindings) {
       {f.b0 + f.b1.substr(0, cut) + "\n" + f.b1.substr(0, at) + late + f.b1.substr(at) + f.b2});
   EXPECT_FALSE(r.findings.empty()) << r.dump();
   EXPECT_EQ(r.extracted.find("oXe c"), std::string::npos);
+  // A repaired resend whose end line the run had cut: lines planted after it, before the next
+  // begin line, are still findings (they were read as the resend's before the repair).
+  const auto end_line = f.b1.find("@logship end");
+  const auto broken =
+      f.b1.substr(0, end_line + 3) + f.b1.substr(cut, 20) + f.b1.substr(end_line + 3);
+  r = testing::verify({f.b0 + f.b1.substr(0, cut) + "\n" + broken + "planted\n" + f.b2});
+  EXPECT_TRUE(r.has(FindingKind::stray_line) || r.has(FindingKind::torn_batch)) << r.dump();
+  EXPECT_EQ(r.extracted.find("planted"), std::string::npos);
+  r = testing::verify({f.b0 + f.b1.substr(0, cut) + "\n" + broken + "planted\n"});
+  EXPECT_FALSE(r.findings.empty()) << r.dump();
+  EXPECT_EQ(r.extracted.find("planted"), std::string::npos);
+  // Nor a control line right after it, the line where the resend failed.
+  r = testing::verify({f.b0 + f.b1.substr(0, cut) + "\n" + broken + "@logship planted\n" + f.b2});
+  EXPECT_TRUE(r.has(FindingKind::stray_line)) << r.dump();
+  // (and without the planted line, the same file is clean)
+  r = testing::verify({f.b0 + f.b1.substr(0, cut) + "\n" + broken + f.b2});
+  EXPECT_TRUE(r.findings.empty()) << r.dump();
   // The batch's own bytes, but the resend altered elsewhere: no repair makes it verify.
   auto resend = f.b1.substr(0, at) + f.b1.substr(cut, 20) + f.b1.substr(at);
   resend[resend.find("one a")] = 'O';
