@@ -10,6 +10,7 @@
 
 #include "util/result.hpp"
 #include "vault/control_line.hpp"
+#include "vault/format.hpp"
 
 namespace logship::vault {
 
@@ -19,6 +20,13 @@ class ByteSink {
   virtual ~ByteSink() = default;
   virtual Status write(std::string_view bytes) = 0;  // appends bytes
   virtual Status flush() { return {}; }              // pushes buffered bytes out
+  // A sealed batch's payload follows (logship-verify --follow --emit-format json).
+  struct Batch {
+    std::string_view src, stream;  // decoded
+    std::uint64_t seq = 0;
+    VaultTime time{};
+  };
+  virtual void batch(const Batch&) {}
 };
 
 // Buffered writes to a file descriptor (not owned), e.g. stdout.
@@ -73,6 +81,15 @@ class Extractor {
   // of bytes already extracted are dropped.
   Status range(int fd, std::uint64_t begin, std::uint64_t end,
                const std::optional<Origin>& origin = std::nullopt);
+
+  // What a resumed extractor must know (logship-verify --follow): remote bytes extracted per
+  // origin, and whether the last bytes written were a fragment.
+  const std::map<std::string, std::uint64_t>& extracted() const { return extracted_; }
+  bool mid_line() const { return mid_line_; }
+  void resume(std::map<std::string, std::uint64_t> extracted, bool mid_line) {
+    extracted_ = std::move(extracted);
+    mid_line_ = mid_line;
+  }
 
   std::uint64_t lines() const { return lines_; }                    // payload vault lines written
   std::uint64_t repeated_bytes() const { return repeated_bytes_; }  // dropped as repeats

@@ -67,24 +67,53 @@ crypto::Digest stream_key(const crypto::Digest& g_j, std::uint64_t j, std::strin
 }
 
 KeySchedule::~KeySchedule() {
-  for (auto& k : checkpoints_) crypto::wipe(k);
+  for (auto& [i, k] : checkpoints_) crypto::wipe(k);
   crypto::wipe(key_);
 }
 
+KeySchedule::KeySchedule(const Position& p, std::string_view domain)
+    : domain_(domain), key_(p.key), seq_(p.seq) {
+  checkpoints_.emplace(0, p.k0);
+  if (p.cp > 0) checkpoints_.emplace(p.cp / kCheckpointEvery, p.cp_key);
+}
+
+KeySchedule::Position KeySchedule::position() const {
+  Position p;
+  p.k0 = checkpoints_.begin()->second;
+  const auto& [i, k] = *checkpoints_.rbegin();
+  p.cp = i * kCheckpointEvery;
+  p.cp_key = k;
+  p.key = key_;
+  p.seq = seq_;
+  return p;
+}
+
+namespace {
+
+// The nearest known checkpoint at or below `seq`: (position, key).
+template <typename Map>
+auto checkpoint_below(const Map& checkpoints, std::uint64_t seq) {
+  auto it = checkpoints.upper_bound(seq / KeySchedule::kCheckpointEvery);
+  --it;  // (K_0 is always there)
+  return it;
+}
+
+}  // namespace
+
 std::uint64_t KeySchedule::steps_to(std::uint64_t seq) const {
   if (seq >= seq_ && seq - seq_ < kCheckpointEvery) return seq - seq_;
-  const auto below = std::min<std::uint64_t>(seq / kCheckpointEvery, checkpoints_.size() - 1);
+  const auto below = checkpoint_below(checkpoints_, seq)->first;
   const auto from = std::max(below * kCheckpointEvery, seq >= seq_ ? seq_ : 0);
   return seq - from;
 }
 
 std::optional<crypto::Digest> KeySchedule::key_for(std::uint64_t seq, std::uint64_t max_steps) {
   if (steps_to(seq) > max_steps) return std::nullopt;
-  const auto below = std::min<std::uint64_t>(seq / kCheckpointEvery, checkpoints_.size() - 1);
-  if (seq < seq_ || below * kCheckpointEvery > seq_) {  // start from the nearest checkpoint
+  const auto it = checkpoint_below(checkpoints_, seq);
+  if (seq < seq_ || it->first * kCheckpointEvery > seq_) {  // start from the nearest checkpoint
     crypto::wipe(key_);
-    key_ = checkpoints_[below];
-    seq_ = below * kCheckpointEvery;
+    key_ = it->second;
+    seq_ = it->first * kCheckpointEvery;
   }
   crypto::Sha256 h;
   for (; seq_ < seq; ++seq_) {
@@ -94,8 +123,8 @@ std::optional<crypto::Digest> KeySchedule::key_for(std::uint64_t seq, std::uint6
     crypto::wipe(key_);
     key_ = next;
     crypto::wipe(next);
-    if ((seq_ + 1) % kCheckpointEvery == 0 && (seq_ + 1) / kCheckpointEvery == checkpoints_.size())
-      checkpoints_.push_back(key_);
+    if ((seq_ + 1) % kCheckpointEvery == 0)
+      checkpoints_.emplace((seq_ + 1) / kCheckpointEvery, key_);
   }
   return key_;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -66,7 +67,7 @@ class KeySchedule {
   // `domain`: kKeyDomain for K_n, kGenesisDomain for G_j.
   explicit KeySchedule(const crypto::Digest& k0, std::string_view domain = kKeyDomain)
       : domain_(domain), key_(k0) {
-    checkpoints_.push_back(k0);
+    checkpoints_.emplace(0, k0);
   }
   ~KeySchedule();
   KeySchedule(const KeySchedule&) = delete;
@@ -78,10 +79,20 @@ class KeySchedule {
   // K_seq; nullopt when reaching it would take more than `max_steps` evolutions.
   std::optional<crypto::Digest> key_for(std::uint64_t seq, std::uint64_t max_steps);
 
+  // What a resumed verifier needs to go on where this one is (logship-verify --follow's
+  // checkpoint): K_0, the farthest checkpoint K_cp, and the last key derived.
+  struct Position {
+    crypto::Digest k0{}, cp_key{}, key{};
+    std::uint64_t cp = 0, seq = 0;  // cp: a multiple of kCheckpointEvery, at most seq
+  };
+  Position position() const;
+  // A schedule at `p`: K_0, K_cp and K_seq known; keys between are derived again when asked for.
+  KeySchedule(const Position& p, std::string_view domain);
+
  private:
   std::string_view domain_;
-  std::vector<crypto::Digest> checkpoints_;  // K_0, K_E, K_2E ... up to the farthest derived
-  crypto::Digest key_;                       // K_seq_
+  std::map<std::uint64_t, crypto::Digest> checkpoints_;  // i -> K_{iE}: K_0, K_E, ... as derived
+  crypto::Digest key_;                                   // K_seq_
   std::uint64_t seq_ = 0;
 };
 

@@ -36,6 +36,15 @@ class LineReader {
     return buf_offset_ + start_;
   }  // file offset after the last line
 
+  // Reading on where another reader stopped: line numbers go on from `lines_before`, and with
+  // `in_long_line` the range starts inside a too-long line already reported (its rest skipped).
+  void resume(std::uint64_t lines_before, bool in_long_line) {
+    number_ = lines_before;
+    skipping_ = in_long_line;
+  }
+  // Whether the range ended inside a too-long line (the rest of it is yet to be skipped).
+  bool in_long_line() const { return skipping_; }
+
  private:
   Status fill();  // reads more bytes after fill_, compacting and growing the buffer as needed
   void grow();

@@ -6,10 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <utility>
 #include <vector>
 
+#include "util/crc32c.hpp"
 #include "vault/control_line.hpp"
 #include "vault/hashing.hpp"
 #include "vault/line_reader.hpp"
@@ -161,6 +164,18 @@ struct Verifier::Impl {
                       // bytes of the file before it are a recognised remnant
   std::uint64_t key_budget;                   // key evolutions left (VerifyOptions::max_key_steps)
   std::unique_ptr<KeySchedule> genesis_keys;  // G_j from the key, for streams with genesis=
+
+  // Where reading the current file stands (the live file keeps it between reads).
+  struct Cursor {
+    std::uint64_t offset = 0;   // the first byte not read
+    std::uint64_t lines = 0;    // lines read
+    bool in_long_line = false;  // inside a too-long line, its rest to skip
+  };
+  Cursor cursor;
+  std::size_t live = SIZE_MAX;  // index of the live file, if one is followed
+  std::optional<std::uint64_t> next_limit;
+  std::function<void()> settled_callback;
+  std::uint64_t completions = 0;  // batches completed (any verdict): a settled point may follow
 
   Impl(VerifyOptions o, Report r, ByteSink* s)
       : opt(std::move(o)), report(std::move(r)), sink(s), key_budget(opt.max_key_steps) {
@@ -882,6 +897,7 @@ struct Verifier::Impl {
   Result<bool> prefix_of_last(const StreamState& s, const TornBatch& t) {
     if (!s.last || s.last->seq != t.seq || s.last_begin_digest != t.begin_digest) return false;
     if (t.lines == 0) return true;
+    if (!fds[s.last_file].valid()) return false;  // (a file before a resumed state: closed)
     LineReader reader(fds[s.last_file].get(), opt.max_line_bytes, s.last_begin_offset,
                       sizes[s.last_file]);
     BatchHasher copy;
@@ -1061,6 +1077,7 @@ struct Verifier::Impl {
   // `end_offset`: of the end line; `after`: after it (its LF included).
   void complete(OpenBatch& o, const EndLine& e, const crypto::Digest& chain,
                 std::uint64_t end_offset, std::uint64_t after) {
+    ++completions;
     StreamState& s = *o.stream;
     const auto seq = o.begin.seq;
     const std::string batch_name = "batch seq " + seq_str(seq);
@@ -1174,6 +1191,7 @@ struct Verifier::Impl {
     s.sum.dropped += o.begin.dropped;
     s.sum.redacted += o.redacted;
     s.sum.payload_lines += o.lines;
+    if (sink && extract_error) sink->batch({s.sum.src, s.sum.stream, seq, o.begin.time});
     extract(o.file, o.payload_offset, end_offset, origin);
   }
 
@@ -1226,26 +1244,48 @@ struct Verifier::Impl {
     }
   }
 
-  Status read(int fd, std::uint64_t size) {
-    LineReader reader(fd, opt.max_line_bytes, 0, size);  // the bytes present at open
-    skip_to = 0;
+  // Whether nothing is pending (see Verifier::settled).
+  bool is_settled() const {
+    if (open || stray.active || skip_to != 0 || redo) return false;
+    for (const StreamState* s : order)
+      if (!s->torn.empty()) return false;
+    return true;
+  }
+
+  // Reads the current file from the cursor up to `end`. `final`: the file ends there (an open
+  // batch is cut, a run of stray lines ends); otherwise only complete lines are given.
+  Status read_lines(std::uint64_t end, bool final) {
+    const std::uint64_t begin = cursor.offset;
+    LineReader reader(fds[file].get(), opt.max_line_bytes, begin, end);
+    reader.resume(cursor.lines, cursor.in_long_line);
+    sizes[file] = end;
+    if (skip_to <= begin) skip_to = 0;
     Line l;
-    std::uint64_t next_progress = kProgressEvery;
+    l.number = cursor.lines;
+    std::uint64_t next_progress = begin + kProgressEvery;
+    std::uint64_t seen = completions;
     for (;;) {
       auto more = reader.next(l);
       if (!more) return make_error(ErrorKind::io, name(file) + ": " + more.error().message);
       if (!*more) break;
       process(l);
+      cursor = {reader.consumed(), l.number, reader.in_long_line()};
       if (!extract_error) return extract_error;
+      if (completions != seen) {
+        seen = completions;
+        if (settled_callback && is_settled()) settled_callback();
+      }
       if (progress && reader.consumed() >= next_progress) {
-        progress(name(file), reader.consumed(), size);
+        progress(name(file), reader.consumed(), end);
         next_progress += kProgressEvery;
       }
     }
-    sum.bytes_read += reader.consumed();
+    cursor = {reader.consumed(), l.number, reader.in_long_line()};
+    sum.bytes_read += reader.consumed() - begin;
+    if (!final) return extract_error;
     if (open) {
       Line end_of_file;  // (where the failure is reported: the last line)
-      end_of_file.offset = size;
+      end_of_file.offset = end;
       end_of_file.number = l.number;
       end_of_file.terminated = false;
       if (!repair_resend(end_of_file))
@@ -1253,9 +1293,52 @@ struct Verifier::Impl {
       redo = false;  // (no line to read again at the end of the file)
     }
     stray_end_of_file();
-    if (progress) progress(name(file), reader.consumed(), size);
+    if (progress) progress(name(file), reader.consumed(), end);
     return extract_error;
   }
+
+  // Where the complete lines of the live file end: after the last LF before `size`, or at
+  // `size` when the line being written is already too long (it is reported as such).
+  Result<std::uint64_t> complete_lines_end(std::uint64_t size) {
+    char buf[64 << 10];
+    std::uint64_t hi = size;
+    while (hi > cursor.offset) {
+      const auto lo = std::max(cursor.offset, hi > sizeof buf ? hi - sizeof buf : 0);
+      const auto got = ::pread(fds[file].get(), buf, hi - lo, static_cast<off_t>(lo));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) return make_error(ErrorKind::io, errno_message("read", name(file)));
+      if (static_cast<std::uint64_t>(got) != hi - lo)
+        return make_error(ErrorKind::io, name(file) + ": shrank while being read");
+      const void* nl = ::memrchr(buf, '\n', static_cast<std::size_t>(got));
+      if (nl) return lo + static_cast<std::uint64_t>(static_cast<const char*>(nl) - buf) + 1;
+      if (size - lo > opt.max_line_bytes) return size;
+      hi = lo;
+    }
+    return cursor.offset;
+  }
+
+  Status add(UniqueFd fd, std::string file_name) {
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0)
+      return make_error(ErrorKind::io, errno_message("stat", file_name));
+    if (!S_ISREG(st.st_mode))
+      return make_error(ErrorKind::io,
+                        file_name + " is not a regular file (give vault files by path)");
+    ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+    file = sum.files.size();
+    sum.files.push_back(file_name);
+    names.push_back(std::move(file_name));
+    fds.push_back(std::move(fd));
+    std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
+    if (next_limit) size = std::min(size, *next_limit);
+    next_limit.reset();
+    sizes.push_back(size);
+    cursor = {};
+    return {};
+  }
+
+  std::string state() const;
+  Status load_state(std::string_view text, UniqueFd live_fd, std::string live_name);
 };
 
 Verifier::Verifier(VerifyOptions options, Report report, ByteSink* extract)
@@ -1274,18 +1357,81 @@ Status Verifier::add_file(const std::filesystem::path& path) {
 }
 
 Status Verifier::add_fd(UniqueFd fd, std::string name) {
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return make_error(ErrorKind::io, errno_message("stat", name));
-  if (!S_ISREG(st.st_mode))
-    return make_error(ErrorKind::io, name + " is not a regular file (give vault files by path)");
-  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   Impl& m = *impl_;
-  m.file = m.sum.files.size();
-  m.sum.files.push_back(name);
-  m.names.push_back(std::move(name));
-  m.fds.push_back(std::move(fd));
-  m.sizes.push_back(static_cast<std::uint64_t>(st.st_size));
-  return m.read(m.fds.back().get(), m.sizes.back());
+  if (auto st = m.add(std::move(fd), std::move(name)); !st) return st;
+  return m.read_lines(m.sizes.back(), true);
+}
+
+void Verifier::limit_next_file(std::uint64_t bytes) {
+  impl_->next_limit = bytes;
+}
+
+Status Verifier::add_live(UniqueFd fd, std::string name) {
+  Impl& m = *impl_;
+  if (m.live != SIZE_MAX) return make_error(ErrorKind::config, "a live file is already open");
+  if (auto st = m.add(std::move(fd), std::move(name)); !st) return st;
+  m.live = m.file;
+  m.sizes[m.live] = 0;
+  return {};
+}
+
+Result<std::uint64_t> Verifier::read_live() {
+  Impl& m = *impl_;
+  if (m.live == SIZE_MAX) return make_error(ErrorKind::config, "no live file");
+  struct stat st {};
+  if (::fstat(m.fds[m.live].get(), &st) != 0)
+    return make_error(ErrorKind::io, errno_message("stat", m.name(m.live)));
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size < m.cursor.offset)
+    return make_error(ErrorKind::data, m.name(m.live) + " shrank from " +
+                                           std::to_string(m.cursor.offset) + " to " +
+                                           std::to_string(size) + " bytes");
+  m.file = m.live;
+  auto end = m.complete_lines_end(size);
+  if (!end) return end.error();
+  if (*end == m.cursor.offset) return std::uint64_t{0};
+  const auto before = m.cursor.offset;
+  m.opt.now =
+      std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  if (auto rd = m.read_lines(*end, false); !rd) return rd.error();
+  return m.cursor.offset - before;
+}
+
+Status Verifier::end_live() {
+  Impl& m = *impl_;
+  if (m.live == SIZE_MAX) return make_error(ErrorKind::config, "no live file");
+  struct stat st {};
+  if (::fstat(m.fds[m.live].get(), &st) != 0)
+    return make_error(ErrorKind::io, errno_message("stat", m.name(m.live)));
+  m.file = m.live;
+  m.live = SIZE_MAX;
+  m.opt.now.reset();  // (a finished file holds no batch still being written)
+  return m.read_lines(std::max<std::uint64_t>(m.cursor.offset, st.st_size), true);
+}
+
+std::uint64_t Verifier::live_offset() const {
+  return impl_->live == SIZE_MAX ? 0 : impl_->cursor.offset;
+}
+
+bool Verifier::settled() const {
+  return impl_->is_settled();
+}
+
+void Verifier::on_settled(std::function<void()> callback) {
+  impl_->settled_callback = std::move(callback);
+}
+
+std::string Verifier::state() const {
+  return impl_->state();
+}
+
+Result<std::unique_ptr<Verifier>> Verifier::resume(VerifyOptions options, Report report,
+                                                   ByteSink* extract, std::string_view state,
+                                                   UniqueFd live, std::string name) {
+  auto v = std::make_unique<Verifier>(std::move(options), std::move(report), extract);
+  if (auto st = v->impl_->load_state(state, std::move(live), std::move(name)); !st)
+    return st.error();
+  return v;
 }
 
 Status Verifier::finish() {
@@ -1317,6 +1463,347 @@ Summary Verifier::summary() const {
   Summary s = impl_->sum;
   for (const StreamState* st : impl_->order) s.streams.push_back(st->sum);
   return s;
+}
+
+}  // namespace logship::vault
+
+// ---- the state of a verifier that follows a live file (Verifier::state) ----
+
+namespace logship::vault {
+
+namespace {
+
+constexpr std::string_view kStateHeader = "logship-verifier-state v1";
+
+// A string as one token: never empty, never holding a space or LF.
+std::string token(std::string_view raw) {
+  return "'" + percent_encode(raw);
+}
+std::optional<std::string> from_token(std::string_view t) {
+  if (t.empty() || t[0] != '\'') return std::nullopt;
+  return percent_decode(t.substr(1));
+}
+
+std::int64_t micros(VaultTime t) {
+  return t.time_since_epoch().count();
+}
+
+class StateWriter {
+ public:
+  StateWriter& record(std::string_view name) {
+    if (!text_.empty()) text_ += '\n';
+    text_ += name;
+    return *this;
+  }
+  StateWriter& operator<<(std::uint64_t v) { return add(std::to_string(v)); }
+  StateWriter& operator<<(std::int64_t v) { return add(std::to_string(v)); }
+  StateWriter& operator<<(bool v) { return add(v ? "1" : "0"); }
+  StateWriter& operator<<(const crypto::Digest& d) { return add(crypto::to_hex(d)); }
+  StateWriter& operator<<(std::string_view raw) { return add(token(raw)); }
+  StateWriter& operator<<(const std::string& raw) { return add(token(raw)); }
+  std::string finish() {
+    text_ += '\n';
+    char crc[16];
+    std::snprintf(crc, sizeof crc, "%08x", crc32c(text_));
+    return text_ + "check " + crc + "\n";
+  }
+
+ private:
+  StateWriter& add(std::string_view word) {
+    text_ += ' ';
+    text_ += word;
+    return *this;
+  }
+  std::string text_;
+};
+
+// Reads one record's fields in order; any malformed field makes ok() false.
+class FieldReader {
+ public:
+  explicit FieldReader(std::vector<std::string_view> words) : words_(std::move(words)) {}
+  std::uint64_t u64() {
+    auto v = parse_decimal(next());
+    ok_ = ok_ && v.has_value();
+    return v.value_or(0);
+  }
+  std::int64_t i64() {
+    const auto w = next();
+    const bool neg = !w.empty() && w[0] == '-';
+    auto v = parse_decimal(neg ? w.substr(1) : w);
+    ok_ = ok_ && v && *v <= static_cast<std::uint64_t>(INT64_MAX);
+    const auto n = static_cast<std::int64_t>(v.value_or(0));
+    return neg ? -n : n;
+  }
+  bool flag() {
+    const auto w = next();
+    ok_ = ok_ && (w == "0" || w == "1");
+    return w == "1";
+  }
+  crypto::Digest digest() {
+    auto d = crypto::digest_from_hex(next());
+    ok_ = ok_ && d.has_value();
+    return d.value_or(crypto::Digest{});
+  }
+  std::string text() {
+    auto s = from_token(next());
+    ok_ = ok_ && s.has_value();
+    return s.value_or(std::string());
+  }
+  VaultTime time() { return VaultTime(std::chrono::microseconds(i64())); }
+  std::string_view word() { return next(); }
+  bool ok() const { return ok_ && i_ == words_.size(); }
+
+ private:
+  std::string_view next() {
+    if (i_ >= words_.size()) {
+      ok_ = false;
+      return {};
+    }
+    return words_[i_++];
+  }
+  std::vector<std::string_view> words_;
+  std::size_t i_ = 0;
+  bool ok_ = true;
+};
+
+std::vector<std::string_view> split_words(std::string_view line) {
+  std::vector<std::string_view> words;
+  while (!line.empty()) {
+    const auto sp = line.find(' ');
+    words.push_back(line.substr(0, sp));
+    if (sp == std::string_view::npos) break;
+    line.remove_prefix(sp + 1);
+  }
+  return words;
+}
+
+void write_keys(StateWriter& w, const KeySchedule& k) {
+  const auto p = k.position();
+  w << p.k0 << p.cp << p.cp_key << p.seq << p.key;
+}
+
+std::unique_ptr<KeySchedule> read_keys(FieldReader& r, std::string_view domain) {
+  KeySchedule::Position p;
+  p.k0 = r.digest();
+  p.cp = r.u64();
+  p.cp_key = r.digest();
+  p.seq = r.u64();
+  p.key = r.digest();
+  if (p.cp % KeySchedule::kCheckpointEvery != 0 || p.cp > p.seq) return nullptr;
+  auto keys = std::make_unique<KeySchedule>(p, domain);
+  crypto::wipe(p.k0);
+  crypto::wipe(p.cp_key);
+  crypto::wipe(p.key);
+  return keys;
+}
+
+}  // namespace
+
+std::string Verifier::Impl::state() const {
+  StateWriter w;
+  w.record(kStateHeader);
+  w.record("live") << cursor.offset << cursor.lines << cursor.in_long_line
+                   << (live == SIZE_MAX ? std::string() : name(live));
+  w.record("totals") << sum.lines_read << sum.bytes_read << sum.findings << sum.infos << key_budget
+                     << completions;
+  if (genesis_keys) write_keys(w.record("genesis-keys"), *genesis_keys);
+  for (const StreamState* s : order) {
+    const StreamSummary& m = s->sum;
+    w.record("stream") << m.src << m.stream;
+    w.record("sum") << m.has_batches << m.first_seq << micros(m.first_time) << m.last_seq
+                    << micros(m.last_time) << m.batches << m.heartbeats << m.duplicates
+                    << m.interrupted << m.remnants << m.dropped << m.redacted << m.payload_lines;
+    for (const Field& f : m.last_extra) w.record("extra") << f.key << f.value;
+    if (s->last) {
+      w.record("last") << s->last->seq << s->last->chain << micros(s->last_time);
+      if (s->last_file == live)
+        w << std::string_view("");  // (the live file)
+      else
+        w << name(s->last_file);
+      w << s->last_line << s->last_begin_offset << s->last_begin_digest;
+    }
+    if (s->keys) {
+      w.record("keys") << s->keys_genesis.has_value() << s->keys_genesis.value_or(0);
+      write_keys(w, *s->keys);
+    }
+    // The recent batches of the live file, newest last (older ones are not kept: a remnant of
+    // one after a restart is a finding, as it is beyond kRecentBatches).
+    if (s->last && !s->recent.empty()) {
+      const auto last = s->last->seq;
+      const std::uint64_t keep = std::min<std::uint64_t>(kLatePrefixBatches, last + 1);
+      for (std::uint64_t k = keep; k-- > 0;) {
+        const SealedBatch& b = s->recent[(last - k) % kRecentBatches];
+        if (b.seq == last - k && b.file == live)
+          w.record("recent") << b.seq << b.line << b.begin << b.end;
+      }
+    }
+    for (const Continuation& c : s->continuations)
+      if (c.file == live) w.record("cont") << c.seq << c.next << c.alt << c.line;
+  }
+  if (extractor) {
+    for (const auto& [key, n] : extractor->extracted()) w.record("extracted") << key << n;
+    w.record("mid-line") << extractor->mid_line();
+  }
+  return w.finish();
+}
+
+Status Verifier::Impl::load_state(std::string_view text, UniqueFd live_fd, std::string live_name) {
+  auto bad = [](std::string why) {
+    return make_error(ErrorKind::data, "verifier state: " + std::move(why));
+  };
+  const auto check_at = text.rfind("check ");
+  if (check_at == std::string_view::npos || (check_at > 0 && text[check_at - 1] != '\n'))
+    return bad("no check record (damaged)");
+  char crc[16];
+  std::snprintf(crc, sizeof crc, "%08x", crc32c(text.substr(0, check_at)));
+  if (text.substr(check_at) != "check " + std::string(crc) + "\n")
+    return bad("check value does not match (damaged)");
+  text = text.substr(0, check_at);
+
+  struct stat st {};
+  if (::fstat(live_fd.get(), &st) != 0)
+    return make_error(ErrorKind::io, errno_message("stat", live_name));
+  std::map<std::string, std::size_t> old_files;  // earlier files named in the state: closed
+  auto file_index = [&](const std::string& n) {
+    auto [it, added] = old_files.emplace(n, fds.size());
+    if (added) {
+      fds.emplace_back();
+      sizes.push_back(0);
+      names.push_back(n);
+      sum.files.push_back(n);
+    }
+    return it->second;
+  };
+  StreamState* s = nullptr;
+  std::map<std::string, std::uint64_t> extracted;
+  bool mid_line = false, seen_live = false;
+  std::vector<std::pair<StreamState*, std::string>> last_files;  // resolved at the end
+  std::size_t n = 0;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    const auto line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    if (n++ == 0) {
+      if (line != kStateHeader) return bad("not a logship-verifier-state v1 record");
+      continue;
+    }
+    auto words = split_words(line);
+    const std::string_view rec = words.empty() ? "" : words.front();
+    if (!words.empty()) words.erase(words.begin());
+    FieldReader r(std::move(words));
+    if (rec == "live") {
+      cursor.offset = r.u64();
+      cursor.lines = r.u64();
+      cursor.in_long_line = r.flag();
+      (void)r.text();  // (the name it had; the caller gives the file)
+      seen_live = true;
+    } else if (rec == "totals") {
+      sum.lines_read = r.u64();
+      sum.bytes_read = r.u64();
+      sum.findings = r.u64();
+      sum.infos = r.u64();
+      key_budget = r.u64();
+      completions = r.u64();
+    } else if (rec == "genesis-keys") {
+      genesis_keys = read_keys(r, kGenesisDomain);
+      if (!genesis_keys) return bad("bad genesis key position");
+    } else if (rec == "stream") {
+      auto src = r.text(), stream = r.text();
+      if (!r.ok()) return bad("bad stream record");
+      auto& slot = by_name[{src, stream}];
+      if (slot) return bad("stream listed twice");
+      slot = std::make_unique<StreamState>();
+      slot->sum.src = std::move(src);
+      slot->sum.stream = std::move(stream);
+      s = slot.get();
+      order.push_back(s);
+      continue;
+    } else if (!s && rec != "extracted" && rec != "mid-line") {
+      return bad("record '" + std::string(rec) + "' before any stream");
+    } else if (rec == "sum") {
+      StreamSummary& m = s->sum;
+      m.has_batches = r.flag();
+      m.first_seq = r.u64();
+      m.first_time = r.time();
+      m.last_seq = r.u64();
+      m.last_time = r.time();
+      m.batches = r.u64();
+      m.heartbeats = r.u64();
+      m.duplicates = r.u64();
+      m.interrupted = r.u64();
+      m.remnants = r.u64();
+      m.dropped = r.u64();
+      m.redacted = r.u64();
+      m.payload_lines = r.u64();
+    } else if (rec == "extra") {
+      Field f;
+      f.key = r.text();
+      f.value = r.text();
+      s->sum.last_extra.push_back(std::move(f));
+    } else if (rec == "last") {
+      LastBatch b;
+      b.seq = r.u64();
+      b.chain = r.digest();
+      s->last = b;
+      s->last_time = r.time();
+      last_files.emplace_back(s, r.text());
+      s->last_line = r.u64();
+      s->last_begin_offset = r.u64();
+      s->last_begin_digest = r.digest();
+    } else if (rec == "keys") {
+      const bool has_genesis = r.flag();
+      const auto genesis = r.u64();
+      if (has_genesis) s->keys_genesis = genesis;
+      s->keys = read_keys(r, kKeyDomain);
+      if (!s->keys) return bad("bad key position");
+    } else if (rec == "recent") {
+      SealedBatch b;
+      b.seq = r.u64();
+      b.line = r.u64();
+      b.begin = r.u64();
+      b.end = r.u64();
+      b.file = SIZE_MAX;  // (the live file: set below)
+      if (s->recent.empty()) s->recent.resize(kRecentBatches);
+      s->recent[b.seq % kRecentBatches] = b;
+    } else if (rec == "cont") {
+      Continuation c;
+      c.seq = r.u64();
+      c.next = r.u64();
+      c.alt = r.flag();
+      c.line = r.u64();
+      c.file = SIZE_MAX;
+      s->continuations.push_back(c);
+    } else if (rec == "extracted") {
+      auto key = r.text();
+      extracted[key] = r.u64();
+    } else if (rec == "mid-line") {
+      mid_line = r.flag();
+    } else {
+      return bad("unknown record '" + std::string(rec) + "'");
+    }
+    if (!r.ok()) return bad("bad '" + std::string(rec) + "' record");
+  }
+  if (!seen_live) return bad("no live record");
+  if (static_cast<std::uint64_t>(st.st_size) < cursor.offset)
+    return make_error(ErrorKind::data, live_name + " is shorter (" + std::to_string(st.st_size) +
+                                           " bytes) than where verification stood (" +
+                                           std::to_string(cursor.offset) + ")");
+  for (auto& [stream, file_name] : last_files)
+    if (!file_name.empty()) stream->last_file = file_index(file_name);
+  const Cursor at = cursor;
+  if (auto added = add(std::move(live_fd), std::move(live_name)); !added) return added;
+  cursor = at;
+  live = file;
+  sizes[live] = cursor.offset;
+  for (StreamState* st2 : order) {
+    for (auto& [stream, file_name] : last_files)
+      if (stream == st2 && file_name.empty()) st2->last_file = live;
+    for (SealedBatch& b : st2->recent)
+      if (b.file == SIZE_MAX) b.file = live;
+    for (Continuation& c : st2->continuations) c.file = live;
+  }
+  if (extractor) extractor->resume(std::move(extracted), mid_line);
+  return {};
 }
 
 }  // namespace logship::vault

@@ -71,6 +71,41 @@ class Verifier {
   // Called about every 64 MiB read, and at the end of each file.
   void on_progress(Progress progress);
 
+  // ---- following a live file (logship-verify --follow) ----
+  //
+  // The live file is read as it grows: only complete lines (a line still being written waits
+  // for its LF), and a batch cut by the current end stays open. Decisions are the same as
+  // for a whole file, made as the lines arrive.
+
+  // Makes fd the live file (the stream's next file), read from its start.
+  Status add_live(UniqueFd fd, std::string name);
+  // Reads the complete lines appended since the last call; returns the bytes read.
+  Result<std::uint64_t> read_live();
+  // The live file is finished (rotated away): its last bytes are read as a file's end is.
+  Status end_live();
+  // Bytes of the live file read so far (the start of the first line not read yet).
+  std::uint64_t live_offset() const;
+
+  // Whether nothing is pending: no open or torn batch, no run of stray lines, no remnant being
+  // skipped. Only then can state() be taken: a verifier resumed from it goes on exactly as
+  // this one would, without reading anything before.
+  bool settled() const;
+  // Called after each line that completed a batch, when settled() (and state() is then valid).
+  void on_settled(std::function<void()> callback);
+  // The verifier's state: the live file's position, per stream the last batch, chain, key
+  // position (with the stream's K_0: keep it as secret as the key), counts, the recent batches
+  // of the live file (remnant recognition), the extractor's position. Versioned text.
+  std::string state() const;
+  // A verifier that goes on from state(); `live` is the file it was reading (the caller checks
+  // its identity). ErrorKind::data when the state is damaged or of another version.
+  static Result<std::unique_ptr<Verifier>> resume(VerifyOptions options, Report report,
+                                                  ByteSink* extract, std::string_view state,
+                                                  UniqueFd live, std::string name);
+
+  // Limits how far the next add_file()/add_fd() reads (a re-verification up to where the
+  // live verifier stood); the rest of that file is left out.
+  void limit_next_file(std::uint64_t bytes);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
