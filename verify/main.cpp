@@ -9,11 +9,19 @@
 #include <string>
 #include <vector>
 
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+
+#include <spdlog/spdlog.h>
+
 #include "cli/cli.hpp"
+#include "util/clock.hpp"
 #include "vault/key_file.hpp"
 #include "vault/redact.hpp"
 #include "vault/report.hpp"
 #include "vault/verifier.hpp"
+#include "watch/watcher.hpp"
 
 namespace {
 
@@ -25,6 +33,8 @@ constexpr std::size_t kKeepFindings = 10000;  // per list in the --json document
 const cli::ProgramInfo kInfo{
     "logship-verify",
     "logship-verify [options] FILE...\n"
+    "       logship-verify --follow --key KEY [options] FILE...\n"
+    "       logship-verify --follow --streams STREAMS_FILE [options]\n"
     "       logship-verify --redact REGEX --out NEW_FILE FILE",
     "Checks vault files written by logship-push (format v1, FORMAT.md). FILEs are one\n"
     "stream, in order: give rotated files oldest first. Checks every batch's framing and\n"
@@ -38,7 +48,14 @@ const cli::ProgramInfo kInfo{
     "--expect-seq. Without --key a forger who rewrites the whole chain goes unnoticed: always\n"
     "verify with the key kept off the host.\n"
     "Findings go to stdout as FILE:LINE: kind: details (to stderr with --extract);\n"
-    "a summary and infos go to stderr.",
+    "a summary and infos go to stderr.\n\n"
+    "With --follow it keeps running: the last FILE (or each stream of --streams) is followed\n"
+    "as it grows and across its rotation, every finding is logged within seconds (stderr:\n"
+    "journald), silence is measured on the watcher's own clock (--max-silence), the place\n"
+    "reached is kept in --state-dir (a restart, even after kill -9, resumes there), verified\n"
+    "lines are handed on once each (--emit), and everything is re-verified from the start\n"
+    "every --rescan-interval and on SIGUSR1. SIGTERM stops it, SIGHUP reopens --emit.\n"
+    "docs/WATCH.md has the details.",
     "What exit status 0 with --key means, against someone who can write the vault file but\n"
     "holds no key:\n"
     "  line or batch altered, inserted, deleted inside  detected with the key alone\n"
@@ -57,7 +74,11 @@ const cli::ProgramInfo kInfo{
     "  logship-verify --key web1.key --max-silence 180 --expect-seq 5000 web1.auth.log\n"
     "  logship-verify --extract web1.auth.log | grep sshd\n"
     "  logship-verify --json --key web1.key web1.auth.log > report.json\n"
-    "  logship-verify --redact 'user=alice' --out web1.redacted.log web1.auth.log\n"};
+    "  logship-verify --redact 'user=alice' --out web1.redacted.log web1.auth.log\n"
+    "  logship-verify --follow --key web1.key --max-silence 180 --emit /srv/out/web1.log \\\n"
+    "      --state-dir /var/lib/logship-watch web1.auth.log\n"
+    "  logship-verify --follow --streams /etc/logship/watch.conf --prometheus-file \\\n"
+    "      /var/lib/node_exporter/textfile/logship_watch.prom\n"};
 
 void add_options(cli::OptionSet& set) {
   set.options.add_options()(
@@ -91,6 +112,32 @@ void add_options(cli::OptionSet& set) {
       "bounds what forged sequence numbers cost; a batch beyond it is a finding, MAC unchecked")(
       "max-line-bytes", po::value<std::size_t>()->default_value(64 << 20)->value_name("BYTES"),
       "longest vault line read; a longer one is a finding");
+  po::options_description follow("Following (--follow)");
+  follow.add_options()("follow", po::bool_switch(),
+                       "keep running: follow the last FILE as it grows (see above)")(
+      "streams", po::value<std::string>()->value_name("FILE"),
+      "watch every stream of this file, one [NAME] section each (file =, key =, rotated =, "
+      "max-silence =, expect-start =); instead of FILE... and --key")(
+      "state-dir", po::value<std::string>()->value_name("DIR"),
+      "where the watcher keeps its place (0700; holds key positions); default "
+      "$XDG_STATE_HOME/logship-verify or ~/.local/state/logship-verify")(
+      "status-file", po::value<std::string>()->value_name("FILE"),
+      "a JSON status document, rewritten every second")(
+      "prometheus-file", po::value<std::string>()->value_name("FILE"),
+      "Prometheus metrics (node_exporter textfile), rewritten every second")(
+      "emit", po::value<std::string>()->value_name("FILE|-"),
+      "append each verified payload line to FILE (- for stdout), once, in order")(
+      "emit-format", po::value<std::string>()->default_value("raw")->value_name("raw|json"),
+      "raw: the payload as --extract writes it; json: one object per line with src, stream, "
+      "seq, time, index and the line")(
+      "on-finding", po::value<std::string>()->value_name("PROGRAM"),
+      "run PROGRAM KIND STREAM FILE LINE MESSAGE for every new finding (no shell; also in "
+      "LOGSHIP_* variables), at most 20 at once then one per 3 s")(
+      "rescan-interval", po::value<std::uint64_t>()->default_value(21600)->value_name("SECONDS"),
+      "re-verify every stream from the start this often (0: only on SIGUSR1)")(
+      "poll-interval", po::value<std::uint64_t>()->default_value(250)->value_name("MS"),
+      "how often the files are looked at");
+  set.options.add(follow);
   set.hidden.add_options()("file", po::value<std::vector<std::string>>(), "vault files");
   set.positional.add("file", -1);
 }
@@ -159,6 +206,127 @@ std::string summary_line(const vault::Summary& s) {
          " late remnants, " + std::to_string(dropped) + " lines dropped, " +
          std::to_string(redacted) +
          " lines redacted: " + (s.ok() ? "OK" : std::to_string(s.findings) + " findings");
+}
+
+std::filesystem::path default_state_dir() {
+  if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x)
+    return std::filesystem::path(x) / "logship-verify";
+  if (const char* h = std::getenv("HOME"); h && *h)
+    return std::filesystem::path(h) / ".local/state/logship-verify";
+  throw cli::UsageError("no --state-dir given and neither XDG_STATE_HOME nor HOME is set");
+}
+
+// The streams to follow: --streams, or the files of the command line (the last followed).
+std::vector<watch::StreamConfig> follow_streams(const po::variables_map& vm,
+                                                const std::vector<std::string>& files) {
+  if (vm.count("streams")) {
+    if (!files.empty() || vm.count("key") || vm.count("max-silence") ||
+        vm["expect-start"].as<bool>())
+      throw cli::UsageError(
+          "--streams takes each stream's files and settings from its file: give no FILE, "
+          "--key, --max-silence or --expect-start with it");
+    auto streams = watch::read_streams(vm["streams"].as<std::string>());
+    if (!streams) throw cli::UsageError(streams.error().message);
+    return *streams;
+  }
+  if (files.empty())
+    throw cli::UsageError(
+        "--follow needs the file to follow (FILE..., the last one is followed) "
+        "or --streams STREAMS_FILE");
+  if (!vm.count("key"))
+    throw cli::UsageError(
+        "--follow needs --key KEY: a watcher without the key cannot tell a "
+        "forged batch from a true one");
+  watch::StreamConfig s;
+  s.file = files.back();
+  s.name = s.file.filename().string();
+  s.rotated = watch::default_rotated(s.file);
+  for (std::size_t i = 0; i + 1 < files.size(); ++i) s.earlier.emplace_back(files[i]);
+  s.key = vm["key"].as<std::string>();
+  if (vm.count("max-silence")) {
+    const auto v = vm["max-silence"].as<std::uint64_t>();
+    if (v == 0 || v > 10ull * 365 * 24 * 3600)
+      throw cli::UsageError("--max-silence " + std::to_string(v) +
+                            " is out of range: give 1 to 315360000 seconds (ten years)");
+    s.max_silence = std::chrono::seconds(v);
+  }
+  s.expect_start = vm["expect-start"].as<bool>();
+  return {s};
+}
+
+int follow(const po::variables_map& vm, const std::vector<std::string>& files) {
+  for (const char* o : {"extract", "json", "extract-unsealed", "mixed-streams"})
+    if (vm[o].as<bool>())
+      throw cli::UsageError(std::string("--") + o +
+                            " is for a one-off verification; with --follow use --emit");
+  for (const char* o : {"expect-seq", "redact", "out"})
+    if (vm.count(o))
+      throw cli::UsageError(std::string("--") + o + " cannot be combined with --follow");
+  watch::WatchOptions opt;
+  opt.streams = follow_streams(vm, files);
+  opt.state_dir = vm.count("state-dir") ? std::filesystem::path(vm["state-dir"].as<std::string>())
+                                        : default_state_dir();
+  if (vm.count("status-file")) opt.status_file = vm["status-file"].as<std::string>();
+  if (vm.count("prometheus-file")) opt.prometheus_file = vm["prometheus-file"].as<std::string>();
+  if (vm.count("emit")) opt.emit = vm["emit"].as<std::string>();
+  auto format = watch::parse_emit_format(vm["emit-format"].as<std::string>());
+  if (!format) throw cli::UsageError(format.error().message);
+  opt.emit_format = *format;
+  if (vm.count("on-finding")) {
+    const auto p = vm["on-finding"].as<std::string>();
+    if (p.empty() || p[0] != '/' || ::access(p.c_str(), X_OK) != 0)
+      throw cli::UsageError("--on-finding " + p +
+                            ": give the absolute path of an executable program (it is run "
+                            "directly, not through a shell)");
+    opt.on_finding = p;
+  }
+  opt.rescan_interval = std::chrono::seconds(vm["rescan-interval"].as<std::uint64_t>());
+  const auto poll_ms = vm["poll-interval"].as<std::uint64_t>();
+  if (poll_ms < 10 || poll_ms > 60000)
+    throw cli::UsageError("--poll-interval must be 10 to 60000 ms");
+  opt.poll_interval = std::chrono::milliseconds(poll_ms);
+
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&set, sig);
+  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+
+  SystemClock clock;
+  auto watcher = watch::Watcher::start(std::move(opt), clock);
+  if (!watcher) {
+    if (watcher.error().kind == ErrorKind::config) throw cli::UsageError(watcher.error().message);
+    throw std::runtime_error(watcher.error().message);
+  }
+  auto& w = **watcher;
+  spdlog::info("following {} stream(s)", vm.count("streams") ? "the" : "1");
+  for (;;) {
+    const auto started = std::chrono::steady_clock::now();
+    if (auto st = w.round(); !st) throw std::runtime_error(st.error().message);
+    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    const auto wait = std::max<std::int64_t>(0, (w.poll_interval() - spent).count());
+    pollfd p{sigfd.get(), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(wait)) <= 0) continue;
+    signalfd_siginfo si{};
+    bool stop = false;
+    while (::read(sigfd.get(), &si, sizeof si) == sizeof si) {
+      if (si.ssi_signo == SIGUSR1) {
+        w.request_rescan();
+      } else if (si.ssi_signo == SIGHUP) {
+        spdlog::info("SIGHUP: reopening --emit");
+        if (auto st = w.reopen_emit(); !st) spdlog::error("{}", st.error().message);
+      } else {
+        stop = true;
+      }
+    }
+    if (stop) {
+      spdlog::info("stopping; checkpoint saved");
+      if (auto st = w.stop(); !st) throw std::runtime_error(st.error().message);
+      return cli::kExitOk;
+    }
+  }
 }
 
 int verify(const po::variables_map& vm, const std::vector<std::string>& files) {
@@ -234,6 +402,10 @@ int main(int argc, char** argv) {
     cli::setup_logging(kInfo.name, (*vm)["log-level"].as<std::string>());
     const auto files = vm->count("file") ? (*vm)["file"].as<std::vector<std::string>>()
                                          : std::vector<std::string>{};
+    if ((*vm)["follow"].as<bool>()) return follow(*vm, files);
+    for (const char* o :
+         {"streams", "state-dir", "status-file", "prometheus-file", "emit", "on-finding"})
+      if (vm->count(o)) throw cli::UsageError(std::string("--") + o + " is only for --follow");
     check_inputs(files);
     return vm->count("redact") ? redact(*vm, files) : verify(*vm, files);
   });

@@ -10,4 +10,10 @@ namespace logship {
 // bytes (file names, log lines) give valid JSON.
 std::string json_quote(std::string_view s);
 
+// Whether s is valid UTF-8 (then json_quote keeps every byte: it is lossless).
+bool valid_utf8(std::string_view s);
+
+// Standard base64 (RFC 4648, with padding).
+std::string base64(std::string_view bytes);
+
 }  // namespace logship

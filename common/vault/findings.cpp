@@ -36,6 +36,16 @@ std::string_view to_string(FindingKind kind) {
       return "stray-line";
     case FindingKind::line_too_long:
       return "line-too-long";
+    case FindingKind::file_shrunk:
+      return "file-shrunk";
+    case FindingKind::file_replaced:
+      return "file-replaced";
+    case FindingKind::rescan_failed:
+      return "rescan-failed";
+    case FindingKind::silence_ended:
+      return "silence-ended";
+    case FindingKind::file_rotated:
+      return "file-rotated";
     case FindingKind::interrupted_transfer:
       return "interrupted-transfer";
     case FindingKind::transfer_remnant:

@@ -29,17 +29,24 @@ enum class FindingKind {
   stream_mixed,   // a second (src, stream) among files given as one stream
   stray_line,     // lines outside any batch (other than empty separator lines)
   line_too_long,  // a line longer than the reader's limit
+  // found by logship-verify --follow, which watches the files:
+  file_shrunk,    // a followed file got shorter (truncated): verified bytes are gone
+  file_replaced,  // a followed file was deleted, or replaced by another one that is not rotation
+  rescan_failed,  // a re-verification from the start could not read a file of the stream
   // infos (not findings):
   interrupted_transfer,  // a torn copy completed by a resend of the same batch
   transfer_remnant,      // bytes of a sealed batch written again late by an interrupted `cat`
   mid_stream_start,      // the first batch of a stream has seq > 0 (earlier files not given)
   open_batch,            // the last file ends inside a batch: a live file, its end line to come
+  silence_ended,         // (--follow) a stream that was silent too long spoke again
+  file_rotated,          // (--follow) the followed file was rotated: the next one is followed
 };
 
 // True for the kinds that are informational only.
 constexpr bool is_info(FindingKind k) {
   return k == FindingKind::interrupted_transfer || k == FindingKind::transfer_remnant ||
-         k == FindingKind::mid_stream_start || k == FindingKind::open_batch;
+         k == FindingKind::mid_stream_start || k == FindingKind::open_batch ||
+         k == FindingKind::silence_ended || k == FindingKind::file_rotated;
 }
 
 // Stable name, e.g. "torn-batch" (text output, --json).

@@ -1366,16 +1366,28 @@ void Verifier::limit_next_file(std::uint64_t bytes) {
   impl_->next_limit = bytes;
 }
 
-Status Verifier::add_live(UniqueFd fd, std::string name) {
+Status Verifier::add_live(UniqueFd fd, std::string name, std::uint64_t start) {
   Impl& m = *impl_;
   if (m.live != SIZE_MAX) return make_error(ErrorKind::config, "a live file is already open");
   if (auto st = m.add(std::move(fd), std::move(name)); !st) return st;
   m.live = m.file;
-  m.sizes[m.live] = 0;
+  m.sizes[m.live] = start;
+  m.cursor.offset = start;
   return {};
 }
 
-Result<std::uint64_t> Verifier::read_live() {
+void Verifier::rename_live(std::string name) {
+  Impl& m = *impl_;
+  if (m.live == SIZE_MAX) return;
+  m.sum.files[m.live] = name;
+  m.names[m.live] = std::move(name);
+}
+
+std::uint64_t Verifier::batches_completed() const {
+  return impl_->completions;
+}
+
+Result<std::uint64_t> Verifier::read_live(std::uint64_t max_bytes) {
   Impl& m = *impl_;
   if (m.live == SIZE_MAX) return make_error(ErrorKind::config, "no live file");
   struct stat st {};
@@ -1387,7 +1399,9 @@ Result<std::uint64_t> Verifier::read_live() {
                                            std::to_string(m.cursor.offset) + " to " +
                                            std::to_string(size) + " bytes");
   m.file = m.live;
-  auto end = m.complete_lines_end(size);
+  // (a window that can hold the longest line, so that a too-long one is seen as such)
+  const auto window = std::max<std::uint64_t>(max_bytes, m.opt.max_line_bytes + 1);
+  auto end = m.complete_lines_end(size - m.cursor.offset > window ? m.cursor.offset + window : size);
   if (!end) return end.error();
   if (*end == m.cursor.offset) return std::uint64_t{0};
   const auto before = m.cursor.offset;

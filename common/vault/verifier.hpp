@@ -77,10 +77,16 @@ class Verifier {
   // for its LF), and a batch cut by the current end stays open. Decisions are the same as
   // for a whole file, made as the lines arrive.
 
-  // Makes fd the live file (the stream's next file), read from its start.
-  Status add_live(UniqueFd fd, std::string name);
-  // Reads the complete lines appended since the last call; returns the bytes read.
-  Result<std::uint64_t> read_live();
+  // Makes fd the live file (the stream's next file), read from `start` (0: its beginning;
+  // more when the bytes before are unknowable, e.g. after the file was truncated).
+  Status add_live(UniqueFd fd, std::string name, std::uint64_t start = 0);
+  // The name findings in the live file carry from now on (it was rotated to that name).
+  void rename_live(std::string name);
+  // Batches completed so far (any verdict, duplicates included).
+  std::uint64_t batches_completed() const;
+  // Reads the complete lines appended since the last call, about `max_bytes` at most (a
+  // longer backlog is read over several calls); returns the bytes read.
+  Result<std::uint64_t> read_live(std::uint64_t max_bytes = UINT64_MAX);
   // The live file is finished (rotated away): its last bytes are read as a file's end is.
   Status end_live();
   // Bytes of the live file read so far (the start of the first line not read yet).
