@@ -1401,13 +1401,17 @@ Result<std::uint64_t> Verifier::read_live(std::uint64_t max_bytes) {
   m.file = m.live;
   // (a window that can hold the longest line, so that a too-long one is seen as such)
   const auto window = std::max<std::uint64_t>(max_bytes, m.opt.max_line_bytes + 1);
-  auto end = m.complete_lines_end(size - m.cursor.offset > window ? m.cursor.offset + window : size);
+  auto end =
+      m.complete_lines_end(size - m.cursor.offset > window ? m.cursor.offset + window : size);
   if (!end) return end.error();
   if (*end == m.cursor.offset) return std::uint64_t{0};
   const auto before = m.cursor.offset;
   m.opt.now =
       std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   if (auto rd = m.read_lines(*end, false); !rd) return rd.error();
+  // Lines outside any batch are reported now, not when the run ends (which may be never): a
+  // run that may still be begin lines cut by interrupted transfers waits for what follows.
+  m.stray_end_of_file();
   return m.cursor.offset - before;
 }
 

@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "support/child.hpp"
+#include "support/fifo_writer.hpp"
 #include "support/silent_listener.hpp"
 #include "support/sshd_fixture.hpp"
 #include "support/test_files.hpp"
@@ -35,33 +36,6 @@ std::string json_string(const std::string& json, const std::string& key) {
   if (std::regex_search(json, m, std::regex("\"" + key + "\":\"([^\"]*)\""))) return m[1];
   return "";
 }
-
-// Writes lines into a FIFO like a syslog daemon: non-blocking, but retrying a line that met
-// EAGAIN or EPIPE (syslog would have lost it), so that the expected content is exact. Whether a
-// writer at full speed meets EAGAIN is a matter of speed: bench/push measures it.
-class FifoWriter {
- public:
-  explicit FifoWriter(const fs::path& fifo) {
-    fd_ = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd_ < 0) throw std::runtime_error("open fifo for writing: " + fifo.string());
-  }
-  ~FifoWriter() { ::close(fd_); }
-  void write(std::string_view bytes) {
-    while (!bytes.empty()) {
-      ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-      if (n > 0) {
-        bytes.remove_prefix(static_cast<size_t>(n));
-      } else if (errno == EAGAIN || errno == EPIPE) {  // full, or the agent restarts
-        std::this_thread::sleep_for(1ms);
-      } else {
-        throw std::runtime_error("write to fifo failed");
-      }
-    }
-  }
-
- private:
-  int fd_ = -1;
-};
 
 std::string numbered(std::uint64_t i) {
   return "auth line " + std::to_string(i) + " sshd[42]: ok\n";
