@@ -11,6 +11,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 
 #include <spdlog/spdlog.h>
@@ -293,6 +294,13 @@ int follow(const po::variables_map& vm, const std::vector<std::string>& files) {
   ::signal(SIGPIPE, SIG_IGN);
   UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
 
+  // Two or three descriptors per stream (its live file, the one before, its identity): a
+  // vault with hundreds of streams needs more than the usual soft limit of 1024.
+  if (rlimit lim{}; ::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  const auto stream_count = opt.streams.size();
   SystemClock clock;
   auto watcher = watch::Watcher::start(std::move(opt), clock);
   if (!watcher) {
@@ -300,7 +308,7 @@ int follow(const po::variables_map& vm, const std::vector<std::string>& files) {
     throw std::runtime_error(watcher.error().message);
   }
   auto& w = **watcher;
-  spdlog::info("following {} stream(s)", vm.count("streams") ? "the" : "1");
+  spdlog::info("following {} stream{}", stream_count, stream_count == 1 ? "" : "s");
   for (;;) {
     const auto started = std::chrono::steady_clock::now();
     if (auto st = w.round(); !st) throw std::runtime_error(st.error().message);

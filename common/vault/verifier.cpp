@@ -1317,6 +1317,26 @@ struct Verifier::Impl {
     return cursor.offset;
   }
 
+  // Closes the files more than opt.keep_files_open behind the newest one, unless a torn copy
+  // or the open batch is in them, and forgets the sealed batches and interrupted copies there.
+  void release_old_files() {
+    if (opt.keep_files_open == 0 || fds.size() <= opt.keep_files_open) return;
+    const std::size_t cutoff = fds.size() - opt.keep_files_open;
+    for (std::size_t f = 0; f < cutoff; ++f) {
+      if (!fds[f].valid() || (open && open->file == f)) continue;
+      bool torn_here = false;
+      for (const StreamState* s : order)
+        for (const TornBatch& t : s->torn) torn_here = torn_here || t.file == f;
+      if (torn_here) continue;
+      fds[f].reset();
+      for (StreamState* s : order) {
+        for (SealedBatch& b : s->recent)
+          if (b.file == f) b.seq = UINT64_MAX;
+        std::erase_if(s->continuations, [f](const Continuation& c) { return c.file == f; });
+      }
+    }
+  }
+
   Status add(UniqueFd fd, std::string file_name) {
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0)
@@ -1334,6 +1354,7 @@ struct Verifier::Impl {
     next_limit.reset();
     sizes.push_back(size);
     cursor = {};
+    release_old_files();
     return {};
   }
 

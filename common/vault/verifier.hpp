@@ -41,6 +41,9 @@ struct VerifyOptions {
   // Without `now` every such batch is torn.
   std::optional<VaultTime> now;
   static constexpr std::chrono::seconds kOpenBatchWindow{120};
+  // Files kept open, the newest included (0: all). A long-running watcher keeps two: bytes
+  // of batches in older files are no longer recognised as late remnants (they are findings).
+  std::size_t keep_files_open = 0;
 };
 
 class Verifier {

@@ -149,6 +149,7 @@ vault::VerifyOptions WatchedStream::options() const {
   opt.key = key_;
   opt.max_silence = config_.max_silence;
   opt.expect_start = config_.expect_start;
+  opt.keep_files_open = 2;  // (the live file and the one before it)
   return opt;
 }
 
