@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The example configurations, used as they are but for host, port, user and the path
 # prefixes: logship-push --config push.conf ships a line written into its FIFO to a private
-# vault sshd, and logship-pull --config pull.conf copies both followed files from it over
-# read-only SFTP. An option either agent did not know would make it exit 2.
+# vault sshd, logship-pull --config pull.conf copies both followed files from it over
+# read-only SFTP, and logship-verify --follow --config watch.conf (with watch-streams.conf)
+# watches both vault files and emits their verified lines. An option or stream setting a
+# program did not know would make it exit 2.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -63,4 +65,26 @@ grep -q '"files":\[' "$t/pull-home/.local/state/logship/pull-web1/status.json" |
 for f in auth.log syslog.log; do
   "$kit_bin/logship-verify" --key "$t/pull.key" "$t/vault/pull/web1/$f" > /dev/null 2>&1 || kit_fail "pull $f: findings"
 done
-echo "examples: push.conf and pull.conf run as shipped (but for host, port, user, paths)"
+
+# watch.conf and watch-streams.conf: the watcher follows the pushed file and the pulled copy
+# of auth.log, emits their verified lines and writes its metrics.
+substitute watch.conf "/var/lib/logaudit/|$t/audit-home/" "/var/lib/logship/verified/|$t/verified/" \
+  "/var/lib/prometheus/node-exporter/|$t/metrics/"
+substitute watch-streams.conf "/var/lib/logaudit/|$t/audit-home/" "/srv/logship/|$t/vault/"
+grep -q -F "streams = $t/audit-home/.config/logship/watch-streams.conf" "$t/watch.conf" ||
+  kit_fail "watch.conf no longer names ~/.config/logship/watch-streams.conf"
+mkdir -p "$t/audit-home/.config/logship/keys" "$t/verified" "$t/metrics"
+cp "$t/watch-streams.conf" "$t/audit-home/.config/logship/"
+cp "$t/push.key" "$t/audit-home/.config/logship/keys/web1-syslog.key"
+cp "$t/pull.key" "$t/audit-home/.config/logship/keys/web1-pull.key"
+kit_start watch "$t/watch.log" "$kit_bin/logship-verify" --follow --config "$t/watch.conf"
+emitted() {
+  [[ -f $t/verified/verified.log && $(sort "$t/verified/verified.log") == $'auth line 1\nauth line 2\nexample push line' ]]
+}
+kit_wait_for 20 "watch.conf's watcher to emit the verified lines (log: $t/watch.log)" emitted
+kit_wait_for 10 "watch.conf's watcher to write its metrics" test -s "$t/metrics/logship_watch.prom"
+kit_stop "${watch:?}"
+status=$t/audit-home/.local/state/logship/verify/status.json
+[[ -f $status ]] || kit_fail "watch.conf: no status file"
+grep -q '"findings":0,"streams":\[' "$status" || kit_fail "watch.conf: findings: $(cat "$status" "$t/watch.log")"
+echo "examples: push.conf, pull.conf and watch.conf run as shipped (but for host, port, user, paths)"

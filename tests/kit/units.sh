@@ -5,14 +5,14 @@ set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 kit_need_cmd systemd-analyze
-kit_need_bin logship-push logship-pull
+kit_need_bin logship-push logship-pull logship-verify
 
 units=$kit_tmp/units
 mkdir -p "$units" "$kit_tmp/runtime"
 chmod 700 "$kit_tmp/runtime"
 # A user manager needs a runtime directory; without a running systemd there is none.
 export XDG_RUNTIME_DIR=$kit_tmp/runtime
-for unit in logship-push.service logship-pull@.service; do
+for unit in logship-push.service logship-pull@.service logship-verify-follow.service; do
   src=$kit_root/scripts/systemd/$unit
   [[ -f $src ]] || kit_fail "$src is missing"
   grep -q '^ExecStart=/usr/bin/logship-' "$src" || kit_fail "$unit: ExecStart must name /usr/bin/logship-*"
@@ -30,4 +30,4 @@ done
 printf '[Service]\nExecStart=%s/logship-push\nProtectSytem=strict\n' "$kit_bin" > "$units/bad.service"
 out=$( (cd "$units"; systemd-analyze verify --user "$units/bad.service") 2>&1 || true)
 grep -q "Unknown key" <<< "$out" || kit_fail "verify did not report an unknown key: $out"
-echo "units: both user units verify clean"
+echo "units: the three user units verify clean"

@@ -7,6 +7,10 @@
 # - the sandbox is real: the agent cannot write its home outside its state directory;
 # - kill -9 of the agent: systemd restarts it (Restart=on-failure) and it goes on shipping;
 # - logship-pull@HOST.service copies a file over read-only SFTP into /srv/logship/pull/HOST;
+# - logship-verify-follow.service, sandboxed too, follows that copy and emits its verified lines
+#   into /var/lib/logship/verified (setgid adm: the file gets the group adm), goes on after a
+#   rename of the emit file and `systemctl --user reload`, re-verifies on SIGUSR1 (main pid
+#   only), and stops at once with status 0;
 # - an instance without a configuration fails with exit 2 and is not restarted.
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -40,11 +44,16 @@ usermod -p '*' "$account"
 
 # Directories made for the test outside the scratch directory go again at exit.
 made=()
-for d in /srv /srv/logship /srv/logship/pull "$copies"; do
+verified=/var/lib/logship/verified
+[[ ! -e $verified ]] || kit_fail "$verified exists already"
+for d in /srv /srv/logship /srv/logship/pull "$copies" /var/lib/logship "$verified"; do
   [[ -e $d ]] || { mkdir "$d"; made=("$d" "${made[@]}"); }
 done
 chown "$account" "$copies"
-kit_on_exit "rm -rf '$copies'; rmdir ${made[*]} 2> /dev/null"
+# As scripts/feeds/rsyslog-logship-emit.conf says to make it.
+chown "$account:adm" "$verified"
+chmod 2750 "$verified"
+kit_on_exit "rm -rf '$copies' '$verified'; rmdir ${made[*]} 2> /dev/null"
 
 as_user() { setpriv --reuid="$account" --regid="$account" --init-groups env -i HOME="$home" \
   USER="$account" PATH=/usr/bin:/bin XDG_RUNTIME_DIR="$t/runtime" "$@"; }
@@ -81,6 +90,21 @@ known-hosts = $home/.ssh/logship_known_hosts
 state-dir = $home/.local/state/logship/push
 status-file = $home/.local/state/logship/push/status.json
 CONF
+# The watcher follows the pulled copy (the vault file above is under /tmp, which the units'
+# PrivateTmp=yes hides); its metrics go to its state: node_exporter's directory is not here.
+cat > "$home/.config/logship/watch.conf" << CONF
+streams = $home/.config/logship/watch-streams.conf
+state-dir = $home/.local/state/logship/verify
+status-file = $home/.local/state/logship/verify/status.json
+prometheus-file = $home/.local/state/logship/verify/watch.prom
+emit = $verified/verified.log
+poll-interval = 50
+CONF
+cat > "$home/.config/logship/watch-streams.conf" << CONF
+[pull-auth]
+file = $copies/auth.log
+key = $home/pull.key
+CONF
 cat > "$home/.config/logship/pull-$instance.conf" << CONF
 host = 127.0.0.1
 port = $kit_port
@@ -93,8 +117,8 @@ CONF
 # The units run copies of the agents, root-owned like /usr/bin's: the build directory may be
 # under /tmp, which PrivateTmp=yes hides from them.
 install -d -m 0755 "$home/bin"
-install -m 0755 "$kit_bin/logship-push" "$kit_bin/logship-pull" "$home/bin/"
-for unit in logship-push.service logship-pull@.service; do
+install -m 0755 "$kit_bin/logship-push" "$kit_bin/logship-pull" "$kit_bin/logship-verify" "$home/bin/"
+for unit in logship-push.service logship-pull@.service logship-verify-follow.service; do
   sed "s#^ExecStart=/usr/bin/#ExecStart=$home/bin/#" "$kit_root/scripts/systemd/$unit" > "$home/.config/systemd/user/$unit"
 done
 chown -R "$account" "$home/.config" "$home/.local"
@@ -124,7 +148,7 @@ kit_wait_for 20 "the user manager's socket (log: $t/manager.log)" test -S "$t/ru
 ctl() { nsenter -t "${manager:?}" -m setpriv --reuid="$account" --regid="$account" --init-groups \
   env -i HOME="$home" XDG_RUNTIME_DIR="$t/runtime" PATH=/usr/bin:/bin systemctl --user "$@"; }
 prop() { ctl show -p "$2" --value "$1"; }
-kit_on_exit "ctl stop logship-push.service 'logship-pull@$instance.service' > /dev/null 2>&1"
+kit_on_exit "ctl stop logship-push.service 'logship-pull@$instance.service' logship-verify-follow.service > /dev/null 2>&1"
 started() { [[ $(ctl is-system-running 2> /dev/null) =~ running|degraded ]]; }
 kit_wait_for 20 "the user manager to finish starting" started
 
@@ -162,6 +186,39 @@ copied() { [[ $("$kit_bin/logship-verify" --extract "$copies/auth.log" 2> /dev/n
 kit_wait_for 20 "logship-pull@$instance to copy the file" copied
 [[ $(stat -c %a "$copies/auth.log") == 640 ]] || kit_fail "the copy is $(stat -c %a "$copies/auth.log"), expected 0640 (UMask=0027)"
 
+# logship-verify-follow.service follows the copy and emits its verified lines.
+ctl start logship-verify-follow.service || kit_fail "logship-verify-follow.service did not start: $(ctl status logship-verify-follow.service 2>&1)"
+wpid=$(prop logship-verify-follow.service MainPID)
+((wpid > 0)) || kit_fail "logship-verify-follow.service has no main pid"
+grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$wpid/status" || kit_fail "the watcher may gain privileges"
+grep -q '^Seccomp:[[:space:]]*2' "/proc/$wpid/status" || kit_fail "the watcher runs without a seccomp filter"
+[[ $(readlink "/proc/$wpid/ns/user") != $(readlink /proc/self/ns/user) ]] || kit_fail "the watcher is not in a user namespace"
+emitted() { [[ -f $1 && $(cat "$1") == "$2" ]]; }
+kit_wait_for 20 "the watcher to emit the copy's lines ($(ctl status logship-verify-follow.service 2>&1 | tail -3))" \
+  emitted "$verified/verified.log" $'remote line 1\nremote line 2'
+[[ $(stat -c '%a %U %G' "$verified/verified.log") == "640 $account adm" ]] ||
+  kit_fail "the emit file is $(stat -c '%a %U %G' "$verified/verified.log"), expected 640 $account adm"
+# Rotation by rename, then systemctl --user reload (SIGHUP through ExecReload): a new line
+# lands in the new file, once.
+mv "$verified/verified.log" "$verified/verified.log.1"
+ctl reload logship-verify-follow.service || kit_fail "reload failed: $(ctl status logship-verify-follow.service 2>&1)"
+echo 'remote line 3' >> "$t/remote/auth.log"
+kit_wait_for 20 "the watcher to emit the new line into the new file" emitted "$verified/verified.log" 'remote line 3'
+[[ $(cat "$verified/verified.log.1") == $'remote line 1\nremote line 2' ]] || kit_fail "the rotated emit file changed"
+# SIGUSR1 to the main process only: a re-verification from the start, the watcher stays.
+rescans() { grep -q "^logship_watch_rescans_total $1\$" "$home/.local/state/logship/verify/watch.prom"; }
+rescans 0 || kit_fail "rescans before SIGUSR1: $(grep rescans_total "$home/.local/state/logship/verify/watch.prom")"
+ctl kill --kill-whom=main -s USR1 logship-verify-follow.service
+kit_wait_for 20 "the watcher to re-verify on SIGUSR1" rescans 1
+[[ $(prop logship-verify-follow.service MainPID) == "$wpid" ]] || kit_fail "the watcher did not survive SIGUSR1"
+# SIGTERM: stopped within a second, status 0.
+start=$SECONDS
+ctl stop logship-verify-follow.service
+((SECONDS - start <= 2)) || kit_fail "stopping the watcher took $((SECONDS - start)) s"
+[[ $(prop logship-verify-follow.service ExecMainStatus) == 0 ]] ||
+  kit_fail "logship-verify-follow.service stopped with $(prop logship-verify-follow.service ExecMainStatus)"
+grep -q '"findings":0,' "$home/.local/state/logship/verify/status.json" || kit_fail "the watcher found problems: $(cat "$home/.local/state/logship/verify/status.json")"
+
 # A configuration error is final: exit 2, failed, no restart.
 # Type=exec: the start succeeds once the binary runs; then it exits 2.
 ctl start logship-pull@nothing-here.service 2> /dev/null || true
@@ -173,4 +230,4 @@ kit_wait_for 10 "the unconfigured instance to fail" failed
 ctl stop logship-push.service "logship-pull@$instance.service"
 [[ $(prop logship-push.service ExecMainStatus) == 0 ]] || kit_fail "logship-push.service stopped with $(prop logship-push.service ExecMainStatus)"
 "$kit_bin/logship-verify" --key "$home/k0.key" "$t/vault.log" > "$t/verify.log" 2>&1 || kit_fail "logship-verify: $(cat "$t/verify.log")"
-echo "user-units: both units run sandboxed under a real user manager; restart on kill -9; exit 2 is final"
+echo "user-units: the three units run sandboxed under a real user manager; restart on kill -9; exit 2 is final; the watcher emits, reloads, re-verifies, stops"
