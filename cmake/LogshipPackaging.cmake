@@ -38,6 +38,7 @@ endfunction()
 # The deployment kit. Named files are OPTIONAL here so that the package builds while the
 # kit is incomplete; `scripts/package --check` fails when one is missing from the package.
 install(FILES scripts/systemd/logship-push.service scripts/systemd/logship-pull@.service
+              scripts/systemd/logship-verify-follow.service
         DESTINATION lib/systemd/user OPTIONAL)
 logship_install_tree(scripts/feeds share/logship/feeds)
 logship_install_tree(scripts/vault share/logship/vault)
@@ -59,7 +60,8 @@ add_custom_command(OUTPUT "${changelog}.gz" COMMAND gzip -9nc "${changelog}" > "
                    DEPENDS "${changelog}" COMMENT "Compressing changelog.Debian")
 add_custom_target(logship-changelog ALL DEPENDS "${changelog}.gz")
 install(FILES "${changelog}.gz" DESTINATION ${LOGSHIP_DOC_DIR})
-logship_install_tree(docs ${LOGSHIP_DOC_DIR} GLOB *.md vectors/*)
+# docs/examples/ (Vector, Fluent Bit) lands in examples/ beside scripts/examples/.
+logship_install_tree(docs ${LOGSHIP_DOC_DIR} GLOB *.md vectors/* examples/*)
 
 # Man pages: docs/man/PROGRAM.1.in for every program, the version filled in, gzipped.
 # The test man.PROGRAM fails when an option of PROGRAM --help is missing from its page
