@@ -30,7 +30,7 @@ constexpr std::size_t kMaxTornCopies = 32;
 // Sealed batches of a stream remembered (where they are: 32 bytes each) so that their bytes,
 // written again late by an interrupted transfer, can be recognised; and interrupted copies
 // whose rest may still come.
-constexpr std::size_t kRecentBatches = 4096;
+// (VerifyOptions::recent_batches)
 constexpr std::size_t kMaxContinuations = 32;
 // Recent sealed batches compared with a line that may be the start of one, cut in its begin line.
 constexpr std::uint64_t kLatePrefixBatches = 64;
@@ -88,7 +88,7 @@ struct StreamState {
   // Torn copies of one batch (one seq), in file order, until a copy completes it or a batch
   // of another seq shows that none will.
   std::vector<TornBatch> torn;
-  std::vector<SealedBatch> recent;            // by seq % kRecentBatches
+  std::vector<SealedBatch> recent;            // by seq % opt.recent_batches
   std::vector<Continuation> continuations;    // oldest first
   std::unique_ptr<KeySchedule> keys;          // from the stream's K_0, made at its first batch
   std::optional<std::uint64_t> keys_genesis;  // the genesis position `keys` was derived at
@@ -373,8 +373,8 @@ struct Verifier::Impl {
   }
 
   const SealedBatch* sealed(const StreamState& s, std::uint64_t seq) const {
-    if (s.recent.empty() || s.recent[seq % kRecentBatches].seq != seq) return nullptr;
-    return &s.recent[seq % kRecentBatches];
+    if (s.recent.empty() || s.recent[seq % s.recent.size()].seq != seq) return nullptr;
+    return &s.recent[seq % s.recent.size()];
   }
 
   // The bytes of batch b from `from` match the file from line l on, for a remnant's length: 0
@@ -1175,8 +1175,8 @@ struct Verifier::Impl {
         s.sum.first_time = o.begin.time;
       }
       s.last = LastBatch{seq, e.chain};
-      if (s.recent.size() < kRecentBatches) s.recent.resize(kRecentBatches);
-      s.recent[seq % kRecentBatches] = SealedBatch{seq, o.file, o.line, o.begin_offset, after};
+      if (s.recent.empty()) s.recent.resize(std::max<std::size_t>(1, opt.recent_batches));
+      s.recent[seq % s.recent.size()] = SealedBatch{seq, o.file, o.line, o.begin_offset, after};
       s.last_time = o.begin.time;
       s.last_file = o.file;
       s.last_line = o.line;
@@ -1666,12 +1666,12 @@ std::string Verifier::Impl::state() const {
       write_keys(w, *s->keys);
     }
     // The recent batches of the live file, newest last (older ones are not kept: a remnant of
-    // one after a restart is a finding, as it is beyond kRecentBatches).
+    // one after a restart is a finding, as it is beyond VerifyOptions::recent_batches).
     if (s->last && !s->recent.empty()) {
       const auto last = s->last->seq;
       const std::uint64_t keep = std::min<std::uint64_t>(kLatePrefixBatches, last + 1);
       for (std::uint64_t k = keep; k-- > 0;) {
-        const SealedBatch& b = s->recent[(last - k) % kRecentBatches];
+        const SealedBatch& b = s->recent[(last - k) % s->recent.size()];
         if (b.seq == last - k && b.file == live)
           w.record("recent") << b.seq << b.line << b.begin << b.end;
       }
@@ -1802,8 +1802,8 @@ Status Verifier::Impl::load_state(std::string_view text, UniqueFd live_fd, std::
       b.begin = r.u64();
       b.end = r.u64();
       b.file = SIZE_MAX;  // (the live file: set below)
-      if (s->recent.empty()) s->recent.resize(kRecentBatches);
-      s->recent[b.seq % kRecentBatches] = b;
+      if (s->recent.empty()) s->recent.resize(std::max<std::size_t>(1, opt.recent_batches));
+      s->recent[b.seq % s->recent.size()] = b;
     } else if (rec == "cont") {
       Continuation c;
       c.seq = r.u64();

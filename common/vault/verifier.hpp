@@ -44,6 +44,10 @@ struct VerifyOptions {
   // Files kept open, the newest included (0: all). A long-running watcher keeps two: bytes
   // of batches in older files are no longer recognised as late remnants (they are findings).
   std::size_t keep_files_open = 0;
+  // Sealed batches remembered per stream (40 bytes each) to recognise their bytes written again
+  // late by an interrupted transfer; older ones are findings. A watcher of many streams keeps
+  // fewer.
+  std::size_t recent_batches = 4096;
 };
 
 class Verifier {

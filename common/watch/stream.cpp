@@ -149,7 +149,8 @@ vault::VerifyOptions WatchedStream::options() const {
   opt.key = key_;
   opt.max_silence = config_.max_silence;
   opt.expect_start = config_.expect_start;
-  opt.keep_files_open = 2;  // (the live file and the one before it)
+  opt.keep_files_open = 2;   // (the live file and the one before it)
+  opt.recent_batches = 256;  // (10 KiB per stream; a restart keeps the last 64)
   return opt;
 }
 

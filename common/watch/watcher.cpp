@@ -195,6 +195,7 @@ Status Watcher::write_status() {
   doc.add("time",
           vault::format_time(std::chrono::time_point_cast<std::chrono::microseconds>(wall)));
   std::string streams = "[";
+  std::uint64_t all_findings = 0;  // (since the state directory was made)
   for (const auto& s : streams_) {
     const auto v = s->view();
     const std::vector<std::pair<std::string, std::string>> label{{"stream", v.name}};
@@ -243,11 +244,12 @@ Status Watcher::write_status() {
       o.add("last_seq", v.last_seq).add("last_batch_time", vault::format_time(v.last_batch_time));
     else
       o.add_null("last_seq");
+    all_findings += total;
     if (streams.size() > 1) streams += ",";
     streams += o.str();
   }
   streams += "]";
-  doc.add("findings", findings_).add_raw("streams", streams);
+  doc.add("findings", all_findings).add_raw("streams", streams);
   if (opt_.status_file)
     if (auto st = status::write_status_file(*opt_.status_file, doc.str() + "\n"); !st) return st;
   if (opt_.prometheus_file)
