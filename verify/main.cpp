@@ -121,7 +121,7 @@ void add_options(cli::OptionSet& set) {
       "max-silence =, expect-start =); instead of FILE... and --key")(
       "state-dir", po::value<std::string>()->value_name("DIR"),
       "where the watcher keeps its place (0700; holds key positions); default "
-      "$XDG_STATE_HOME/logship-verify or ~/.local/state/logship-verify")(
+      "$XDG_STATE_HOME/logship/verify or ~/.local/state/logship/verify")(
       "status-file", po::value<std::string>()->value_name("FILE"),
       "a JSON status document, rewritten every second")(
       "prometheus-file", po::value<std::string>()->value_name("FILE"),
@@ -211,9 +211,9 @@ std::string summary_line(const vault::Summary& s) {
 
 std::filesystem::path default_state_dir() {
   if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x)
-    return std::filesystem::path(x) / "logship-verify";
+    return std::filesystem::path(x) / "logship/verify";
   if (const char* h = std::getenv("HOME"); h && *h)
-    return std::filesystem::path(h) / ".local/state/logship-verify";
+    return std::filesystem::path(h) / ".local/state/logship/verify";
   throw cli::UsageError("no --state-dir given and neither XDG_STATE_HOME nor HOME is set");
 }
 
