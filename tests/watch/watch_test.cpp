@@ -361,6 +361,84 @@ TEST_F(WatchFileTest, OneStreamFedGarbageDoesNotAffectTheOther99) {
   EXPECT_EQ(w.stop(), 0);
 }
 
+// --emit-format json: one object per verified line, lossless for any bytes (NUL, CR, bytes that
+// are not UTF-8), with the batch's src, stream, seq, time and the line's index.
+TEST_F(WatchFileTest, JsonEmitIsLosslessForAnyBytes) {
+  const auto file = dir_.path() / "v.log";
+  vault::testing::Sender s;
+  const std::string nul("a\0b", 3), bad = "caf\xe9 \xff", cr = "dos line\r",
+                                    quote = "say \"hi\" \\ ok";
+  append(file, s.next(lines({nul, bad}), at(0)));
+  append(file, s.next(lines({cr, quote, ""}), at(1)));
+  Watcher w(dir_.path() / "w", {"--key", key_.string(), "--emit-format", "json", file.string()});
+  w.start();
+  ASSERT_TRUE(eventually([&] { return number(slurp(w.status()), "last_seq") == 1; }, 5s));
+  EXPECT_EQ(w.stop(), 0);
+  const std::string want =
+      R"({"src":"web1","stream":"auth","seq":0,"time":"2026-11-22T02:20:40.000000Z","index":0,"line":"a\u0000b"})"
+      "\n"
+      R"({"src":"web1","stream":"auth","seq":0,"time":"2026-11-22T02:20:40.000000Z","index":1,"line_base64":"Y2Fm6SD/"})"
+      "\n"
+      R"({"src":"web1","stream":"auth","seq":1,"time":"2026-11-22T02:20:41.000000Z","index":0,"line":"dos line\u000d"})"
+      "\n"
+      R"({"src":"web1","stream":"auth","seq":1,"time":"2026-11-22T02:20:41.000000Z","index":1,"line":"say \"hi\" \\ ok"})"
+      "\n"
+      R"({"src":"web1","stream":"auth","seq":1,"time":"2026-11-22T02:20:41.000000Z","index":2,"line":""})"
+      "\n";
+  EXPECT_EQ(slurp(w.emit()), want);
+}
+
+// --on-finding runs the program without a shell, with the finding in argv and environment
+// (a planted line that would run a command in a shell does not); a flood of findings runs it
+// at most 20 times at once (4 at a time), and one more run says how many were not passed on.
+TEST_F(WatchFileTest, OnFindingRunsTheProgramWithoutAShellAndRateLimited) {
+  const auto file = dir_.path() / "v.log";
+  const auto calls = dir_.path() / "calls";
+  fs::create_directories(calls);
+  const auto program = dir_.path() / "alarm.sh";
+  std::ofstream(program)
+      << "#!/bin/sh\n"
+         "f=$(mktemp \""
+      << calls.string()
+      << "/call.XXXXXX\")\n"
+         "printf '%s|%s|%s|%s\\n' \"$1\" \"$2\" \"$LOGSHIP_KIND\" \"$LOGSHIP_STREAM\" > \"$f\"\n"
+         "printf '%s\\n' \"$5\" >> \"$f\"\n";
+  fs::permissions(program, fs::perms::owner_all);
+  vault::testing::Sender s;
+  append(file, batch(s, 0));
+  Watcher w(dir_.path() / "w",
+            {"--key", key_.string(), "--on-finding", program.string(), file.string()});
+  w.start();
+  ASSERT_TRUE(eventually([&] { return number(slurp(w.status()), "last_seq") == 0; }, 5s));
+  // A planted line whose text would run a command if it ever reached a shell.
+  append(file, "$(touch " + (dir_.path() / "pwned").string() + ") `id`\n");
+  auto count = [&] {
+    return std::distance(fs::directory_iterator(calls), fs::directory_iterator());
+  };
+  ASSERT_TRUE(eventually([&] { return count() == 1; }, 3s)) << w.text();
+  const auto one = slurp(fs::directory_iterator(calls)->path());
+  EXPECT_EQ(one.substr(0, one.find('\n')), "stray-line|v.log|stray-line|v.log") << one;
+  EXPECT_FALSE(fs::exists(dir_.path() / "pwned"));
+  // A flood: 200 findings within a moment.
+  for (int i = 0; i < 200; ++i) {
+    append(file, "planted " + std::to_string(i) + "\n");
+    append(file, batch(s, 1 + i));  // (a batch between: each planted line is its own finding)
+  }
+  ASSERT_TRUE(w.logged("warn.*stray-line", 10s, 201)) << w.text().substr(0, 3000);
+  std::this_thread::sleep_for(1s);
+  const auto runs = count();
+  EXPECT_LE(runs, 1 + 20 + 2) << "the program ran " << runs << " times";
+  EXPECT_GE(runs, 2);
+  EXPECT_TRUE(eventually(
+      [&] {
+        for (const auto& e : fs::directory_iterator(calls))
+          if (slurp(e.path()).starts_with("suppressed|")) return true;
+        return false;
+      },
+      5s));
+  EXPECT_EQ(w.stop(), 0);
+}
+
 // Usage errors name the cause and the fix, and exit 2.
 TEST(WatchCli, BadInvocationsAreUsageErrors) {
   vault::testing::TempDir dir;
