@@ -311,7 +311,11 @@ int follow(const po::variables_map& vm, const std::vector<std::string>& files) {
   spdlog::info("following {} stream{}", stream_count, stream_count == 1 ? "" : "s");
   for (;;) {
     const auto started = std::chrono::steady_clock::now();
-    if (auto st = w.round(); !st) throw std::runtime_error(st.error().message);
+    auto signalled = [&] {  // (a signal waits: the round ends, the loop below reads it)
+      pollfd p{sigfd.get(), POLLIN, 0};
+      return ::poll(&p, 1, 0) > 0;
+    };
+    if (auto st = w.round(signalled); !st) throw std::runtime_error(st.error().message);
     const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     const auto wait = std::max<std::int64_t>(0, (w.poll_interval() - spent).count());

@@ -221,10 +221,18 @@ void WatchedStream::restore(StreamRecord record) {
                       : Result<std::unique_ptr<vault::Verifier>>(
                             make_error(ErrorKind::io, errno_message("open", *where)));
   if (!v) {
-    spdlog::error(
-        "stream {}: cannot resume from its checkpoint ({}); verifying its files from "
-        "the start again",
-        config_.name, v.error().message);
+    // (Verifier::resume: the file is shorter than where the state stood, or the state is
+    // damaged)
+    if (v.error().message.find(" is shorter ") != std::string::npos)
+      report({where->string(), 0, vault::FindingKind::file_shrunk,
+              v.error().message +
+                  ": verified bytes were removed while the watcher was stopped; verifying the "
+                  "stream's files from the start again"});
+    else
+      spdlog::error(
+          "stream {}: cannot resume from its checkpoint ({}); verifying its files "
+          "from the start again",
+          config_.name, v.error().message);
     return;
   }
   verifier_ = std::move(*v);

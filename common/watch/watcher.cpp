@@ -127,7 +127,7 @@ void Watcher::on_report(const WatchedStream& s, const vault::Finding& f) {
   if (alarm_) alarm_->finding(s.name(), f);
 }
 
-Status Watcher::round() {
+Status Watcher::round(const std::function<bool()>& interrupted) {
   if (alarm_) alarm_->tick();
   {  // what the re-verification found
     std::vector<std::pair<std::size_t, vault::Finding>> found;
@@ -137,7 +137,10 @@ Status Watcher::round() {
     }
     for (const auto& [i, f] : found) streams_[i]->rescan_finding(f);
   }
-  for (auto& s : streams_) s->poll(opt_.read_budget);
+  for (auto& s : streams_) {
+    if (interrupted && interrupted()) break;
+    s->poll(opt_.read_budget);
+  }
   if (auto st = commit_round(); !st) return st;
   const auto now = clock_.now();
   if (opt_.rescan_interval.count() > 0 && now - last_rescan_ >= opt_.rescan_interval)
@@ -264,7 +267,7 @@ Status Watcher::reopen_emit() {
 }
 
 Status Watcher::stop() {
-  auto st = round();
+  auto st = commit_round();
   if (auto c = journal_->compact(records_, next_round_ - 1); !c && st) st = c;
   if (auto w = write_status(); !w && st) st = w;
   return st;
@@ -274,7 +277,11 @@ void Watcher::request_rescan() {
   last_rescan_ = clock_.now();
   std::vector<RescanJob> jobs;
   for (std::size_t i = 0; i < streams_.size(); ++i)
-    jobs.push_back({i, streams_[i]->files(), streams_[i]->live_offset(), streams_[i]->options()});
+    jobs.push_back({i, streams_[i]->files(),
+                    streams_[i]->view().phase == StreamPhase::following
+                        ? std::optional<std::uint64_t>(streams_[i]->live_offset())
+                        : std::nullopt,
+                    streams_[i]->options()});
   {
     std::lock_guard lk(mu_);
     if (rescan_busy_ || !rescan_jobs_.empty()) return;  // (one at a time)
@@ -298,7 +305,7 @@ void Watcher::rescan_loop() {
       std::vector<vault::Finding> found;
       vault::Verifier v(job.options, [&](const vault::Finding& f) { found.push_back(f); });
       for (std::size_t k = 0; k < job.files.size(); ++k) {
-        if (k + 1 == job.files.size()) v.limit_next_file(job.live_limit);
+        if (k + 1 == job.files.size() && job.live_limit) v.limit_next_file(*job.live_limit);
         if (auto st = v.add_file(job.files[k]); !st) {
           found.push_back({job.files[k].string(), 0, vault::FindingKind::rescan_failed,
                            "re-verification could not read it: " + st.error().message});

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -47,8 +48,9 @@ class Watcher {
   static Result<std::unique_ptr<Watcher>> start(WatchOptions options, const Clock& clock);
   ~Watcher();
 
-  // One round over every stream.
-  Status round();
+  // One round over every stream; `interrupted` is asked between streams (a stop request: the
+  // round ends early, what was read is kept).
+  Status round(const std::function<bool()>& interrupted = {});
   // When the next round is due.
   std::chrono::milliseconds poll_interval() const { return opt_.poll_interval; }
   // A re-verification of every stream from the start (SIGUSR1).
@@ -85,7 +87,7 @@ class Watcher {
   struct RescanJob {
     std::size_t stream;
     std::vector<std::filesystem::path> files;
-    std::uint64_t live_limit;
+    std::optional<std::uint64_t> live_limit;  // how much of the last file (the live one)
     vault::VerifyOptions options;
   };
   std::mutex mu_;
