@@ -315,6 +315,22 @@ TEST_F(WatchFileTest, RotationContinuesTheStreamWithoutFindingOrRepeat) {
   EXPECT_EQ(w.stop(), 0);
 }
 
+// Bytes removed while the watcher was stopped: a finding at its next start, not an error.
+TEST_F(WatchFileTest, AFileTruncatedWhileTheWatcherWasStoppedIsAFindingAtItsStart) {
+  const auto file = dir_.path() / "v.log";
+  vault::testing::Sender s;
+  for (int i = 0; i < 4; ++i) append(file, batch(s, i));
+  Watcher w(dir_.path() / "w", {"--key", key_.string(), file.string()});
+  w.start();
+  ASSERT_TRUE(eventually([&] { return number(slurp(w.status()), "last_seq") == 3; }, 5s));
+  EXPECT_EQ(w.stop(), 0);
+  ASSERT_EQ(::truncate(file.c_str(), 100), 0);
+  w.start();
+  EXPECT_TRUE(w.logged("warn.*file-shrunk.*while the watcher was stopped", 3s)) << w.text();
+  EXPECT_TRUE(w.running());
+  EXPECT_EQ(w.stop(), 0);
+}
+
 // 100 streams in one watcher, one of them fed garbage: the other 99 go on unaffected.
 TEST_F(WatchFileTest, OneStreamFedGarbageDoesNotAffectTheOther99) {
   constexpr int kStreams = 100;
