@@ -1372,7 +1372,8 @@ void Verifier::on_progress(Progress progress) {
 }
 
 Status Verifier::add_file(const std::filesystem::path& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // (O_NONBLOCK: a FIFO given or planted as a vault file must not block; add() refuses it)
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (!fd.valid()) return make_error(ErrorKind::io, errno_message("open", path));
   return add_fd(std::move(fd), path.string());
 }

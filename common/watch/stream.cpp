@@ -268,13 +268,21 @@ void WatchedStream::start_fresh() {
 }
 
 bool WatchedStream::open_live(std::uint64_t start) {
-  UniqueFd fd(::open(config_.file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    phase_ = StreamPhase::waiting;
-    return false;
-  }
+  phase_ = StreamPhase::waiting;
+  // (O_NONBLOCK: a FIFO or device put in the file's place must not block the watcher)
+  UniqueFd fd(::open(config_.file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  if (!fd.valid()) return false;
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return false;
+  if (!S_ISREG(st.st_mode)) {
+    if (!complained_)
+      report({config_.file.string(), 0, vault::FindingKind::file_replaced,
+              "it is not a regular file (a FIFO, device or directory took its place); waiting "
+              "for a regular file"});
+    complained_ = true;
+    return false;
+  }
+  complained_ = false;
   UniqueFd mine(::dup(fd.get()));
   if (auto added = verifier_->add_live(std::move(fd), config_.file.string(), start); !added) {
     spdlog::error("stream {}: {}", config_.name, added.error().message);

@@ -126,6 +126,7 @@ class WatchedStream {
   dev_t dev_ = 0;
   ino_t ino_ = 0;
   bool read_failing_ = false;
+  bool complained_ = false;  // about a live path that is not a regular file
   SteadyTime last_growth_{};                 // when the live file last gave new lines
   std::optional<SteadyTime> missing_since_;  // the live path vanished while followed
   StreamRecord saved_;                       // the checkpoint as of the last settled point

@@ -139,7 +139,11 @@ Status Watcher::round(const std::function<bool()>& interrupted) {
   }
   for (auto& s : streams_) {
     if (interrupted && interrupted()) break;
-    s->poll(opt_.read_budget);
+    try {
+      s->poll(opt_.read_budget);
+    } catch (const std::exception& e) {  // (e.g. memory): the stream waits, the others go on
+      spdlog::error("stream {}: {}; trying again in the next round", s->name(), e.what());
+    }
   }
   if (auto st = commit_round(); !st) return st;
   const auto now = clock_.now();

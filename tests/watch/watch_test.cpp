@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -431,8 +432,17 @@ TEST_F(WatchFileTest, OnFindingRunsTheProgramWithoutAShellAndRateLimited) {
   auto count = [&] {
     return std::distance(fs::directory_iterator(calls), fs::directory_iterator());
   };
-  ASSERT_TRUE(eventually([&] { return count() == 1; }, 3s)) << w.text();
-  const auto one = slurp(fs::directory_iterator(calls)->path());
+  auto first = [&] {  // (written in two steps by the program: wait for both)
+    return count() == 1 ? slurp(fs::directory_iterator(calls)->path()) : std::string();
+  };
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto text = first();
+        return std::count(text.begin(), text.end(), '\n') == 2;
+      },
+      3s))
+      << w.text();
+  const auto one = first();
   EXPECT_EQ(one.substr(0, one.find('\n')), "stray-line|v.log|stray-line|v.log") << one;
   EXPECT_FALSE(fs::exists(dir_.path() / "pwned"));
   // A flood: 200 findings within a moment.
