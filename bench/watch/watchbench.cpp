@@ -22,7 +22,8 @@
 //                                 t=NS in the lines (logship-bench-push paced) e2e_ (writer ->
 //                                 OUT) and sealed_ (writer -> end line in VAULT). Ends when every
 //                                 line arrived in both, at TIMEOUT_S, or (--idle) S seconds after
-//                                 the last new one.
+//                                 the last new one. Also the lines of the biggest batch and of
+//                                 the one with the longest watch_ lag.
 //   key KEY_OUT                   writes the key that `write` and `gen-streams` seal with.
 //   write VAULT RATE SECONDS [--batch-ms MS] [--len B]
 //                                 the direct writer: seals RATE*SECONDS lines "lsbseq=N" in
@@ -294,7 +295,8 @@ int cmd_lag(int argc, char** argv) {
     std::vector<std::uint64_t> lines;
   };
   std::map<std::uint64_t, BatchRec> batches;
-  std::vector<std::uint64_t> pending;  // lines of the batch being read in VAULT
+  std::map<std::uint64_t, std::int64_t> tail_early;  // end lines in TAILOUT not yet in VAULT
+  std::vector<std::uint64_t> pending;                // lines of the batch being read in VAULT
   std::uint64_t got_out = 0, got_tail = 0;
   std::int64_t now = now_ns();
   const std::int64_t deadline = now + static_cast<std::int64_t>(timeout * 1e9);
@@ -307,8 +309,10 @@ int cmd_lag(int argc, char** argv) {
         pending.clear();
       } else if (line.starts_with("@logship end ")) {
         const auto bs = end_seq(line);
-        if (!pending.empty() && !batches.contains(bs))
-          batches[bs] = BatchRec{now, -1, std::move(pending)};
+        if (!pending.empty() && !batches.contains(bs)) {
+          const auto early = tail_early.find(bs);
+          batches[bs] = BatchRec{now, early == tail_early.end() ? -1 : now, std::move(pending)};
+        }
         pending.clear();
       } else {
         std::uint64_t s = 0;
@@ -323,8 +327,12 @@ int cmd_lag(int argc, char** argv) {
       now = now_ns();
       tail.drain([&](std::string_view line) {
         if (line.starts_with("@logship end ")) {
+          // (read here before it was read in VAULT: it came between the two reads)
           auto it = batches.find(end_seq(line));
-          if (it != batches.end() && it->second.tail_end < 0) it->second.tail_end = now;
+          if (it == batches.end())
+            tail_early.emplace(end_seq(line), now);
+          else if (it->second.tail_end < 0)
+            it->second.tail_end = now;
           return;
         }
         std::uint64_t s = 0;
@@ -356,11 +364,14 @@ int cmd_lag(int argc, char** argv) {
     while (::read(ino.get(), evbuf, sizeof evbuf) > 0) {
     }
   }
-  // (a tail end line read in the same wake as the vault's is at most a wake late: fine)
+  // A line that arrived between the read of VAULT and that of TAILOUT or OUT is read there
+  // first: its lag counts as 0 (the error is at most one wake, microseconds).
 
   auto ms = [](std::int64_t d) { return static_cast<double>(d) / 1e6; };
   std::vector<double> w_batch, t_batch, w_line, t_line_lag, e2e, sealed;
   std::uint64_t batch_lines = 0, batches_out = 0, lines_sealed = 0;
+  double slowest_ms = -1;
+  std::size_t slowest_lines = 0, biggest_lines = 0;
   for (const auto& [bs, b] : batches) {
     batch_lines += b.lines.size();
     std::int64_t last_out = -1;
@@ -372,7 +383,7 @@ int cmd_lag(int argc, char** argv) {
         continue;
       }
       last_out = std::max(last_out, t_out[s]);
-      w_line.push_back(ms(t_out[s] - b.end));
+      w_line.push_back(ms(std::max<std::int64_t>(0, t_out[s] - b.end)));
       if (t_writer[s] >= 0) {
         e2e.push_back(ms(t_out[s] - t_writer[s]));
         sealed.push_back(ms(b.end - t_writer[s]));
@@ -380,12 +391,19 @@ int cmd_lag(int argc, char** argv) {
     }
     if (all_out) {
       ++batches_out;
-      w_batch.push_back(ms(last_out - b.end));
+      w_batch.push_back(ms(std::max<std::int64_t>(0, last_out - b.end)));
+      if (w_batch.back() >= slowest_ms) {
+        slowest_ms = w_batch.back();
+        slowest_lines = b.lines.size();
+      }
     }
+    biggest_lines = std::max(biggest_lines, b.lines.size());
     if (b.tail_end >= 0) t_batch.push_back(ms(b.tail_end - b.end));
   }
   for (std::uint64_t s = 0; s < n; ++s)
-    if (t_tail[s] >= 0 && t_line[s] >= 0) t_line_lag.push_back(ms(t_tail[s] - t_line[s]));
+    if (t_tail[s] >= 0)  // (read in TAILOUT first: see above)
+      t_line_lag.push_back(
+          ms(t_line[s] < 0 ? 0 : std::max<std::int64_t>(0, t_tail[s] - t_line[s])));
   if (dump) {
     FILE* f = std::fopen(dump, "w");
     if (!f) die_errno(dump);
@@ -399,11 +417,13 @@ int cmd_lag(int argc, char** argv) {
     std::fclose(f);
   }
   std::printf("lines=%" PRIu64 " sealed_in_vault=%" PRIu64 " in_out=%" PRIu64 " in_tail=%" PRIu64
-              " batches=%zu batches_out=%" PRIu64 " lines_per_batch=%.0f",
+              " batches=%zu batches_out=%" PRIu64
+              " lines_per_batch=%.0f biggest_batch_lines=%zu slowest_batch_lines=%zu",
               n, lines_sealed, got_out, got_tail, batches.size(), batches_out,
               batches.empty()
                   ? 0.0
-                  : static_cast<double>(batch_lines) / static_cast<double>(batches.size()));
+                  : static_cast<double>(batch_lines) / static_cast<double>(batches.size()),
+              biggest_lines, slowest_lines);
   print_stats("watch", stats(w_batch));        // end line in VAULT -> last line in OUT
   print_stats("tail", stats(t_batch));         // end line in VAULT -> end line in TAILOUT
   print_stats("watchline", stats(w_line));     // end line in VAULT -> the line in OUT
