@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "util/json.hpp"
 #include "vault/format.hpp"
 
@@ -24,9 +26,18 @@ void EmitBuffer::batch(const Batch& b) {
   index_ = 0;
 }
 
+void EmitBuffer::put(std::string_view bytes) {
+  if (skip_ > 0) {
+    const auto n = std::min<std::uint64_t>(skip_, bytes.size());
+    bytes.remove_prefix(n);
+    skip_ -= n;
+  }
+  out_.append(bytes);
+}
+
 Status EmitBuffer::write(std::string_view bytes) {
   if (format_ == EmitFormat::raw) {
-    out_.append(bytes);
+    put(bytes);
     return {};
   }
   // The extractor writes whole lines ("...\n") and fragments without their LF.
@@ -51,13 +62,14 @@ Status EmitBuffer::write(std::string_view bytes) {
 }
 
 void EmitBuffer::json_line(std::string_view line) {
-  out_ += "{\"src\":" + json_quote(src_) + ",\"stream\":" + json_quote(stream_) +
-          ",\"seq\":" + std::to_string(seq_) + ",\"time\":\"" + time_ +
-          "\",\"index\":" + std::to_string(index_++);
+  std::string o = "{\"src\":" + json_quote(src_) + ",\"stream\":" + json_quote(stream_) +
+                  ",\"seq\":" + std::to_string(seq_) + ",\"time\":\"" + time_ +
+                  "\",\"index\":" + std::to_string(index_++);
   if (valid_utf8(line))
-    out_ += ",\"line\":" + json_quote(line) + "}\n";
+    o += ",\"line\":" + json_quote(line) + "}\n";
   else
-    out_ += ",\"line_base64\":\"" + base64(line) + "\"}\n";
+    o += ",\"line_base64\":\"" + base64(line) + "\"}\n";
+  put(o);
 }
 
 Result<EmitFile> EmitFile::open(const std::filesystem::path& path) {

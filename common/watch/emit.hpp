@@ -34,12 +34,16 @@ class EmitBuffer final : public vault::ByteSink {
   const std::string& bytes() const { return out_; }
   // Removes the first n bytes (handed on).
   void take(std::size_t n) { out_.erase(0, n); }
+  // Drops the next n bytes formatted: they are in the emit file already (see journal.hpp).
+  void skip(std::uint64_t n) { skip_ = n; }
 
  private:
   void json_line(std::string_view line);
+  void put(std::string_view bytes);
 
   EmitFormat format_;
   std::string out_;
+  std::uint64_t skip_ = 0;
   // json: the batch whose lines are being written, the line being assembled (fragments).
   std::string src_, stream_, time_;
   std::uint64_t seq_ = 0, index_ = 0;

@@ -59,6 +59,12 @@ bool decode_streams(std::string_view& in, std::map<std::string, std::string>& st
 
 }  // namespace
 
+std::uint64_t Round::emit_total() const {
+  std::uint64_t n = 0;
+  for (const auto& s : streams) n += s.emit_bytes;
+  return n;
+}
+
 Result<Journal> Journal::open(const std::filesystem::path& dir) {
   UniqueFd fd(::open((dir / "journal").c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
   if (!fd.valid())
@@ -101,15 +107,26 @@ Result<Journal::Loaded> Journal::load() {
     if (crc32c(body) != crc) break;
     Round r;
     std::string_view b = body;
-    if (!get_u64(b, r.number) || !get_u64(b, r.emit_inode) || !get_u64(b, r.emit_base) ||
-        !get_bytes(b, r.emit) || !decode_streams(b, r.streams) || !b.empty())
-      break;
+    std::uint64_t n = 0;
+    bool ok = get_u64(b, r.number) && get_u64(b, r.emit_inode) && get_u64(b, r.emit_base) &&
+              get_u64(b, n);
+    for (std::uint64_t i = 0; ok && i < n; ++i) {
+      Round::Stream st;
+      ok = get_bytes(b, st.name) && get_bytes(b, st.record) && get_u64(b, st.emit_bytes);
+      r.streams.push_back(std::move(st));
+    }
+    if (!ok || !b.empty()) break;
     in.remove_prefix(4 + 16 + len);
     good += 4 + 16 + len;
     if (r.number <= checkpoint_round) continue;  // (folded into the checkpoint already)
-    for (const auto& [name, rec] : r.streams) out.streams[name] = rec;
+    out.before_last.clear();
+    for (const auto& st : r.streams) {
+      if (auto it = out.streams.find(st.name); it != out.streams.end())
+        out.before_last[st.name] = it->second;
+      out.streams[st.name] = st.record;
+    }
     out.next_round = r.number + 1;
-    out.rounds.push_back(std::move(r));
+    out.last = std::move(r);
   }
   if (good != text->size() && ::ftruncate(journal_.get(), static_cast<off_t>(good)) != 0)
     return make_error(ErrorKind::io, errno_message("truncate", dir_ / "journal"));
@@ -122,8 +139,12 @@ Status Journal::append(const Round& r, bool sync) {
   put_u64(body, r.number);
   put_u64(body, r.emit_inode);
   put_u64(body, r.emit_base);
-  put_bytes(body, r.emit);
-  body += encode_streams(r.streams);
+  put_u64(body, r.streams.size());
+  for (const auto& st : r.streams) {
+    put_bytes(body, st.name);
+    put_bytes(body, st.record);
+    put_u64(body, st.emit_bytes);
+  }
   std::string rec(kMagic, 4);
   put_u64(rec, body.size());
   put_u64(rec, crc32c(body));

@@ -75,6 +75,10 @@ class WatchedStream {
 
   // Goes on from a checkpoint (call before the first poll).
   void restore(StreamRecord record);
+  // The first n bytes of lines it emits are in the emit file already (see journal.hpp).
+  void skip_emitted(std::uint64_t n) {
+    if (emit_) emit_->skip(n);
+  }
 
   // One look: opens the file once it exists, follows rotation, notices truncation and
   // replacement, reads what was appended (at most `budget` bytes), measures silence.
@@ -126,7 +130,7 @@ class WatchedStream {
   dev_t dev_ = 0;
   ino_t ino_ = 0;
   bool read_failing_ = false;
-  bool complained_ = false;  // about a live path that is not a regular file
+  bool complained_ = false;                  // about a live path that is not a regular file
   SteadyTime last_growth_{};                 // when the live file last gave new lines
   std::optional<SteadyTime> missing_since_;  // the live path vanished while followed
   StreamRecord saved_;                       // the checkpoint as of the last settled point

@@ -66,25 +66,37 @@ Status Watcher::load() {
   if (!loaded) return loaded.error();
   next_round_ = loaded->next_round;
 
+  std::map<std::string, std::uint64_t> emit_skip;
   if (opt_.emit) {
     auto f = EmitFile::open(*opt_.emit);
     if (!f) return f.error();
     emit_ = std::move(*f);
-    // Lines journalled but not (all) written before the stop: written now, once.
-    for (const Round& r : loaded->rounds) {
-      if (r.emit.empty() || emit_->is_stdout() || r.emit_inode != emit_->inode()) continue;
-      if (emit_->size() >= r.emit_base + r.emit.size()) continue;
-      if (emit_->size() < r.emit_base) {
+    // The last round's lines that did not all reach the file before the stop: their streams
+    // go on from before that round and drop what the file already holds.
+    const auto& last = loaded->last;
+    if (last && last->emit_total() > 0 && !emit_->is_stdout() &&
+        last->emit_inode == emit_->inode() &&
+        emit_->size() < last->emit_base + last->emit_total()) {
+      if (emit_->size() < last->emit_base)
         spdlog::error(
             "{} is shorter ({} bytes) than the journal says it was ({}): lines "
             "emitted before were lost with it",
-            opt_.emit->string(), emit_->size(), r.emit_base);
-        continue;
+            opt_.emit->string(), emit_->size(), last->emit_base);
+      auto present = emit_->size() > last->emit_base ? emit_->size() - last->emit_base : 0;
+      for (const auto& st : last->streams) {
+        const auto there = std::min(present, st.emit_bytes);
+        present -= there;
+        if (there == st.emit_bytes) continue;
+        emit_skip[st.name] = there;
+        if (auto it = loaded->before_last.find(st.name); it != loaded->before_last.end())
+          loaded->streams[st.name] = it->second;
+        else
+          loaded->streams.erase(st.name);
+        spdlog::info(
+            "stream {}: {} of its {} bytes of lines of round {} reached {} before the "
+            "stop; it goes on from before that round",
+            st.name, there, st.emit_bytes, last->number, opt_.emit->string());
       }
-      const auto done = emit_->size() - r.emit_base;
-      if (auto st = emit_->append(std::string_view(r.emit).substr(done)); !st) return st;
-      spdlog::info("{}: completed the lines of round {} cut by the last stop ({} bytes)",
-                   opt_.emit->string(), r.number, r.emit.size() - done);
     }
     if (auto st = emit_->sync(); !st) return st;
   }
@@ -108,6 +120,7 @@ Status Watcher::load() {
       records_[cfg.name] = it->second;
       s->restore(std::move(*rec));
     }
+    if (auto it = emit_skip.find(cfg.name); it != emit_skip.end()) s->skip_emitted(it->second);
     streams_.push_back(std::move(s));
   }
   // The checkpoint from here on holds exactly the configured streams.
@@ -162,25 +175,34 @@ Status Watcher::round(const std::function<bool()>& interrupted) {
 
 Status Watcher::commit_round() {
   Round r;
+  std::vector<WatchedStream*> emitting;
   for (auto& s : streams_) {
     if (!s->dirty()) continue;
-    const auto text = encode(s->record());
+    auto text = encode(s->record());
     records_[s->name()] = text;
-    r.streams[s->name()] = text;
-    r.emit.append(s->emitted());
+    r.streams.push_back({s->name(), std::move(text), s->emitted().size()});
+    if (!s->emitted().empty()) emitting.push_back(s.get());
   }
   if (r.streams.empty()) return {};
+  const bool lines = !emitting.empty() && emit_;
   if (emit_) {
+    if (emit_unsynced_) {  // the last round's lines are durable before this record says so
+      if (auto st = emit_->sync(); !st) return st;
+      emit_unsynced_ = false;
+    }
     if (auto st = emit_->reopen_if_moved(); !st) return st;
     r.emit_inode = emit_->inode();
     r.emit_base = emit_->size();
   }
   r.number = next_round_++;
-  // The journal first: after a crash it says what the emit file must end with.
-  if (auto st = journal_->append(r, !r.emit.empty()); !st) return st;
-  if (emit_ && !r.emit.empty())
-    if (auto st = emit_->append(r.emit); !st) return st;
-  for (auto& s : streams_) s->take_emitted();
+  // The record first: after a stop it says how far these lines got (journal.hpp).
+  if (auto st = journal_->append(r, lines); !st) return st;
+  for (WatchedStream* s : emitting) {
+    if (emit_)
+      if (auto st = emit_->append(s->emitted()); !st) return st;
+    s->take_emitted();
+  }
+  emit_unsynced_ = lines;
   return {};
 }
 
@@ -272,6 +294,8 @@ Status Watcher::reopen_emit() {
 
 Status Watcher::stop() {
   auto st = commit_round();
+  if (emit_)
+    if (auto e = emit_->sync(); !e && st) st = e;
   if (auto c = journal_->compact(records_, next_round_ - 1); !c && st) st = c;
   if (auto w = write_status(); !w && st) st = w;
   return st;

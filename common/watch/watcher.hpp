@@ -81,6 +81,7 @@ class Watcher {
   std::uint64_t next_round_ = 1;
   SteadyTime last_compact_{}, last_status_{}, last_rescan_{};
   std::uint64_t findings_ = 0;
+  bool emit_unsynced_ = false;  // lines written since the emit file was last synced
 
   // The re-verification thread: asks for the streams' files under mu_, verifies without it,
   // and leaves its findings for the next round.
