@@ -20,6 +20,9 @@ constexpr std::string_view kRecordHeader = "logship-watch-stream v1";
 // A followed file that vanished and was found nowhere (not under a rotated name either) for
 // this long was removed or moved away.
 constexpr std::chrono::seconds kRenameGrace{30};
+// A stream that gave nothing new for kQuietAfter is looked at every kQuietLook.
+constexpr std::chrono::seconds kQuietAfter{5};
+constexpr std::chrono::seconds kQuietLook{1};
 // A rotated file must not have grown for this long before the next one is read.
 constexpr std::chrono::seconds kRotationSettle{2};
 
@@ -237,6 +240,7 @@ void WatchedStream::restore(StreamRecord record) {
   }
   verifier_ = std::move(*v);
   arm();
+  refresh_last();
   dev_ = saved_.dev;
   ino_ = saved_.ino;
   bytes_before_ = saved_.bytes_before;
@@ -264,6 +268,7 @@ void WatchedStream::start_fresh() {
     bytes_before_ += std::filesystem::file_size(p, ec);
   }
   batches_seen_ = verifier_->batches_completed();
+  refresh_last();
   open_live(0);
 }
 
@@ -325,12 +330,9 @@ std::optional<std::filesystem::path> WatchedStream::rotated_name() const {
   return std::nullopt;
 }
 
-void WatchedStream::check_file() {
+std::optional<std::uint64_t> WatchedStream::check_file() {
   bool exists = false;
   const auto st = stat_or_zero(config_.file, exists);
-  struct stat mine {};
-  const bool have_mine = live_fd_.valid() && ::fstat(live_fd_.get(), &mine) == 0;
-  const bool deleted = have_mine && mine.st_nlink == 0;
   if (exists && st.st_dev == dev_ && st.st_ino == ino_) {
     missing_since_.reset();
     const auto at = verifier_->live_offset();
@@ -341,32 +343,36 @@ void WatchedStream::check_file() {
                   "end"});
       finish_live(config_.file, false);
       open_live(static_cast<std::uint64_t>(st.st_size));
+      return std::nullopt;
     }
-    return;
+    return static_cast<std::uint64_t>(st.st_size);
   }
   // The path no longer names the file followed.
+  struct stat mine {};
+  const bool deleted =
+      live_fd_.valid() && ::fstat(live_fd_.get(), &mine) == 0 && mine.st_nlink == 0;
   if (deleted) {
     report({config_.file.string(), 0, vault::FindingKind::file_replaced,
             exists ? "the file followed was deleted and a new file created in its place"
                    : "the file followed was deleted"});
     finish_live(config_.file, false);
     if (exists) open_live(0);
-    return;
+    return std::nullopt;
   }
   if (!exists) {  // renamed (rotation: its successor is not created yet), or moved away
     if (!missing_since_) missing_since_ = clock_.now();
-    if (clock_.now() - *missing_since_ < kRenameGrace) return;  // (read on meanwhile)
+    if (clock_.now() - *missing_since_ < kRenameGrace) return std::nullopt;  // (read on)
   }
   if (const auto rotated = rotated_name()) {
     // A `cat` that opened the file before the rename may still be appending its batch there:
     // the new file is taken up once the old one has been still for a while.
-    if (clock_.now() - last_growth_ < kRotationSettle) return;
+    if (clock_.now() - last_growth_ < kRotationSettle) return std::nullopt;
     report({rotated->string(), 0, vault::FindingKind::file_rotated,
             "rotated from " + config_.file.string() + "; " +
                 (exists ? "following the new file" : "waiting for the new file")});
     finish_live(*rotated, true);
     if (exists) open_live(0);
-    return;
+    return std::nullopt;
   }
   report({config_.file.string(), 0, vault::FindingKind::file_replaced,
           exists ? "another file took the place of the file followed, which was renamed to a "
@@ -377,15 +383,31 @@ void WatchedStream::check_file() {
                        " s"});
   finish_live(config_.file, false);
   if (exists) open_live(0);
+  return std::nullopt;
 }
 
 void WatchedStream::poll(std::uint64_t budget) {
+  const auto now = clock_.now();
+  // A stream quiet for a while is looked at once a second, not every round: a vault of
+  // hundreds of idle streams costs little, and new bytes are still seen within about 1 s.
+  const bool quiet =
+      now - last_growth_ > kQuietAfter && now - last_look_ < kQuietLook && verifier_ && !read_more_;
+  if (!quiet) look(budget);
+  check_silence();
+}
+
+void WatchedStream::look(std::uint64_t budget) {
+  last_look_ = clock_.now();
   if (!verifier_) start_fresh();
   if (phase_ == StreamPhase::waiting) open_live(0);
   if (phase_ == StreamPhase::following) {
-    check_file();
-    if (phase_ == StreamPhase::following) {
+    const auto size = check_file();
+    // (nothing new: the same size as last time, and the last read had nothing more to read)
+    const bool unchanged = size && *size == last_size_ && !read_more_;
+    if (phase_ == StreamPhase::following && !unchanged) {
       auto r = verifier_->read_live(budget);
+      read_more_ = r && *r > 0;
+      last_size_ = size.value_or(0);
       if (!r && !read_failing_) {
         spdlog::error("stream {}: {}", config_.name, r.error().message);
         read_failing_ = true;
@@ -408,8 +430,13 @@ void WatchedStream::poll(std::uint64_t budget) {
     }
     last_seen_ = now;
     dirty_ = true;
+    refresh_last();
   }
-  check_silence();
+}
+
+void WatchedStream::refresh_last() {
+  for (const auto& sum : verifier_->summary().streams)
+    if (sum.has_batches) last_seq_ = sum.last_seq, last_batch_time_ = sum.last_time;
 }
 
 void WatchedStream::check_silence() {
@@ -481,14 +508,10 @@ StreamView WatchedStream::view() const {
   v.findings = findings_;
   v.infos = infos_;
   v.bytes_verified = bytes_before_ + live_offset();
-  if (verifier_) {
-    const auto sum = verifier_->summary();
-    for (const auto& s : sum.streams)
-      if (s.has_batches) {
-        v.has_batches = true;
-        v.last_seq = s.last_seq;
-        v.last_batch_time = s.last_time;
-      }
+  if (last_seq_) {
+    v.has_batches = true;
+    v.last_seq = *last_seq_;
+    v.last_batch_time = last_batch_time_;
   }
   return v;
 }

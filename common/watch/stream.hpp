@@ -113,7 +113,10 @@ class WatchedStream {
   bool open_live(std::uint64_t start);
   void finish_live(const std::filesystem::path& name, bool keep);
   std::optional<std::filesystem::path> rotated_name() const;
-  void check_file();
+  // The live file's size when the path still names it; nullopt otherwise (then handled).
+  std::optional<std::uint64_t> check_file();
+  void look(std::uint64_t budget);
+  void refresh_last();
   void settled();
   void check_silence();
   void arm();
@@ -130,8 +133,13 @@ class WatchedStream {
   dev_t dev_ = 0;
   ino_t ino_ = 0;
   bool read_failing_ = false;
-  bool complained_ = false;                  // about a live path that is not a regular file
-  SteadyTime last_growth_{};                 // when the live file last gave new lines
+  bool complained_ = false;   // about a live path that is not a regular file
+  SteadyTime last_growth_{};  // when the live file last gave new lines
+  SteadyTime last_look_{};
+  std::uint64_t last_size_ = UINT64_MAX;   // the live file's size at the last read
+  bool read_more_ = false;                 // the last read found bytes: read again
+  std::optional<std::uint64_t> last_seq_;  // of the last batch (status)
+  vault::VaultTime last_batch_time_{};
   std::optional<SteadyTime> missing_since_;  // the live path vanished while followed
   StreamRecord saved_;                       // the checkpoint as of the last settled point
   std::size_t emit_ready_ = 0;               // emitted bytes covered by saved_

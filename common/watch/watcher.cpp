@@ -162,7 +162,10 @@ Status Watcher::round(const std::function<bool()>& interrupted) {
   const auto now = clock_.now();
   if (opt_.rescan_interval.count() > 0 && now - last_rescan_ >= opt_.rescan_interval)
     request_rescan();
-  if (now - last_status_ >= kStatusEvery) {
+  // (every second; with many streams less often: the document grows with them)
+  const auto every = std::max<std::chrono::seconds>(
+      kStatusEvery, std::chrono::seconds(static_cast<long>(streams_.size() / 200)));
+  if ((opt_.status_file || opt_.prometheus_file) && now - last_status_ >= every) {
     last_status_ = now;
     if (auto st = write_status(); !st) spdlog::error("{}", st.error().message);
   }
