@@ -23,6 +23,8 @@ constexpr std::chrono::seconds kRenameGrace{30};
 // A stream that gave nothing new for kQuietAfter is looked at every kQuietLook.
 constexpr std::chrono::seconds kQuietAfter{5};
 constexpr std::chrono::seconds kQuietLook{1};
+// More unread bytes than this after a read (the round's budget was spent): read on at once.
+constexpr std::uint64_t kBacklog = 1 << 20;
 // A rotated file must not have grown for this long before the next one is read.
 constexpr std::chrono::seconds kRotationSettle{2};
 
@@ -408,6 +410,7 @@ void WatchedStream::look(std::uint64_t budget) {
       auto r = verifier_->read_live(budget);
       read_more_ = r && *r > 0;
       last_size_ = size.value_or(0);
+      backlog_ = r && *r > 0 && size && *size > verifier_->live_offset() + kBacklog;
       if (!r && !read_failing_) {
         spdlog::error("stream {}: {}", config_.name, r.error().message);
         read_failing_ = true;

@@ -99,6 +99,8 @@ class WatchedStream {
   // (a re-verification from the start stops there).
   std::vector<std::filesystem::path> files() const;
   std::uint64_t live_offset() const { return verifier_ ? verifier_->live_offset() : 0; }
+  // The last look stopped at its budget with much more to read (catching up).
+  bool backlog() const { return backlog_; }
 
   // How its files are verified (key included).
   vault::VerifyOptions options() const;
@@ -138,6 +140,7 @@ class WatchedStream {
   SteadyTime last_look_{};
   std::uint64_t last_size_ = UINT64_MAX;   // the live file's size at the last read
   bool read_more_ = false;                 // the last read found bytes: read again
+  bool backlog_ = false;                   // and stopped well before the end of the file
   std::optional<std::uint64_t> last_seq_;  // of the last batch (status)
   vault::VaultTime last_batch_time_{};
   std::optional<SteadyTime> missing_since_;  // the live path vanished while followed

@@ -290,6 +290,12 @@ Status Watcher::write_status() {
   return {};
 }
 
+std::chrono::milliseconds Watcher::poll_interval() const {
+  for (const auto& s : streams_)
+    if (s->backlog()) return std::chrono::milliseconds(0);
+  return opt_.poll_interval;
+}
+
 Status Watcher::reopen_emit() {
   if (!emit_) return {};
   return emit_->reopen();

@@ -51,8 +51,8 @@ class Watcher {
   // One round over every stream; `interrupted` is asked between streams (a stop request: the
   // round ends early, what was read is kept).
   Status round(const std::function<bool()>& interrupted = {});
-  // When the next round is due.
-  std::chrono::milliseconds poll_interval() const { return opt_.poll_interval; }
+  // When the next round is due: at once while a stream catches up, else after the interval.
+  std::chrono::milliseconds poll_interval() const;
   // A re-verification of every stream from the start (SIGUSR1).
   void request_rescan();
   // The emit file is opened again (SIGHUP, after it was rotated).
