@@ -69,51 +69,64 @@ std::optional<Extractor::Origin> Extractor::origin_of(const BeginLine& begin) {
 Status Extractor::range(int fd, std::uint64_t begin, std::uint64_t end,
                         const std::optional<Origin>& origin) {
   LineReader reader(fd, max_line_, begin, end);
-  std::uint64_t* done = origin ? &extracted_[origin->key] : nullptr;
-  std::uint64_t at = origin ? origin->offset : 0;  // remote offset of the next payload byte
+  Cursor c{origin ? &extracted_[origin->key] : nullptr, origin ? origin->offset : 0};
   Line l;
   for (;;) {
     auto more = reader.next(l);
     if (!more) return more.error();
     if (!*more) break;
-    if (l.too_long) {  // reported by the verifier; its bytes are not all at hand
-      done = nullptr;
-      continue;
-    }
-    const auto kind = classify(l.bytes);
-    const bool bytes_known =
-        kind == LineKind::payload || kind == LineKind::escaped || kind == LineKind::part;
-    if (done && kind == LineKind::redacted) {  // its length is unknown: stop tracking here
-      *done = std::max(*done, at);
-      done = nullptr;
-    }
-    if (!done || !bytes_known) {
-      if (auto st = line(l.bytes); !st) return st;
-      continue;
-    }
-    const std::string_view payload = unescape(l.bytes, kind);
-    const bool newline = kind != LineKind::part;
-    const std::uint64_t n = payload.size() + (newline ? 1 : 0);
-    if (at + n <= *done) {  // extracted before
-      repeated_bytes_ += n;
-    } else if (at < *done) {  // partly extracted before (a fragment cut elsewhere)
-      const std::uint64_t cut = *done - at;
-      repeated_bytes_ += cut;
-      ++lines_;
-      if (cut < payload.size()) {
-        mid_line_ = true;
-        if (auto st = sink_.write(payload.substr(cut)); !st) return st;
-      }
-      if (newline) {
-        mid_line_ = false;
-        if (auto st = sink_.write("\n"); !st) return st;
-      }
-    } else if (auto st = line(l.bytes); !st) {
-      return st;
-    }
-    at += n;
+    if (auto st = take(l.bytes, l.too_long, c); !st) return st;
   }
-  if (done) *done = std::max(*done, at);
+  if (c.done) *c.done = std::max(*c.done, c.at);
+  return {};
+}
+
+Status Extractor::lines_of(std::string_view bytes, const std::optional<Origin>& origin) {
+  Cursor c{origin ? &extracted_[origin->key] : nullptr, origin ? origin->offset : 0};
+  while (!bytes.empty()) {
+    const auto nl = bytes.find('\n');
+    const auto line = bytes.substr(0, nl);
+    if (auto st = take(line, line.size() > max_line_, c); !st) return st;
+    bytes.remove_prefix(nl == std::string_view::npos ? bytes.size() : nl + 1);
+  }
+  if (c.done) *c.done = std::max(*c.done, c.at);
+  return {};
+}
+
+Status Extractor::take(std::string_view bytes, bool too_long, Cursor& c) {
+  if (too_long) {  // reported by the verifier; its bytes are not all at hand
+    c.done = nullptr;
+    return {};
+  }
+  const auto kind = classify(bytes);
+  const bool bytes_known =
+      kind == LineKind::payload || kind == LineKind::escaped || kind == LineKind::part;
+  if (c.done && kind == LineKind::redacted) {  // its length is unknown: stop tracking here
+    *c.done = std::max(*c.done, c.at);
+    c.done = nullptr;
+  }
+  if (!c.done || !bytes_known) return line(bytes);
+  const std::string_view payload = unescape(bytes, kind);
+  const bool newline = kind != LineKind::part;
+  const std::uint64_t n = payload.size() + (newline ? 1 : 0);
+  if (c.at + n <= *c.done) {  // extracted before
+    repeated_bytes_ += n;
+  } else if (c.at < *c.done) {  // partly extracted before (a fragment cut elsewhere)
+    const std::uint64_t cut = *c.done - c.at;
+    repeated_bytes_ += cut;
+    ++lines_;
+    if (cut < payload.size()) {
+      mid_line_ = true;
+      if (auto st = sink_.write(payload.substr(cut)); !st) return st;
+    }
+    if (newline) {
+      mid_line_ = false;
+      if (auto st = sink_.write("\n"); !st) return st;
+    }
+  } else if (auto st = line(bytes); !st) {
+    return st;
+  }
+  c.at += n;
   return {};
 }
 

@@ -81,6 +81,8 @@ class Extractor {
   // of bytes already extracted are dropped.
   Status range(int fd, std::uint64_t begin, std::uint64_t end,
                const std::optional<Origin>& origin = std::nullopt);
+  // The same for vault lines held in memory (LF-separated).
+  Status lines_of(std::string_view bytes, const std::optional<Origin>& origin = std::nullopt);
 
   // What a resumed extractor must know (logship-verify --follow): remote bytes extracted per
   // origin, and whether the last bytes written were a fragment.
@@ -95,6 +97,12 @@ class Extractor {
   std::uint64_t repeated_bytes() const { return repeated_bytes_; }  // dropped as repeats
 
  private:
+  struct Cursor {
+    std::uint64_t* done;  // remote bytes [0, *done) of the origin extracted, if tracked
+    std::uint64_t at;     // remote offset of the next payload byte
+  };
+  Status take(std::string_view line, bool too_long, Cursor& c);
+
   ByteSink& sink_;
   std::size_t max_line_;
   std::uint64_t lines_ = 0;

@@ -34,6 +34,10 @@ constexpr std::size_t kMaxTornCopies = 32;
 constexpr std::size_t kMaxContinuations = 32;
 // Recent sealed batches compared with a line that may be the start of one, cut in its begin line.
 constexpr std::uint64_t kLatePrefixBatches = 64;
+// A batch larger than this is not extracted (it is held in memory to be extracted from the
+// bytes verified): a sender's batches stay under --batch-max-bytes (64 MiB at most) plus the
+// escapes and markers of its lines.
+constexpr std::uint64_t kMaxExtractedBatch = std::uint64_t{256} << 20;
 
 // A batch that began but did not end validly, kept until the next batch of its stream tells
 // whether a resend completed it. O(1): hashes and offsets, never the lines.
@@ -1046,7 +1050,8 @@ struct Verifier::Impl {
     return s.keys.get();
   }
 
-  void check_mac(StreamState& s, const OpenBatch& o, const EndLine& e,
+  // True when the MAC verified.
+  bool check_mac(StreamState& s, const OpenBatch& o, const EndLine& e,
                  const std::string& batch_name) {
     const auto seq = o.begin.seq;
     key_budget += std::min<std::uint64_t>(2, UINT64_MAX - key_budget);  // earned per batch
@@ -1056,7 +1061,7 @@ struct Verifier::Impl {
            batch_name + ": " + keys.error().message +
                "; MAC not checked (a forged begin line, or an honest stream older than that: "
                "raise --max-key-steps)");
-      return;
+      return false;
     }
     const auto steps = (*keys)->steps_to(seq);
     auto key = spend_key_steps(steps) ? (*keys)->key_for(seq, steps) : std::nullopt;
@@ -1071,7 +1076,9 @@ struct Verifier::Impl {
            batch_name + ": MAC does not verify with K_" + seq_str(seq) + " derived from the key" +
                (s.keys_genesis ? " and genesis=" + seq_str(*s.keys_genesis) : std::string()) +
                " (forged, moved from another stream, or sealed with another key)");
+    const bool ok = key && batch_mac(*key, e.chain) == e.mac;
     if (key) crypto::wipe(*key);
+    return ok;
   }
 
   // `end_offset`: of the end line; `after`: after it (its LF included).
@@ -1109,12 +1116,14 @@ struct Verifier::Impl {
                  unsealed_lines(t));
       extract_unsealed(t, "torn copy, not a prefix of the sealed batch");
     }
+    // Only a batch whose lines hash to its chain and whose MAC verifies is extracted.
+    bool sealed = chain == e.chain;
     if (chain != e.chain)
       emit(o.file, o.line, FindingKind::chain_break,
            batch_name + ": its lines hash to chain " + crypto::to_hex(chain) +
                " but the end line states " + crypto::to_hex(e.chain) +
                " (a line was altered, inserted or deleted, or the begin line changed)");
-    if (opt.key) check_mac(s, o, e, batch_name);
+    if (opt.key && !check_mac(s, o, e, batch_name)) sealed = false;
     const auto verdict = classify_seq(s.last, seq, e.chain);
     switch (verdict) {
       case SeqVerdict::first:
@@ -1130,6 +1139,7 @@ struct Verifier::Impl {
                                      : " (earlier batches not among the files given)"));
         break;
       case SeqVerdict::next:
+        if (o.begin.prev != s.last->chain) sealed = false;
         if (o.begin.prev != s.last->chain)
           emit(o.file, o.line, FindingKind::chain_break,
                batch_name + ": prev= is not the chain value of seq " + seq_str(s.last->seq) +
@@ -1191,8 +1201,65 @@ struct Verifier::Impl {
     s.sum.dropped += o.begin.dropped;
     s.sum.redacted += o.redacted;
     s.sum.payload_lines += o.lines;
+    // Lines of a batch that failed (chain, MAC, a seq already taken or going back) are never
+    // extracted: they are the findings' subject, not sealed payload.
+    if (!sealed || !accepted(verdict)) return;
     if (sink && extract_error) sink->batch({s.sum.src, s.sum.stream, seq, o.begin.time});
-    extract(o.file, o.payload_offset, end_offset, origin);
+    extract_sealed(o, e, chain, end_offset, origin);
+  }
+
+  // Extracts a sealed batch from the bytes it was verified from. The file is read again, and
+  // a writer may have changed bytes after they were hashed: the batch is read once into
+  // memory, hashed again, and extracted from that copy only if it still hashes to `chain`.
+  void extract_sealed(const OpenBatch& o, const EndLine& e, const crypto::Digest& chain,
+                      std::uint64_t end_offset, const std::optional<Extractor::Origin>& origin) {
+    if (!extractor || !extract_error) return;
+    const std::uint64_t size = end_offset - o.begin_offset;
+    if (size > kMaxExtractedBatch) {
+      emit(o.file, o.line, FindingKind::line_too_long,
+           "batch seq " + seq_str(o.begin.seq) + " holds " + std::to_string(size) +
+               " bytes, more than the " + std::to_string(kMaxExtractedBatch >> 20) +
+               " MiB a sender writes in one batch: verified, not extracted");
+      return;
+    }
+    std::string copy(static_cast<std::size_t>(size), '\0');
+    std::uint64_t got = 0;
+    while (got < size) {
+      const auto n = ::pread(fds[o.file].get(), copy.data() + got, size - got,
+                             static_cast<off_t>(o.begin_offset + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<std::uint64_t>(n);
+    }
+    std::string_view rest(copy);
+    rest = rest.substr(0, static_cast<std::size_t>(got));
+    const auto nl = rest.find('\n');
+    bool same = got == size && nl != std::string_view::npos;
+    if (same) {
+      BatchHasher again;
+      again.start(rest.substr(0, nl));
+      std::uint64_t lines = 0;
+      for (auto body = rest.substr(nl + 1); same && !body.empty();) {
+        const auto at = body.find('\n');
+        const auto line = body.substr(0, at);
+        const auto kind = classify(line);
+        same = at != std::string_view::npos && kind != LineKind::begin && kind != LineKind::end &&
+               kind != LineKind::malformed && line.size() <= opt.max_line_bytes;
+        if (same) again.add(line_hash(hasher, line, kind));
+        ++lines;
+        body.remove_prefix(at == std::string_view::npos ? body.size() : at + 1);
+      }
+      same = same && lines == o.lines &&
+             chain_next(o.begin.prev, again.finish(lines, e.bytes)) == chain;
+    }
+    if (!same) {
+      emit(o.file, o.line, FindingKind::chain_break,
+           "batch seq " + seq_str(o.begin.seq) +
+               " changed in the file after it was verified (read again to be extracted, it no "
+               "longer hashes to its chain): not extracted");
+      return;
+    }
+    extract_error = extractor->lines_of(rest.substr(nl + 1), origin);
   }
 
   // ---- driving ----

@@ -215,3 +215,53 @@ TEST(Live, ADamagedStateIsRefused) {
 
 }  // namespace
 }  // namespace logship::vault
+
+namespace logship::vault {
+namespace {
+
+// A writer who edits bytes after they were hashed (before the end line arrives) gets nothing
+// extracted: the batch is extracted only from a copy that hashes again to its chain.
+TEST(Live, BytesEditedAfterTheyWereVerifiedAreNeverExtracted) {
+  testing::Sender s;
+  const auto b0 = s.next(lines({"alice logged in", "sudo: alice ran id"}), at(0));
+  const auto end_at = b0.find("@logship end");
+  testing::TempDir dir;
+  const auto path = dir.write("v", b0.substr(0, end_at));
+  std::vector<Finding> found;
+  StringSink sink;
+  Verifier v(
+      testing::keyed(), [&](const Finding& f) { found.push_back(f); }, &sink);
+  ASSERT_TRUE(v.add_live(UniqueFd(::open(path.c_str(), O_RDONLY)), path.string()));
+  ASSERT_TRUE(v.read_live());
+  {  // the first payload line, overwritten in place (same length), then the end line
+    UniqueFd fd(::open(path.c_str(), O_WRONLY));
+    const std::string evil = "mallory in  ok  ";
+    ASSERT_EQ(::pwrite(fd.get(), evil.data(), 15, static_cast<off_t>(b0.find("alice logged"))), 15);
+  }
+  std::ofstream(path, std::ios::app) << b0.substr(end_at);
+  ASSERT_TRUE(v.read_live());
+  EXPECT_EQ(sink.out, "");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].kind, FindingKind::chain_break);
+  EXPECT_NE(found[0].message.find("changed in the file after it was verified"), std::string::npos);
+}
+
+// Lines of a batch that fails its MAC, or repeats or goes back in sequence, are reported and
+// never extracted.
+TEST(Live, LinesOfBatchesThatFailAreNeverExtracted) {
+  testing::Sender s;
+  const auto b0 = s.next(lines({"x0"}), at(0));
+  const auto b1 = s.next(lines({"x1"}), at(1));
+  testing::Sender forger("web1", "auth", crypto::Digest{});  // another key
+  (void)forger.next(lines({"f0"}), at(0));
+  (void)forger.next(lines({"f1"}), at(1));
+  const auto forged = forger.next(lines({"FORGED rm -rf evidence"}), at(2));  // seq 2
+  auto altered = b0;
+  altered[altered.find("x0")] = 'y';  // seq 0 again, altered: backwards and a chain break
+  const auto r = testing::verify({b0 + b1 + forged + b0 + altered});
+  EXPECT_TRUE(r.has(FindingKind::mac_failure)) << r.dump();
+  EXPECT_EQ(r.extracted, "x0\nx1\n");
+}
+
+}  // namespace
+}  // namespace logship::vault
