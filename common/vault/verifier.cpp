@@ -1201,6 +1201,12 @@ struct Verifier::Impl {
     s.sum.dropped += o.begin.dropped;
     s.sum.redacted += o.redacted;
     s.sum.payload_lines += o.lines;
+    // A torn copy of another stream among the files of one: nothing of that stream will
+    // complete it (its begin line was already a stream-mixed finding). Decided now, so that a
+    // live verifier is not left waiting for it.
+    if (!opt.mixed_streams)
+      for (StreamState* other : order)
+        if (other != &s && !other->torn.empty()) resolve_never_completed(*other);
     // Lines of a batch that failed (chain, MAC, a seq already taken or going back) are never
     // extracted: they are the findings' subject, not sealed payload.
     if (!sealed || !accepted(verdict)) return;

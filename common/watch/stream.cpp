@@ -63,9 +63,10 @@ std::string encode(const StreamRecord& r) {
   out += "\nfile " + std::to_string(r.dev) + " " + std::to_string(r.ino) + " " +
          std::to_string(r.bytes_before);
   out += "\nseen " + std::to_string(r.last_seen_us) + " " + (r.silent ? "1" : "0") + " " +
-         std::to_string(r.infos) + " " + std::to_string(r.replay_findings);
+         std::to_string(r.infos);
   for (const auto& [kind, n] : r.findings) out += "\nfinding " + kind + " " + std::to_string(n);
   for (const auto& k : r.known) out += "\nknown " + vault::percent_encode(k);
+  for (const auto& k : r.replay) out += "\nreplay " + vault::percent_encode(k);
   out += "\nverifier " + std::to_string(r.verifier.size()) + "\n" + r.verifier;
   return out;
 }
@@ -99,19 +100,19 @@ Result<StreamRecord> decode_stream_record(std::string_view text) {
       r.ino = static_cast<ino_t>(ino);
     } else if (what == "seen") {
       int silent = 0;
-      in >> r.last_seen_us >> silent >> r.infos >> r.replay_findings;
+      in >> r.last_seen_us >> silent >> r.infos;
       r.silent = silent == 1;
     } else if (what == "finding") {
       std::string kind;
       std::uint64_t n = 0;
       in >> kind >> n;
       r.findings[kind] = n;
-    } else if (what == "known") {
+    } else if (what == "known" || what == "replay") {
       std::string enc;
       in >> enc;
       auto k = vault::percent_decode(enc);
-      if (!k) return bad("bad known finding");
-      r.known.push_back(*k);
+      if (!k) return bad("bad " + what + " finding");
+      (what == "known" ? r.known : r.replay).push_back(*k);
     } else if (what == "verifier") {
       std::size_t n = 0;
       in >> n;
@@ -165,14 +166,25 @@ void WatchedStream::arm() {
 }
 
 void WatchedStream::from_verifier(const vault::Finding& f) {
-  ++findings_since_state_;
-  if (suppress_ > 0) {  // reported before the restart: the resumed verifier finds it again
-    --suppress_;
+  const auto key = finding_key(f);
+  if (since_state_.size() < kKnownKept) since_state_.push_back(key);
+  // Reported before the restart (the resumed verifier finds it again): the same finding, by
+  // file, line and kind, is not reported twice; anything else is.
+  if (auto it = std::find(suppress_.begin(), suppress_.end(), key); it != suppress_.end()) {
+    suppress_.erase(it);
     return;
   }
   // A pause the watcher saw as it happened was reported then (silence on its clock).
-  if (f.kind == vault::FindingKind::silence && silent_) return;
+  if (f.kind == vault::FindingKind::silence && silent_) {
+    remember(key);
+    return;
+  }
   report(f);
+}
+
+void WatchedStream::remember(const std::string& key) {
+  if (known_.size() == kKnownKept) known_.erase(known_.begin());
+  known_.push_back(key);
 }
 
 void WatchedStream::report(vault::Finding f) {
@@ -180,15 +192,14 @@ void WatchedStream::report(vault::Finding f) {
     ++infos_;
   } else {
     ++findings_[std::string(vault::to_string(f.kind))];
-    if (known_.size() == kKnownKept) known_.erase(known_.begin());
-    known_.push_back(finding_key(f));
+    remember(finding_key(f));
   }
   dirty_ = true;
   report_(*this, f);
 }
 
 void WatchedStream::restore(StreamRecord record) {
-  suppress_ = record.replay_findings;
+  suppress_ = record.replay;
   if (record.last_seen_us != 0)
     last_seen_ = WallTime(std::chrono::duration_cast<WallTime::duration>(
         std::chrono::microseconds(record.last_seen_us)));
@@ -219,7 +230,12 @@ void WatchedStream::restore(StreamRecord record) {
                 "'; verifying the stream's files from the start again"});
     return;
   }
-  UniqueFd fd(::open(where->c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(where->c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  struct stat opened {};
+  if (fd.valid() && (::fstat(fd.get(), &opened) != 0 || !S_ISREG(opened.st_mode) ||
+                     opened.st_dev != saved_.dev || opened.st_ino != saved_.ino))
+    fd.reset();  // (replaced between the look and the open: verified from the start)
+  UniqueFd mine(fd.valid() ? ::dup(fd.get()) : -1);
   auto v = fd.valid() ? vault::Verifier::resume(
                             options(), [this](const vault::Finding& f) { from_verifier(f); },
                             emit_.get(), saved_.verifier, std::move(fd), where->string())
@@ -246,13 +262,29 @@ void WatchedStream::restore(StreamRecord record) {
   dev_ = saved_.dev;
   ino_ = saved_.ino;
   bytes_before_ = saved_.bytes_before;
-  live_fd_.reset(::open(where->c_str(), O_RDONLY | O_CLOEXEC));
+  live_fd_ = std::move(mine);
   phase_ = StreamPhase::following;
-  for (const auto& p : rotated_files(config_.rotated)) {
+  const auto rotated = rotated_files(config_.rotated);
+  const auto& before = config_.earlier.empty() ? rotated : config_.earlier;
+  for (const auto& p : before) {
     if (p == *where) break;
     done_files_.push_back(p);
   }
-  if (*where != config_.file) finish_live(*where, true);
+  if (*where == config_.file) return;
+  // Rotated while the watcher was stopped: that file is finished, then every file rotated
+  // after it (oldest first), then the live file is followed.
+  finish_live(*where, true);
+  for (const auto& p : rotated) {
+    if (p <= *where) continue;
+    if (auto added = verifier_->add_file(p); !added) {
+      report({p.string(), 0, vault::FindingKind::rescan_failed,
+              "cannot verify this rotated file: " + added.error().message});
+      continue;
+    }
+    done_files_.push_back(p);
+    std::error_code ec;
+    bytes_before_ += std::filesystem::file_size(p, ec);
+  }
 }
 
 void WatchedStream::start_fresh() {
@@ -462,7 +494,7 @@ void WatchedStream::settled() {
   saved_.dev = dev_;
   saved_.ino = ino_;
   saved_.bytes_before = bytes_before_;
-  findings_since_state_ = 0;
+  since_state_.clear();
   emit_ready_ = emit_ ? emit_->bytes().size() : 0;
   dirty_ = true;
 }
@@ -470,7 +502,7 @@ void WatchedStream::settled() {
 StreamRecord WatchedStream::record() {
   StreamRecord r = saved_;
   r.name = config_.name;
-  r.replay_findings = findings_since_state_;
+  r.replay = since_state_;
   r.last_seen_us = wall_us(last_seen_);
   r.silent = silent_;
   r.findings = findings_;

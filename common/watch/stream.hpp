@@ -49,11 +49,11 @@ struct StreamView {
 struct StreamRecord {
   std::string name;
   dev_t dev = 0;
-  ino_t ino = 0;                      // the live file's identity (0: none yet)
-  std::string verifier;               // Verifier::state(), empty before the first settled point
-  std::uint64_t replay_findings = 0;  // findings reported after that state (not again)
-  std::uint64_t bytes_before = 0;     // bytes verified in files before the live one
-  std::int64_t last_seen_us = 0;      // wall clock
+  ino_t ino = 0;                    // the live file's identity (0: none yet)
+  std::string verifier;             // Verifier::state(), empty before the first settled point
+  std::vector<std::string> replay;  // findings reported after that state (not again)
+  std::uint64_t bytes_before = 0;   // bytes verified in files before the live one
+  std::int64_t last_seen_us = 0;    // wall clock
   bool silent = false;
   std::map<std::string, std::uint64_t> findings;
   std::uint64_t infos = 0;
@@ -111,6 +111,7 @@ class WatchedStream {
  private:
   void report(vault::Finding f);
   void from_verifier(const vault::Finding& f);
+  void remember(const std::string& key);
   void start_fresh();
   bool open_live(std::uint64_t start);
   void finish_live(const std::filesystem::path& name, bool keep);
@@ -146,8 +147,8 @@ class WatchedStream {
   std::optional<SteadyTime> missing_since_;  // the live path vanished while followed
   StreamRecord saved_;                       // the checkpoint as of the last settled point
   std::size_t emit_ready_ = 0;               // emitted bytes covered by saved_
-  std::uint64_t findings_since_state_ = 0;
-  std::uint64_t suppress_ = 0;  // findings a resumed verifier reports again: not reported
+  std::vector<std::string> since_state_;     // keys of the verifier's findings since saved_
+  std::vector<std::string> suppress_;        // reported before a restart: not again
   std::uint64_t batches_seen_ = 0;
   std::uint64_t bytes_before_ = 0;
   WallTime last_seen_;

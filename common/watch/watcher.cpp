@@ -312,13 +312,25 @@ Status Watcher::stop() {
 
 void Watcher::request_rescan() {
   last_rescan_ = clock_.now();
+  {
+    std::lock_guard lk(mu_);
+    if (rescan_busy_ || !rescan_jobs_.empty()) return;  // (one at a time)
+  }
   std::vector<RescanJob> jobs;
-  for (std::size_t i = 0; i < streams_.size(); ++i)
-    jobs.push_back({i, streams_[i]->files(),
-                    streams_[i]->view().phase == StreamPhase::following
-                        ? std::optional<std::uint64_t>(streams_[i]->live_offset())
-                        : std::nullopt,
-                    streams_[i]->options()});
+  for (std::size_t i = 0; i < streams_.size(); ++i) {
+    RescanJob job;
+    job.stream = i;
+    job.files = streams_[i]->files();
+    // The live file is opened now (it may be rotated away meanwhile); rotated ones do not move.
+    job.fds.resize(job.files.size());
+    if (streams_[i]->view().phase == StreamPhase::following && !job.files.empty()) {
+      job.live_limit = streams_[i]->live_offset();
+      job.fds.back().reset(
+          ::open(job.files.back().c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    }
+    job.options = streams_[i]->options();
+    jobs.push_back(std::move(job));
+  }
   {
     std::lock_guard lk(mu_);
     if (rescan_busy_ || !rescan_jobs_.empty()) return;  // (one at a time)
@@ -343,7 +355,12 @@ void Watcher::rescan_loop() {
       vault::Verifier v(job.options, [&](const vault::Finding& f) { found.push_back(f); });
       for (std::size_t k = 0; k < job.files.size(); ++k) {
         if (k + 1 == job.files.size() && job.live_limit) v.limit_next_file(*job.live_limit);
-        if (auto st = v.add_file(job.files[k]); !st) {
+        const bool live = k + 1 == job.files.size() && job.live_limit;
+        auto st = !live ? v.add_file(job.files[k])
+                  : job.fds[k].valid()
+                      ? v.add_fd(std::move(job.fds[k]), job.files[k].string())
+                      : Status(make_error(ErrorKind::io, errno_message("open", job.files[k])));
+        if (!st) {
           found.push_back({job.files[k].string(), 0, vault::FindingKind::rescan_failed,
                            "re-verification could not read it: " + st.error().message});
           break;

@@ -88,6 +88,7 @@ class Watcher {
   struct RescanJob {
     std::size_t stream;
     std::vector<std::filesystem::path> files;
+    std::vector<UniqueFd> fds;  // opened when the job was made: a rotation meanwhile is harmless
     std::optional<std::uint64_t> live_limit;  // how much of the last file (the live one)
     vault::VerifyOptions options;
   };

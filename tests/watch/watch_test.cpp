@@ -305,7 +305,12 @@ TEST_F(WatchFileTest, RotationContinuesTheStreamWithoutFindingOrRepeat) {
   EXPECT_TRUE(w.logged("info: file-rotated", 5s)) << w.text();
   EXPECT_TRUE(eventually([&] { return number(slurp(w.status()), "last_seq") == 4; }, 5s));
   EXPECT_EQ(w.stop(), 0);
+  // While it is stopped: two more rotations.
   add(5);
+  fs::rename(file, file.string() + "-20261206-1733500000");
+  add(6);
+  fs::rename(file, file.string() + "-20261207-1733600000");
+  add(7);
   w.start();
   EXPECT_TRUE(eventually([&] { return slurp(w.emit()) == expected; }, 5s))
       << slurp(w.emit()) << "\n"
