@@ -314,12 +314,16 @@ struct Verifier::Impl {
   // Length of the common prefix of [a, a_end) of file fa and [b, b_end) of file fb.
   Result<std::uint64_t> common_prefix(std::size_t fa, std::uint64_t a, std::uint64_t a_end,
                                       std::size_t fb, std::uint64_t b, std::uint64_t b_end) {
+    // (chunks from 256 bytes, doubling: most candidates differ in their first bytes)
     constexpr std::size_t kChunk = 64 << 10;
-    std::string x(kChunk, '\0'), y(kChunk, '\0');
+    if (cmp_a.size() < kChunk) cmp_a.resize(kChunk), cmp_b.resize(kChunk);
+    std::string& x = cmp_a;
+    std::string& y = cmp_b;
     std::uint64_t same = 0;
-    while (a + same < a_end && b + same < b_end) {
+    for (std::size_t chunk = 256; a + same < a_end && b + same < b_end;
+         chunk = std::min(kChunk, chunk * 2)) {
       const auto want = static_cast<std::size_t>(
-          std::min<std::uint64_t>({kChunk, a_end - a - same, b_end - b - same}));
+          std::min<std::uint64_t>({chunk, a_end - a - same, b_end - b - same}));
       const auto rx = ::pread(fds[fa].get(), x.data(), want, static_cast<off_t>(a + same));
       const auto ry = ::pread(fds[fb].get(), y.data(), want, static_cast<off_t>(b + same));
       if (rx < 0 || ry < 0) return make_error(ErrorKind::io, errno_message("read", name(fa)));
@@ -384,6 +388,10 @@ struct Verifier::Impl {
   // The bytes of batch b from `from` match the file from line l on, for a remnant's length: 0
   // if they do not.
   std::uint64_t remnant_at(std::uint64_t start, const SealedBatch& b, std::uint64_t from) {
+    // A hostile file of lines that look like remnants must not cost the verifier more than a
+    // moment per file: past the budget, they are findings (an honest file uses a handful).
+    if (remnant_checks == 0) return 0;
+    --remnant_checks;
     const auto same = common_prefix(file, start, sizes[file], b.file, b.begin + from, b.end);
     if (!same) {
       if (extract_error) extract_error = same.error();
@@ -525,6 +533,12 @@ struct Verifier::Impl {
   // Bytes all repairs of a run may rebuild and hash: a hostile file of failing resends must
   // not cost more than a few seconds; past it, failures stay findings.
   std::uint64_t repair_budget = std::uint64_t{1} << 30;
+  // Comparisons with sealed batches left for recognising late remnants in the current file.
+  static constexpr std::uint64_t kRemnantChecks = 1 << 16;
+  std::uint64_t remnant_checks = kRemnantChecks;
+  std::string cmp_a, cmp_b;  // common_prefix's buffers
+  // In the live file, [no_lf_from, no_lf_to) holds no LF (a line still being written).
+  std::uint64_t no_lf_from = UINT64_MAX, no_lf_to = 0;
 
   // The length of the batch `bytes` starts with (its end line's LF included) if it verifies as
   // one of stream s: counts, chain, and with the key its MAC; 0 otherwise.
@@ -750,6 +764,17 @@ struct Verifier::Impl {
       if (!open) break;
     }
     open.reset();
+    // A long-running verifier does not keep the rebuilt copy: what refers to it is forgotten.
+    if (opt.keep_files_open > 0) {
+      const auto rebuilt_file = fds.size() - 1;
+      for (StreamState* st : order) {
+        for (SealedBatch& b : st->recent)
+          if (b.file == rebuilt_file) b.seq = UINT64_MAX;
+        std::erase_if(st->continuations,
+                      [&](const Continuation& c) { return c.file == rebuilt_file; });
+      }
+      fds[rebuilt_file].reset();
+    }
     file = real_file;
   }
 
@@ -1373,10 +1398,14 @@ struct Verifier::Impl {
   // Where the complete lines of the live file end: after the last LF before `size`, or at
   // `size` when the line being written is already too long (it is reported as such).
   Result<std::uint64_t> complete_lines_end(std::uint64_t size) {
+    // Bytes after the cursor already known to hold no LF are not searched again: a line
+    // written slowly is not scanned once per look.
+    std::uint64_t floor = cursor.offset;
+    if (no_lf_from == cursor.offset && no_lf_to > floor && no_lf_to <= size) floor = no_lf_to;
     char buf[64 << 10];
     std::uint64_t hi = size;
-    while (hi > cursor.offset) {
-      const auto lo = std::max(cursor.offset, hi > sizeof buf ? hi - sizeof buf : 0);
+    while (hi > floor) {
+      const auto lo = std::max(floor, hi > sizeof buf ? hi - sizeof buf : 0);
       const auto got = ::pread(fds[file].get(), buf, hi - lo, static_cast<off_t>(lo));
       if (got < 0 && errno == EINTR) continue;
       if (got < 0) return make_error(ErrorKind::io, errno_message("read", name(file)));
@@ -1387,7 +1416,9 @@ struct Verifier::Impl {
       if (size - lo > opt.max_line_bytes) return size;
       hi = lo;
     }
-    return cursor.offset;
+    no_lf_from = cursor.offset;
+    no_lf_to = size;
+    return size - cursor.offset > opt.max_line_bytes ? size : cursor.offset;
   }
 
   // Closes the files more than opt.keep_files_open behind the newest one, unless a torn copy
@@ -1427,6 +1458,8 @@ struct Verifier::Impl {
     next_limit.reset();
     sizes.push_back(size);
     cursor = {};
+    remnant_checks = kRemnantChecks;
+    no_lf_from = UINT64_MAX;
     release_old_files();
     return {};
   }

@@ -36,6 +36,13 @@ class EmitBuffer final : public vault::ByteSink {
   void take(std::size_t n) { out_.erase(0, n); }
   // Drops the next n bytes formatted: they are in the emit file already (see journal.hpp).
   void skip(std::uint64_t n) { skip_ = n; }
+  // json: the start of a line whose rest is in a later batch (a fragment), kept with the
+  // stream's checkpoint so that a restart does not lose it.
+  const std::string& partial() const { return line_; }
+  void resume_partial(std::string line) {
+    line_ = std::move(line);
+    in_line_ = !line_.empty();
+  }
 
  private:
   void json_line(std::string_view line);

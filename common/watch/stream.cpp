@@ -67,6 +67,7 @@ std::string encode(const StreamRecord& r) {
   for (const auto& [kind, n] : r.findings) out += "\nfinding " + kind + " " + std::to_string(n);
   for (const auto& k : r.known) out += "\nknown " + vault::percent_encode(k);
   for (const auto& k : r.replay) out += "\nreplay " + vault::percent_encode(k);
+  if (!r.emit_partial.empty()) out += "\npartial " + vault::percent_encode(r.emit_partial);
   out += "\nverifier " + std::to_string(r.verifier.size()) + "\n" + r.verifier;
   return out;
 }
@@ -107,6 +108,12 @@ Result<StreamRecord> decode_stream_record(std::string_view text) {
       std::uint64_t n = 0;
       in >> kind >> n;
       r.findings[kind] = n;
+    } else if (what == "partial") {
+      std::string enc;
+      in >> enc;
+      auto k = vault::percent_decode(enc);
+      if (!k) return bad("bad partial line");
+      r.emit_partial = *k;
     } else if (what == "known" || what == "replay") {
       std::string enc;
       in >> enc;
@@ -259,6 +266,7 @@ void WatchedStream::restore(StreamRecord record) {
   verifier_ = std::move(*v);
   arm();
   refresh_last();
+  if (emit_) emit_->resume_partial(saved_.emit_partial);
   dev_ = saved_.dev;
   ino_ = saved_.ino;
   bytes_before_ = saved_.bytes_before;
@@ -494,6 +502,7 @@ void WatchedStream::settled() {
   saved_.dev = dev_;
   saved_.ino = ino_;
   saved_.bytes_before = bytes_before_;
+  saved_.emit_partial = emit_ ? emit_->partial() : std::string();
   since_state_.clear();
   emit_ready_ = emit_ ? emit_->bytes().size() : 0;
   dirty_ = true;

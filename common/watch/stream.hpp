@@ -58,6 +58,7 @@ struct StreamRecord {
   std::map<std::string, std::uint64_t> findings;
   std::uint64_t infos = 0;
   std::vector<std::string> known;  // finding keys already reported (see finding_key)
+  std::string emit_partial;        // EmitBuffer::partial() at the state
 };
 std::string encode(const StreamRecord& r);
 // "FILE:LINE:KIND": what makes a re-verification's finding the same as one reported before.
