@@ -209,6 +209,17 @@ std::string summary_line(const vault::Summary& s) {
          " lines redacted: " + (s.ok() ? "OK" : std::to_string(s.findings) + " findings");
 }
 
+// --max-silence, checked: 1 s to ten years.
+std::optional<std::chrono::seconds> max_silence(const po::variables_map& vm) {
+  if (!vm.count("max-silence")) return std::nullopt;
+  constexpr auto kMax = vault::VerifyOptions::kMaxSilenceSeconds;
+  const auto s = vm["max-silence"].as<std::uint64_t>();
+  if (s == 0 || s > kMax)
+    throw cli::UsageError("--max-silence " + std::to_string(s) + " is out of range: give 1 to " +
+                          std::to_string(kMax) + " seconds (ten years)");
+  return std::chrono::seconds(s);
+}
+
 std::filesystem::path default_state_dir() {
   if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x)
     return std::filesystem::path(x) / "logship/verify";
@@ -244,13 +255,7 @@ std::vector<watch::StreamConfig> follow_streams(const po::variables_map& vm,
   s.rotated = watch::default_rotated(s.file);
   for (std::size_t i = 0; i + 1 < files.size(); ++i) s.earlier.emplace_back(files[i]);
   s.key = vm["key"].as<std::string>();
-  if (vm.count("max-silence")) {
-    const auto v = vm["max-silence"].as<std::uint64_t>();
-    if (v == 0 || v > 10ull * 365 * 24 * 3600)
-      throw cli::UsageError("--max-silence " + std::to_string(v) +
-                            " is out of range: give 1 to 315360000 seconds (ten years)");
-    s.max_silence = std::chrono::seconds(v);
-  }
+  s.max_silence = max_silence(vm);
   s.expect_start = vm["expect-start"].as<bool>();
   return {s};
 }
@@ -355,16 +360,7 @@ int verify(const po::variables_map& vm, const std::vector<std::string>& files) {
     if (!key) throw cli::UsageError(key.error().message);
     opt.key = *key;
   }
-  if (vm.count("max-silence")) {
-    // Beyond ten years a silence is not a limit but an overflow waiting to happen (the
-    // comparison is in microseconds): refuse it rather than report spurious silences.
-    constexpr std::uint64_t kMaxSilence = 10ull * 365 * 24 * 3600;
-    const auto s = vm["max-silence"].as<std::uint64_t>();
-    if (s == 0 || s > kMaxSilence)
-      throw cli::UsageError("--max-silence " + std::to_string(s) + " is out of range: give 1 to " +
-                            std::to_string(kMaxSilence) + " seconds (ten years)");
-    opt.max_silence = std::chrono::seconds(s);
-  }
+  opt.max_silence = max_silence(vm);
   if (vm.count("expect-seq")) opt.expect_seq = vm["expect-seq"].as<std::uint64_t>();
   if (vm.count("max-key-steps")) opt.max_key_steps = vm["max-key-steps"].as<std::uint64_t>();
   opt.expect_start = vm["expect-start"].as<bool>();

@@ -23,8 +23,11 @@ namespace logship::vault {
 struct VerifyOptions {
   std::optional<crypto::Digest> key;                // K_0: check every MAC
   std::optional<std::chrono::seconds> max_silence;  // longest allowed time between batches
-  std::optional<std::uint64_t> expect_seq;          // the last complete seq must be >= this
-  bool expect_start = false;                        // every stream must start at seq 0
+  // Beyond ten years a silence is not a limit but an overflow waiting to happen (times are
+  // compared in microseconds): --max-silence and max-silence = refuse it.
+  static constexpr std::uint64_t kMaxSilenceSeconds = 10ull * 365 * 24 * 3600;
+  std::optional<std::uint64_t> expect_seq;  // the last complete seq must be >= this
+  bool expect_start = false;                // every stream must start at seq 0
   // The files given are one stream: a batch of another (src, stream) is a finding (moved from
   // another file, or a second writer), unless files holding several streams are expected.
   bool mixed_streams = false;

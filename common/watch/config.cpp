@@ -1,5 +1,7 @@
 #include "watch/config.hpp"
 
+#include "vault/verifier.hpp"
+
 #include <glob.h>
 
 #include <algorithm>
@@ -87,7 +89,7 @@ Result<std::vector<StreamConfig>> read_streams(const std::filesystem::path& path
       } catch (const std::exception&) {
         used = 0;
       }
-      constexpr unsigned long long kMax = 10ull * 365 * 24 * 3600;
+      constexpr auto kMax = vault::VerifyOptions::kMaxSilenceSeconds;
       if (used != value.size() || v == 0 || v > kMax)
         return fail("max-silence must be 1 to " + std::to_string(kMax) + " seconds, got '" + value +
                     "'");
