@@ -15,6 +15,7 @@
 
 #include "support/child.hpp"
 #include "support/fifo_writer.hpp"
+#include "support/push_args.hpp"
 #include "support/silent_listener.hpp"
 #include "support/sshd_fixture.hpp"
 #include "support/test_files.hpp"
@@ -70,37 +71,7 @@ class PushTest : public ::testing::Test {
   fs::path log() const { return home_ / "push.log"; }
 
   std::vector<std::string> args(std::vector<std::string> extra = {}) const {
-    std::vector<std::string> a = {program_path("logship-push").string(),
-                                  "--input",
-                                  fifo().string(),
-                                  "--source",
-                                  "web1",
-                                  "--stream",
-                                  "auth",
-                                  "--host",
-                                  "127.0.0.1",
-                                  "--port",
-                                  std::to_string(sshd_.port()),
-                                  "--identity",
-                                  sshd_.client_key().private_key.string(),
-                                  "--known-hosts",
-                                  sshd_.known_hosts().string(),
-                                  "--state-dir",
-                                  state().string(),
-                                  "--status-file",
-                                  status().string(),
-                                  "--status-interval",
-                                  "1",
-                                  "--retry-max",
-                                  "1",
-                                  "--timeout",
-                                  "3",
-                                  "--connect-timeout",
-                                  "3",
-                                  "--log-level",
-                                  "debug"};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
+    return push_args(sshd_, fifo(), state(), status(), extra);
   }
   std::unique_ptr<Child> start(std::vector<std::string> extra = {}) {
     auto c = std::make_unique<Child>(args(std::move(extra)), log());

@@ -175,26 +175,35 @@ TEST(Live, FindingsAreTheSameAsInTheWholeFile) {
     }
 }
 
+// A live file being written, and a verifier reading it.
+struct Growing {
+  testing::TempDir dir;
+  std::filesystem::path path;
+  std::vector<Finding> found;
+  StringSink sink;
+  Verifier v{testing::keyed(), [this](const Finding& f) { found.push_back(f); }, &sink};
+  explicit Growing(const std::string& first) : path(dir.write("v", first)) {
+    EXPECT_TRUE(v.add_live(UniqueFd(::open(path.c_str(), O_RDONLY)), path.string()));
+    EXPECT_TRUE(v.read_live());
+  }
+  void append(const std::string& bytes) {
+    std::ofstream(path, std::ios::app) << bytes;
+    EXPECT_TRUE(v.read_live());
+  }
+};
+
 TEST(Live, ALineStillBeingWrittenWaitsForItsEnd) {
   testing::Sender s;
   const auto b0 = s.next(lines({"alpha"}), at(0));
-  testing::TempDir dir;
-  const auto path = dir.write("v", b0.substr(0, b0.size() - 5));
-  std::vector<Finding> found;
-  StringSink sink;
-  Verifier v(
-      testing::keyed(), [&](const Finding& f) { found.push_back(f); }, &sink);
-  ASSERT_TRUE(v.add_live(UniqueFd(::open(path.c_str(), O_RDONLY)), path.string()));
-  ASSERT_TRUE(v.read_live());
-  EXPECT_TRUE(found.empty());
-  EXPECT_FALSE(v.settled());  // the batch is open
-  EXPECT_EQ(sink.out, "");
-  std::ofstream(path, std::ios::app) << b0.substr(b0.size() - 5);
-  ASSERT_TRUE(v.read_live());
-  EXPECT_TRUE(found.empty());
-  EXPECT_TRUE(v.settled());
-  EXPECT_EQ(sink.out, "alpha\n");
-  EXPECT_EQ(v.live_offset(), b0.size());
+  Growing g(b0.substr(0, b0.size() - 5));
+  EXPECT_TRUE(g.found.empty());
+  EXPECT_FALSE(g.v.settled());  // the batch is open
+  EXPECT_EQ(g.sink.out, "");
+  g.append(b0.substr(b0.size() - 5));
+  EXPECT_TRUE(g.found.empty());
+  EXPECT_TRUE(g.v.settled());
+  EXPECT_EQ(g.sink.out, "alpha\n");
+  EXPECT_EQ(g.v.live_offset(), b0.size());
 }
 
 TEST(Live, ADamagedStateIsRefused) {
@@ -225,25 +234,18 @@ TEST(Live, BytesEditedAfterTheyWereVerifiedAreNeverExtracted) {
   testing::Sender s;
   const auto b0 = s.next(lines({"alice logged in", "sudo: alice ran id"}), at(0));
   const auto end_at = b0.find("@logship end");
-  testing::TempDir dir;
-  const auto path = dir.write("v", b0.substr(0, end_at));
-  std::vector<Finding> found;
-  StringSink sink;
-  Verifier v(
-      testing::keyed(), [&](const Finding& f) { found.push_back(f); }, &sink);
-  ASSERT_TRUE(v.add_live(UniqueFd(::open(path.c_str(), O_RDONLY)), path.string()));
-  ASSERT_TRUE(v.read_live());
+  Growing g(b0.substr(0, end_at));
   {  // the first payload line, overwritten in place (same length), then the end line
-    UniqueFd fd(::open(path.c_str(), O_WRONLY));
+    UniqueFd fd(::open(g.path.c_str(), O_WRONLY));
     const std::string evil = "mallory in  ok  ";
     ASSERT_EQ(::pwrite(fd.get(), evil.data(), 15, static_cast<off_t>(b0.find("alice logged"))), 15);
   }
-  std::ofstream(path, std::ios::app) << b0.substr(end_at);
-  ASSERT_TRUE(v.read_live());
-  EXPECT_EQ(sink.out, "");
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].kind, FindingKind::chain_break);
-  EXPECT_NE(found[0].message.find("changed in the file after it was verified"), std::string::npos);
+  g.append(b0.substr(end_at));
+  EXPECT_EQ(g.sink.out, "");
+  ASSERT_EQ(g.found.size(), 1u);
+  EXPECT_EQ(g.found[0].kind, FindingKind::chain_break);
+  EXPECT_NE(g.found[0].message.find("changed in the file after it was verified"),
+            std::string::npos);
 }
 
 // Lines of a batch that fails its MAC, or repeats or goes back in sequence, are reported and

@@ -15,6 +15,7 @@
 
 #include "support/child.hpp"
 #include "support/fifo_writer.hpp"
+#include "support/push_args.hpp"
 #include "support/sshd_fixture.hpp"
 #include "support/test_files.hpp"
 #include "vault_fixture.hpp"
@@ -119,32 +120,7 @@ class WatchPushTest : public ::testing::Test {
   fs::path key() const { return home_ / "web1.key"; }
   fs::path fifo() const { return home_ / "in.fifo"; }
   std::unique_ptr<Child> start_push(std::vector<std::string> extra = {}) {
-    std::vector<std::string> a = {program_path("logship-push").string(),
-                                  "--input",
-                                  fifo().string(),
-                                  "--source",
-                                  "web1",
-                                  "--stream",
-                                  "auth",
-                                  "--host",
-                                  "127.0.0.1",
-                                  "--port",
-                                  std::to_string(sshd_.port()),
-                                  "--identity",
-                                  sshd_.client_key().private_key.string(),
-                                  "--known-hosts",
-                                  sshd_.known_hosts().string(),
-                                  "--state-dir",
-                                  (home_ / "state").string(),
-                                  "--status-file",
-                                  (home_ / "push.json").string(),
-                                  "--retry-max",
-                                  "1",
-                                  "--timeout",
-                                  "3",
-                                  "--connect-timeout",
-                                  "3"};
-    a.insert(a.end(), extra.begin(), extra.end());
+    const auto a = push_args(sshd_, fifo(), home_ / "state", home_ / "push.json", extra);
     auto c = std::make_unique<Child>(a, home_ / "push.log");
     EXPECT_TRUE(eventually([&] { return fs::exists(home_ / "push.json"); }, 10s))
         << slurp(home_ / "push.log");
