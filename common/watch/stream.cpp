@@ -143,7 +143,8 @@ WatchedStream::WatchedStream(StreamConfig config, const crypto::Digest& key, Rep
       key_(key),
       report_(std::move(report)),
       clock_(clock),
-      last_seen_(clock.wall_now()) {
+      last_seen_(clock.wall_now()),
+      last_seen_steady_(clock.now()) {
   if (emit_format) emit_ = std::make_unique<EmitBuffer>(*emit_format);
   saved_.name = config_.name;
 }
@@ -207,9 +208,13 @@ void WatchedStream::report(vault::Finding f) {
 
 void WatchedStream::restore(StreamRecord record) {
   suppress_ = record.replay;
-  if (record.last_seen_us != 0)
+  if (record.last_seen_us != 0) {
     last_seen_ = WallTime(std::chrono::duration_cast<WallTime::duration>(
         std::chrono::microseconds(record.last_seen_us)));
+    // Across a restart only the wall clock tells how long ago it was (never negative).
+    const auto ago = std::max(WallTime::duration::zero(), clock_.wall_now() - last_seen_);
+    last_seen_steady_ = clock_.now() - std::chrono::duration_cast<SteadyTime::duration>(ago);
+  }
   silent_ = record.silent;
   findings_ = record.findings;
   infos_ = record.infos;
@@ -462,16 +467,13 @@ void WatchedStream::look(std::uint64_t budget) {
   }
   if (verifier_->batches_completed() != batches_seen_) {
     batches_seen_ = verifier_->batches_completed();
-    const auto now = clock_.wall_now();
     if (silent_) {
       silent_ = false;
       report({config_.file.string(), 0, vault::FindingKind::silence_ended,
-              "a batch arrived after " +
-                  std::to_string(
-                      std::chrono::duration_cast<std::chrono::seconds>(now - last_seen_).count()) +
-                  " s of silence"});
+              "a batch arrived after " + std::to_string(quiet_for().count()) + " s of silence"});
     }
-    last_seen_ = now;
+    last_seen_ = clock_.wall_now();
+    last_seen_steady_ = clock_.now();
     dirty_ = true;
     refresh_last();
   }
@@ -482,10 +484,15 @@ void WatchedStream::refresh_last() {
     if (sum.has_batches) last_seq_ = sum.last_seq, last_batch_time_ = sum.last_time;
 }
 
+// Silence is measured on the monotonic clock: a wall clock stepped forward (NTP, an operator)
+// must not raise a silence, nor one stepped back hide one.
+std::chrono::seconds WatchedStream::quiet_for() const {
+  return std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - last_seen_steady_);
+}
+
 void WatchedStream::check_silence() {
   if (!config_.max_silence || silent_) return;
-  const auto quiet =
-      std::chrono::duration_cast<std::chrono::seconds>(clock_.wall_now() - last_seen_);
+  const auto quiet = quiet_for();
   if (quiet <= *config_.max_silence) return;
   silent_ = true;
   std::string what = phase_ == StreamPhase::waiting && !live_fd_.valid()
@@ -547,7 +554,7 @@ StreamView WatchedStream::view() const {
   v.file = config_.file;
   v.phase = phase_;
   v.last_seen = last_seen_;
-  v.silence = std::chrono::duration_cast<std::chrono::seconds>(clock_.wall_now() - last_seen_);
+  v.silence = quiet_for();
   v.silent = silent_;
   v.findings = findings_;
   v.infos = infos_;

@@ -123,6 +123,7 @@ class WatchedStream {
   void refresh_last();
   void settled();
   void check_silence();
+  std::chrono::seconds quiet_for() const;
   void arm();
   std::unique_ptr<vault::Verifier> new_verifier();
 
@@ -152,7 +153,8 @@ class WatchedStream {
   std::vector<std::string> suppress_;        // reported before a restart: not again
   std::uint64_t batches_seen_ = 0;
   std::uint64_t bytes_before_ = 0;
-  WallTime last_seen_;
+  WallTime last_seen_;           // when the last new batch was seen (shown, kept)
+  SteadyTime last_seen_steady_;  // the same on the monotonic clock (silence is measured on it)
   bool silent_ = false;
   std::map<std::string, std::uint64_t> findings_;
   std::uint64_t infos_ = 0;

@@ -135,7 +135,6 @@ void Watcher::on_report(const WatchedStream& s, const vault::Finding& f) {
     spdlog::info("{}", line);
     return;
   }
-  ++findings_;
   spdlog::warn("{}", line);
   if (alarm_) alarm_->finding(s.name(), f);
 }
@@ -298,6 +297,8 @@ std::chrono::milliseconds Watcher::poll_interval() const {
 
 Status Watcher::reopen_emit() {
   if (!emit_) return {};
+  if (auto st = emit_->sync(); !st) return st;  // (the lines in the file left behind)
+  emit_unsynced_ = false;
   return emit_->reopen();
 }
 

@@ -60,8 +60,6 @@ class Watcher {
   // The last round and a checkpoint (SIGTERM).
   Status stop();
 
-  std::uint64_t findings() const { return findings_; }
-
  private:
   Watcher(WatchOptions options, const Clock& clock);
   Status load();
@@ -80,7 +78,6 @@ class Watcher {
   std::map<std::string, std::string> records_;  // name -> latest record (the checkpoint)
   std::uint64_t next_round_ = 1;
   SteadyTime last_compact_{}, last_status_{}, last_rescan_{};
-  std::uint64_t findings_ = 0;
   bool emit_unsynced_ = false;  // lines written since the emit file was last synced
 
   // The re-verification thread: asks for the streams' files under mu_, verifies without it,
