@@ -1421,6 +1421,25 @@ struct Verifier::Impl {
     return size - cursor.offset > opt.max_line_bytes ? size : cursor.offset;
   }
 
+  // After the first LF in [from, limit) of the live file (no LF lies between the cursor and
+  // `from`); `limit` when there is none and the line is already too long; else the cursor.
+  Result<std::uint64_t> first_line_end(std::uint64_t from, std::uint64_t limit) {
+    char buf[64 << 10];
+    for (std::uint64_t at = from; at < limit;) {
+      const auto want = std::min<std::uint64_t>(sizeof buf, limit - at);
+      const auto got = ::pread(fds[file].get(), buf, want, static_cast<off_t>(at));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) return make_error(ErrorKind::io, errno_message("read", name(file)));
+      if (got == 0) break;
+      if (const void* nl = std::memchr(buf, '\n', static_cast<std::size_t>(got)))
+        return at + static_cast<std::uint64_t>(static_cast<const char*>(nl) - buf) + 1;
+      at += static_cast<std::uint64_t>(got);
+    }
+    no_lf_from = cursor.offset;
+    no_lf_to = limit;
+    return limit - cursor.offset > opt.max_line_bytes ? limit : cursor.offset;
+  }
+
   // Closes the files more than opt.keep_files_open behind the newest one, unless a torn copy
   // or the open batch is in them, and forgets the sealed batches and interrupted copies there.
   void release_old_files() {
@@ -1527,10 +1546,14 @@ Result<std::uint64_t> Verifier::read_live(std::uint64_t max_bytes) {
                                            std::to_string(m.cursor.offset) + " to " +
                                            std::to_string(size) + " bytes");
   m.file = m.live;
-  // (a window that can hold the longest line, so that a too-long one is seen as such)
-  const auto window = std::max<std::uint64_t>(max_bytes, m.opt.max_line_bytes + 1);
-  auto end =
-      m.complete_lines_end(size - m.cursor.offset > window ? m.cursor.offset + window : size);
+  auto window_end = [&](std::uint64_t window) {
+    return size - m.cursor.offset > window ? m.cursor.offset + window : size;
+  };
+  auto end = m.complete_lines_end(window_end(max_bytes));
+  // No line ends within max_bytes: up to the end of that line, so that a long line is read
+  // whole (or seen to be too long), and no more.
+  if (end && *end == m.cursor.offset && window_end(max_bytes) < size)
+    end = m.first_line_end(window_end(max_bytes), window_end(m.opt.max_line_bytes + 1));
   if (!end) return end.error();
   if (*end == m.cursor.offset) return std::uint64_t{0};
   const auto before = m.cursor.offset;

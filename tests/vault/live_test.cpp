@@ -267,3 +267,45 @@ TEST(Live, LinesOfBatchesThatFailAreNeverExtracted) {
 
 }  // namespace
 }  // namespace logship::vault
+
+namespace logship::vault {
+namespace {
+
+// Each read stops near its byte budget, unless no line ends within it: then the long line is
+// read whole (or seen to be too long), never cut.
+TEST(Live, AReadStopsAtItsBudgetButNeverInsideALine) {
+  testing::Sender s;
+  const std::string longline(3 << 20, 'x');
+  std::vector<std::string> many;
+  for (int i = 0; i < 20000; ++i) many.push_back("line " + std::to_string(i));
+  std::string bytes = s.next(lines({longline}), at(0));
+  for (const auto& l : many) bytes += s.next(lines({l}), at(1));
+  testing::TempDir dir;
+  const auto path = dir.write("v", bytes);
+  StringSink sink;
+  std::vector<Finding> found;
+  Verifier v(
+      testing::keyed(), [&](const Finding& f) { found.push_back(f); }, &sink);
+  ASSERT_TRUE(v.add_live(UniqueFd(::open(path.c_str(), O_RDONLY)), path.string()));
+  constexpr std::uint64_t kBudget = 1 << 20;
+  int reads = 0;
+  for (;;) {
+    auto r = v.read_live(kBudget);
+    ASSERT_TRUE(r);
+    if (*r == 0) break;
+    ++reads;
+    if (*r > kBudget) {  // only the read that holds the long line, and just it
+      EXPECT_EQ(*r, longline.size() + 1);
+      EXPECT_LT(v.live_offset(), longline.size() + 400);
+    }
+  }
+  EXPECT_GT(reads, 2);
+  EXPECT_TRUE(found.empty());
+  EXPECT_EQ(v.live_offset(), bytes.size());
+  std::string want = longline + "\n";
+  for (const auto& l : many) want += l + "\n";
+  EXPECT_TRUE(sink.out == want);
+}
+
+}  // namespace
+}  // namespace logship::vault
