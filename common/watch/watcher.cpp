@@ -18,6 +18,17 @@ constexpr std::chrono::seconds kCompactEvery{60};
 constexpr std::uint64_t kCompactBytes = 64 << 20;
 constexpr std::chrono::seconds kStatusEvery{1};
 
+// The size of the regular file with inode `ino` in `dir` (a rotated emit file), if any.
+std::optional<std::uint64_t> size_of_inode(const std::filesystem::path& dir, std::uint64_t ino) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir.empty() ? "." : dir, ec)) {
+    struct stat st {};
+    if (::lstat(e.path().c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_ino == ino)
+      return static_cast<std::uint64_t>(st.st_size);
+  }
+  return std::nullopt;
+}
+
 double seconds_since_epoch(WallTime t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
@@ -73,16 +84,26 @@ Status Watcher::load() {
     emit_ = std::move(*f);
     // The last round's lines that did not all reach the file before the stop: their streams
     // go on from before that round and drop what the file already holds.
+    // The file they went to may have been rotated (renamed) since: it is looked for beside
+    // the emit file, and what it lacks is written to the new one.
     const auto& last = loaded->last;
-    if (last && last->emit_total() > 0 && !emit_->is_stdout() &&
-        last->emit_inode == emit_->inode() &&
-        emit_->size() < last->emit_base + last->emit_total()) {
-      if (emit_->size() < last->emit_base)
+    std::optional<std::uint64_t> size;
+    if (last && last->emit_total() > 0 && !emit_->is_stdout())
+      size = last->emit_inode == emit_->inode()
+                 ? std::optional<std::uint64_t>(emit_->size())
+                 : size_of_inode(opt_.emit->parent_path(), last->emit_inode);
+    if (last && last->emit_total() > 0 && !emit_->is_stdout() && !size)
+      spdlog::error(
+          "the file --emit wrote round {} to (inode {}) is gone from {}: if the stop "
+          "cut that round, its last lines are lost",
+          last->number, last->emit_inode, opt_.emit->parent_path().string());
+    if (size && *size < last->emit_base + last->emit_total()) {
+      if (*size < last->emit_base)
         spdlog::error(
             "{} is shorter ({} bytes) than the journal says it was ({}): lines "
-            "emitted before were lost with it",
-            opt_.emit->string(), emit_->size(), last->emit_base);
-      auto present = emit_->size() > last->emit_base ? emit_->size() - last->emit_base : 0;
+            "emitted before were lost with it; the last round's are written again",
+            opt_.emit->string(), *size, last->emit_base);
+      auto present = *size > last->emit_base ? *size - last->emit_base : 0;
       for (const auto& st : last->streams) {
         const auto there = std::min(present, st.emit_bytes);
         present -= there;

@@ -107,6 +107,34 @@ TEST(Journal, LinesOfARoundCutByAStopAreCompletedOnceAtTheNextStart) {
   }
 }
 
+// The emit file rotated (renamed) while the watcher was stopped in the middle of a round:
+// the renamed file is found, and the new one gets exactly what it lacks.
+TEST(Journal, LinesCutByAStopReachTheNewEmitFileWhenTheOldOneWasRotated) {
+  Rig r;
+  r.batches(2);
+  {
+    auto w = r.start();
+    ASSERT_TRUE(w && w->round());
+  }
+  r.batches(3);
+  {
+    auto w = r.start();
+    ASSERT_TRUE(w && w->round());
+  }
+  const auto whole = vault::testing::slurp(r.emit);
+  ASSERT_EQ(whole, r.expected);
+  const auto cut = whole.size() - 20;
+  ASSERT_EQ(::truncate(r.emit.c_str(), static_cast<off_t>(cut)), 0);
+  const auto rotated = r.dir.path() / "emit.log-1";
+  fs::rename(r.emit, rotated);
+  {
+    auto w = r.start();
+    ASSERT_TRUE(w && w->round());
+    ASSERT_TRUE(w->stop());
+  }
+  EXPECT_EQ(vault::testing::slurp(rotated) + vault::testing::slurp(r.emit), whole);
+}
+
 TEST(Journal, ARecordCutByACrashIsDroppedAndRoundsFoldedIntoTheCheckpointAreNotReplayed) {
   vault::testing::TempDir dir;
   {
