@@ -17,10 +17,6 @@ namespace logship::watch {
 Alarm::Alarm(std::string program, const Clock& clock)
     : program_(std::move(program)), clock_(clock), refilled_(clock.now()) {}
 
-Alarm::~Alarm() {
-  for (pid_t pid : running_) ::waitpid(pid, nullptr, 0);
-}
-
 bool Alarm::spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
   std::vector<char*> a, e;
   for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
@@ -43,7 +39,7 @@ bool Alarm::spawn(const std::vector<std::string>& argv, const std::vector<std::s
     spdlog::error("--on-finding {}: cannot run it: {}", program_, std::strerror(rc));
     return false;
   }
-  running_.push_back(pid);
+  running_.push_back({pid, clock_.now()});
   return true;
 }
 
@@ -65,10 +61,15 @@ void Alarm::finding(const std::string& stream, const vault::Finding& f) {
 }
 
 void Alarm::tick() {
-  running_.erase(std::remove_if(running_.begin(), running_.end(),
-                                [](pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) != 0; }),
-                 running_.end());
   const auto now = clock_.now();
+  std::erase_if(running_, [&](const Run& r) {
+    if (::waitpid(r.pid, nullptr, WNOHANG) != 0) return true;
+    if (now - r.started < kLongest) return false;
+    spdlog::error("--on-finding {}: still running after {} s; killed", program_, kLongest.count());
+    ::kill(r.pid, SIGKILL);
+    ::waitpid(r.pid, nullptr, 0);
+    return true;
+  });
   const double add = std::chrono::duration<double>(now - refilled_) / kRefill;
   tokens_ = std::min<double>(kBurst, tokens_ + add);
   refilled_ = now;

@@ -22,14 +22,18 @@ class Alarm {
   static constexpr int kBurst = 20;
   static constexpr std::chrono::seconds kRefill{3};
   static constexpr std::size_t kRunning = 4;
+  // A run still going after this long is killed (a hung mailer must not hold the slots).
+  static constexpr std::chrono::seconds kLongest{60};
 
   Alarm(std::string program, const Clock& clock);
-  ~Alarm();
+  // Leaves runs still going to finish on their own (the watcher stops at once).
+  ~Alarm() = default;
 
   void finding(const std::string& stream, const vault::Finding& f);
   // Reaps finished programs, refills, announces what was suppressed. Call every round.
   void tick();
   std::uint64_t suppressed_total() const { return suppressed_total_; }
+  std::size_t running() const { return running_.size(); }
 
  private:
   bool spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env);
@@ -38,7 +42,11 @@ class Alarm {
   const Clock& clock_;
   double tokens_ = kBurst;
   SteadyTime refilled_;
-  std::vector<pid_t> running_;
+  struct Run {
+    pid_t pid;
+    SteadyTime started;
+  };
+  std::vector<Run> running_;
   std::uint64_t suppressed_ = 0, suppressed_total_ = 0;
 };
 

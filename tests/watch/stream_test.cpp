@@ -2,12 +2,15 @@
 // not raise one (a false finding) nor hide one.
 #include "watch/stream.hpp"
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "util/clock.hpp"
 #include "vault_fixture.hpp"
+#include "watch/alarm.hpp"
 
 namespace logship::watch {
 namespace {
@@ -37,6 +40,24 @@ TEST(WatchedStreamSilence, IsMeasuredOnTheMonotonicClockNotTheWallClock) {
   s.poll(1 << 20);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].kind, vault::FindingKind::silence);
+}
+
+// A hung --on-finding program is killed after Alarm::kLongest and frees its slot.
+TEST(Alarm, AHungProgramIsKilledAndFreesItsSlot) {
+  vault::testing::TempDir dir;
+  const auto program = dir.path() / "hang.sh";
+  std::ofstream(program) << "#!/bin/sh\nexec sleep 1000\n";
+  ::chmod(program.c_str(), 0700);
+  ManualClock clock;
+  Alarm alarm(program.string(), clock);
+  alarm.finding("s", {"f", 1, vault::FindingKind::stray_line, "m"});
+  EXPECT_EQ(alarm.running(), 1u);
+  clock.advance(Alarm::kLongest - 1s);
+  alarm.tick();
+  EXPECT_EQ(alarm.running(), 1u);
+  clock.advance(2s);
+  alarm.tick();
+  EXPECT_EQ(alarm.running(), 0u);
 }
 
 }  // namespace
