@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "status/status.hpp"
@@ -27,6 +29,22 @@ std::optional<std::uint64_t> size_of_inode(const std::filesystem::path& dir, std
       return static_cast<std::uint64_t>(st.st_size);
   }
   return std::nullopt;
+}
+
+// A stream's record from before a round cut by a stop (`before`, empty: none), to go on from
+// again; the findings reported in that round are not reported a second time.
+std::string rolled_back(const std::string& after, const std::string& before) {
+  auto a = decode_stream_record(after);
+  auto b = before.empty() ? Result<StreamRecord>(StreamRecord{}) : decode_stream_record(before);
+  if (!a || !b) return before;
+  for (const auto& k : a->known)
+    if (std::find(b->known.begin(), b->known.end(), k) == b->known.end()) b->replay.push_back(k);
+  // (and they stay counted: what is suppressed is not counted again)
+  b->name = a->name;
+  b->findings = a->findings;
+  b->infos = a->infos;
+  b->known = a->known;
+  return encode(*b);
 }
 
 double seconds_since_epoch(WallTime t) {
@@ -109,10 +127,7 @@ Status Watcher::load() {
         present -= there;
         if (there == st.emit_bytes) continue;
         emit_skip[st.name] = there;
-        if (auto it = loaded->before_last.find(st.name); it != loaded->before_last.end())
-          loaded->streams[st.name] = it->second;
-        else
-          loaded->streams.erase(st.name);
+        loaded->streams[st.name] = rolled_back(st.record, loaded->before_last[st.name]);
         spdlog::info(
             "stream {}: {} of its {} bytes of lines of round {} reached {} before the "
             "stop; it goes on from before that round",

@@ -47,6 +47,7 @@ struct Rig {
   }
   std::unique_ptr<Watcher> start(EmitFormat format = EmitFormat::raw) {
     WatchOptions opt;
+    opt.status_file = dir.path() / "status.json";
     opt.state_dir = state;
     opt.emit = emit;
     opt.emit_format = format;
@@ -133,6 +134,32 @@ TEST(Journal, LinesCutByAStopReachTheNewEmitFileWhenTheOldOneWasRotated) {
     ASSERT_TRUE(w->stop());
   }
   EXPECT_EQ(vault::testing::slurp(rotated) + vault::testing::slurp(r.emit), whole);
+}
+
+// A stream that goes on from before a cut round does not report that round's findings again.
+TEST(Journal, FindingsOfARoundCutByAStopAreNotReportedTwice) {
+  Rig r;
+  r.batches(1);
+  {
+    auto w = r.start();
+    ASSERT_TRUE(w && w->round());
+  }
+  write(r.vault, "planted line\n", std::ios::app);
+  r.batches(2);
+  {
+    auto w = r.start();
+    ASSERT_TRUE(w && w->round());
+  }  // (dropped without stop(): as after kill -9)
+  const auto status = [&] { return vault::testing::slurp(r.dir.path() / "status.json"); };
+  ASSERT_NE(status().find("\"findings\":1,"), std::string::npos) << status();
+  const auto whole = vault::testing::slurp(r.emit);
+  ASSERT_EQ(::truncate(r.emit.c_str(), static_cast<off_t>(whole.size() - 3)), 0);
+  {
+    auto w = r.start();
+    ASSERT_TRUE(w && w->round() && w->stop());
+  }
+  EXPECT_EQ(vault::testing::slurp(r.emit), whole);
+  EXPECT_NE(status().find("\"findings\":1,"), std::string::npos) << status();
 }
 
 TEST(Journal, ARecordCutByACrashIsDroppedAndRoundsFoldedIntoTheCheckpointAreNotReplayed) {
