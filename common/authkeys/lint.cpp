@@ -218,16 +218,20 @@ std::string format_finding(const Finding& f) {
 }
 
 std::string to_json(const LintReport& report, std::string_view file) {
-  std::string out = "{\"file\":" + json_quote(file) + ",\"lines\":" + std::to_string(report.lines) +
-                    ",\"entries\":" + std::to_string(report.entries) + ",\"findings\":[";
-  for (std::size_t i = 0; i < report.findings.size(); ++i) {
-    const auto& f = report.findings[i];
-    if (i > 0) out += ",";
-    out += "{\"line\":" + std::to_string(f.line) + ",\"code\":" + json_quote(f.code) +
-           ",\"key\":" + json_quote(f.key) + ",\"grants\":" + json_quote(f.grants) +
-           ",\"fix\":" + json_quote(f.fix) + "}";
-  }
-  return out + "]}";
+  JsonArray findings;
+  for (const auto& f : report.findings)
+    findings.add(JsonObject()
+                     .add("line", f.line)
+                     .add("code", f.code)
+                     .add("key", f.key)
+                     .add("grants", f.grants)
+                     .add("fix", f.fix));
+  return JsonObject()
+      .add("file", file)
+      .add("lines", report.lines)
+      .add("entries", report.entries)
+      .add("findings", findings)
+      .str();
 }
 
 }  // namespace logship::authkeys

@@ -19,51 +19,6 @@ std::string format_double(double v) {
 
 }  // namespace
 
-void JsonObject::key(std::string_view k) {
-  if (!body_.empty()) body_ += ',';
-  body_ += json_quote(k);
-  body_ += ':';
-}
-
-JsonObject& JsonObject::add(std::string_view k, std::string_view v) {
-  key(k);
-  body_ += json_quote(v);
-  return *this;
-}
-JsonObject& JsonObject::add(std::string_view k, std::int64_t v) {
-  key(k);
-  body_ += std::to_string(v);
-  return *this;
-}
-JsonObject& JsonObject::add(std::string_view k, std::uint64_t v) {
-  key(k);
-  body_ += std::to_string(v);
-  return *this;
-}
-JsonObject& JsonObject::add(std::string_view k, double v) {
-  key(k);
-  body_ += format_double(v);
-  return *this;
-}
-JsonObject& JsonObject::add(std::string_view k, bool v) {
-  key(k);
-  body_ += v ? "true" : "false";
-  return *this;
-}
-JsonObject& JsonObject::add_null(std::string_view k) {
-  key(k);
-  body_ += "null";
-  return *this;
-}
-JsonObject& JsonObject::add(std::string_view k, const JsonObject& v) {
-  return add_raw(k, v.str());
-}
-JsonObject& JsonObject::add_raw(std::string_view k, std::string_view json) {
-  key(k);
-  body_ += json;
-  return *this;
-}
-
 std::string prometheus_text(const std::vector<Metric>& metrics) {
   auto escape_label = [](std::string_view v) {
     std::string out;

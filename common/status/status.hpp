@@ -14,27 +14,8 @@
 
 namespace logship::status {
 
-// An ordered JSON object, built field by field.
-class JsonObject {
- public:
-  JsonObject& add(std::string_view key, std::string_view value);
-  JsonObject& add(std::string_view key, const char* value) {
-    return add(key, std::string_view(value));
-  }
-  JsonObject& add(std::string_view key, std::int64_t value);
-  JsonObject& add(std::string_view key, std::uint64_t value);
-  JsonObject& add(std::string_view key, int value) { return add(key, std::int64_t{value}); }
-  JsonObject& add(std::string_view key, double value);
-  JsonObject& add(std::string_view key, bool value);
-  JsonObject& add_null(std::string_view key);
-  JsonObject& add(std::string_view key, const JsonObject& value);
-  JsonObject& add_raw(std::string_view key, std::string_view json);  // an already-encoded value
-  std::string str() const { return "{" + body_ + "}"; }
-
- private:
-  void key(std::string_view k);
-  std::string body_;
-};
+// The JSON writer (util/json.hpp), as the status code has always named it.
+using logship::JsonObject;
 
 // One Prometheus sample with its metadata.
 struct Metric {

@@ -1,5 +1,6 @@
 #include "util/json.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 
@@ -31,6 +32,13 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
       (cp >= 0xD800 && cp <= 0xDFFF))
     return 0;
   return n;
+}
+
+std::string format_double(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
 }
 
 }  // namespace
@@ -69,6 +77,68 @@ bool valid_utf8(std::string_view s) {
     i += n;
   }
   return true;
+}
+
+void JsonObject::key(std::string_view k) {
+  if (!body_.empty()) body_ += ',';
+  body_ += json_quote(k);
+  body_ += ':';
+}
+
+JsonObject& JsonObject::add(std::string_view k, std::string_view v) {
+  key(k);
+  body_ += json_quote(v);
+  return *this;
+}
+JsonObject& JsonObject::add(std::string_view k, std::int64_t v) {
+  key(k);
+  body_ += std::to_string(v);
+  return *this;
+}
+JsonObject& JsonObject::add(std::string_view k, std::uint64_t v) {
+  key(k);
+  body_ += std::to_string(v);
+  return *this;
+}
+JsonObject& JsonObject::add(std::string_view k, double v) {
+  key(k);
+  body_ += format_double(v);
+  return *this;
+}
+JsonObject& JsonObject::add(std::string_view k, bool v) {
+  key(k);
+  body_ += v ? "true" : "false";
+  return *this;
+}
+JsonObject& JsonObject::add_null(std::string_view k) {
+  key(k);
+  body_ += "null";
+  return *this;
+}
+JsonObject& JsonObject::add(std::string_view k, const JsonObject& v) {
+  return add_raw(k, v.str());
+}
+JsonObject& JsonObject::add(std::string_view k, const JsonArray& v) {
+  return add_raw(k, v.str());
+}
+JsonObject& JsonObject::add_raw(std::string_view k, std::string_view json) {
+  key(k);
+  body_ += json;
+  return *this;
+}
+
+void JsonArray::next() {
+  if (!body_.empty()) body_ += ',';
+}
+JsonArray& JsonArray::add(std::string_view v) {
+  next();
+  body_ += json_quote(v);
+  return *this;
+}
+JsonArray& JsonArray::add(const JsonObject& v) {
+  next();
+  body_ += v.str();
+  return *this;
 }
 
 std::string base64(std::string_view bytes) {

@@ -62,14 +62,17 @@ Status EmitBuffer::write(std::string_view bytes) {
 }
 
 void EmitBuffer::json_line(std::string_view line) {
-  std::string o = "{\"src\":" + json_quote(src_) + ",\"stream\":" + json_quote(stream_) +
-                  ",\"seq\":" + std::to_string(seq_) + ",\"time\":\"" + time_ +
-                  "\",\"index\":" + std::to_string(index_++);
+  JsonObject o;
+  o.add("src", src_)
+      .add("stream", stream_)
+      .add("seq", seq_)
+      .add("time", time_)
+      .add("index", index_++);
   if (valid_utf8(line))
-    o += ",\"line\":" + json_quote(line) + "}\n";
+    o.add("line", line);
   else
-    o += ",\"line_base64\":\"" + base64(line) + "\"}\n";
-  put(o);
+    o.add("line_base64", base64(line));
+  put(o.str() + "\n");
 }
 
 Result<EmitFile> EmitFile::open(const std::filesystem::path& path) {

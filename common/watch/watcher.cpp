@@ -261,7 +261,7 @@ Status Watcher::write_status() {
   status::JsonObject doc;
   doc.add("time",
           vault::format_time(std::chrono::time_point_cast<std::chrono::microseconds>(wall)));
-  std::string streams = "[";
+  JsonArray streams;
   std::uint64_t all_findings = 0;  // (since the state directory was made)
   for (const auto& s : streams_) {
     const auto v = s->view();
@@ -312,11 +312,9 @@ Status Watcher::write_status() {
     else
       o.add_null("last_seq");
     all_findings += total;
-    if (streams.size() > 1) streams += ",";
-    streams += o.str();
+    streams.add(o);
   }
-  streams += "]";
-  doc.add("findings", all_findings).add_raw("streams", streams);
+  doc.add("findings", all_findings).add("streams", streams);
   if (opt_.status_file)
     if (auto st = status::write_status_file(*opt_.status_file, doc.str() + "\n"); !st) return st;
   if (opt_.prometheus_file)
