@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "authkeys/role.hpp"
 #include "cli/ssh_options.hpp"
 #include "crypto/sha256.hpp"
 #include "follow/rotated_names.hpp"
@@ -26,12 +27,6 @@ std::filesystem::path checkpoint_file(const std::filesystem::path& dir, const Fo
         (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') ? c : '_';
   const auto h = crypto::to_hex(crypto::sha256(f.remote + '\0' + f.local.string()));
   return dir / "files" / (name.substr(0, 64) + "-" + h.substr(0, 12) + ".ckpt");
-}
-
-std::string shell_quote(const std::string& path) {
-  std::string q = "'";
-  for (char c : path) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
 }
 
 namespace {
@@ -75,7 +70,9 @@ void add_run_options(cli::OptionSet& set) {
     ("rotated-name", po::value<std::vector<std::string>>()->value_name("PATTERN"),
      "where a rotated copy of FILE may be, '{}' standing for FILE, strftime conversions for the "
      "day (today and yesterday); repeatable (default: {}.1 and {}-%Y%m%d)")
-    ("tail-command", po::value<std::string>()->default_value("tail -F {}")->value_name("CMD"),
+    ("tail-command",
+     po::value<std::string>()->default_value(std::string(authkeys::kTailCommand) + " {}")
+         ->value_name("CMD"),
      "tail mode: the command sent, '{}' standing for the quoted path (a forced command wins)")
     ("max-line", po::value<std::string>()->default_value("64K")->value_name("BYTES"),
      "framed: longer lines are split into marked fragments (never dropped)")

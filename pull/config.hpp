@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "authkeys/quoting.hpp"
 #include "cli/cli.hpp"
 #include "follow/output.hpp"
 #include "follow/puller.hpp"
@@ -53,7 +54,7 @@ inline std::filesystem::path lock_file(const std::filesystem::path& dir) {
 // The checkpoint of one followed file: named after the local copy, plus a hash of the pair.
 std::filesystem::path checkpoint_file(const std::filesystem::path& dir, const FollowSpec& f);
 
-// `path` quoted for a POSIX shell (the remote command line).
-std::string shell_quote(const std::string& path);
+// `path` quoted for a POSIX shell (the remote command line): as in a forced command.
+using authkeys::shell_quote;
 
 }  // namespace logship::pull

@@ -34,7 +34,7 @@ std::string forced_command(Role role, std::string_view path) {
     case Role::pull:
       return std::string(kSftpServer) + " -R";
     case Role::tail:
-      return "tail -F " + shell_quote(path);
+      return std::string(kTailCommand) + " " + shell_quote(path);
   }
   return {};
 }

@@ -20,6 +20,9 @@ std::string_view to_string(Role role);
 
 // The read-only SFTP server every pull entry runs (Debian's path).
 inline constexpr std::string_view kSftpServer = "/usr/lib/openssh/sftp-server";
+// The command a tail entry runs, before the shell-quoted path (logship-pull --mode tail sends
+// the same by default).
+inline constexpr std::string_view kTailCommand = "tail -F";
 
 // The forced command for `role`, with `path` (checked by vault_path_problem; unused for
 // pull) single-quoted for sh: cat >> '/srv/vault/web1.log'.
