@@ -25,14 +25,15 @@ void RunIndex::drop_segment(std::uint64_t segment) {
 }
 
 Result<std::optional<Plan>> RunIndex::plan(Segments& segments, const Cursor& cursor,
-                                           std::uint64_t max_bytes, std::uint64_t max_records) {
+                                           const SizeRule& rule) {
   if (cursor.after + 1 < trusted_from_) return std::optional<Plan>();
   Plan p;
   Cursor c = cursor;
   std::uint64_t bytes = 0, lines = 0;
+  Room room = rule(0, 0);
   auto it = std::partition_point(runs_.begin(), runs_.end(),
                                  [&](const Run& r) { return r.last <= c.after; });
-  while (p.first == 0 || (bytes < max_bytes && lines < max_records)) {
+  while (p.first == 0 || room.left()) {
     while (it != runs_.end() && it->last <= c.after) ++it;
     if (it == runs_.end()) {
       p.reached_end = true;
@@ -49,21 +50,21 @@ Result<std::optional<Plan>> RunIndex::plan(Segments& segments, const Cursor& cur
       const std::uint64_t n = r.last - r.first + 1 - taken;
       const std::uint64_t b =
           at_start ? r.bytes : r.bytes - (c.offset - r.offset - taken * kRecordHeaderSize);
-      if (lines + n <= max_records && bytes + b < max_bytes) {  // the whole rest of it fits
+      if (n <= room.records && b < room.bytes) {  // the whole rest of it fits
         if (p.first == 0) p.first = r.last - n + 1;
         p.last = r.last;
         bytes += b;
         lines += n;
         c = Cursor{r.last, r.segment, r.end};
+        room = rule(lines, bytes);
         continue;
       }
     }
     // A limit falls inside this run, or where its records after c.after start is not known:
     // read it (through its last record), with the same rule as a batch read slice by slice.
     if (!inside) c = Cursor{c.after, r.segment, r.offset};  // records <= c.after are skipped
-    const std::uint64_t room = max_bytes - std::min(bytes, max_bytes);
-    if (auto st = read_slice(segments, c, r.last, static_cast<std::size_t>(room),
-                             static_cast<std::size_t>(max_records - lines), scratch_, false);
+    if (auto st = read_slice(segments, c, r.last, static_cast<std::size_t>(room.bytes),
+                             static_cast<std::size_t>(room.records), scratch_, false);
         !st)
       return st.error();
     if (scratch_.records.empty()) break;  // unreadable: what follows is planned next time
@@ -71,6 +72,7 @@ Result<std::optional<Plan>> RunIndex::plan(Segments& segments, const Cursor& cur
     p.last = scratch_.records.back().id;
     lines += scratch_.records.size();
     for (const auto& rec : scratch_.records) bytes += rec.data.size();
+    room = rule(lines, bytes);
   }
   return std::optional<Plan>(p);
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 
 #include "spool/reader.hpp"
@@ -19,9 +20,19 @@ struct Run {
   std::uint64_t first = 0, last = 0, bytes = 0, segment = 0, offset = 0, end = 0;
 };
 
+// What a batch may still take: records, and bytes of payload. It takes the next record while
+// both are left, and its first record always.
+struct Room {
+  std::uint64_t records = 0, bytes = 0;
+  bool left() const { return records > 0 && bytes > 0; }
+};
+// The batch size rule (ship::batch_room): the room left in a batch that holds `records` records
+// with `bytes` of payload.
+using SizeRule = std::function<Room(std::uint64_t records, std::uint64_t bytes)>;
+
 // The next batch: the records after cursor.after (the first may follow a hole), in order
-// without a hole, each taken while fewer than `max_bytes` of payload and `max_records` records
-// are taken before it; reached_end: no record was left. first 0: there was none.
+// without a hole, as many as the size rule lets it take; reached_end: no record was left.
+// first 0: there was none.
 struct Plan {
   std::uint64_t first = 0, last = 0;
   bool reached_end = false;
@@ -41,8 +52,7 @@ class RunIndex {
   // Plans the batch after `cursor` from the runs, reading `segments` only where a limit falls
   // inside a run. nullopt when records written before this process started may come first:
   // plan those with read_slice(), which checks them.
-  Result<std::optional<Plan>> plan(Segments& segments, const Cursor& cursor,
-                                   std::uint64_t max_bytes, std::uint64_t max_records);
+  Result<std::optional<Plan>> plan(Segments& segments, const Cursor& cursor, const SizeRule& rule);
 
  private:
   std::deque<Run> runs_;            // oldest first: every record from trusted_from_ on

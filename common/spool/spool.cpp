@@ -274,11 +274,10 @@ Status Spool::read_slice(Cursor& c, std::uint64_t through, std::size_t max_bytes
   return st;
 }
 
-Result<std::optional<Plan>> Spool::plan(const Cursor& cursor, std::uint64_t max_bytes,
-                                        std::uint64_t max_records) {
+Result<std::optional<Plan>> Spool::plan(const Cursor& cursor, const SizeRule& rule) {
   std::lock_guard lock(mu_);
   (void)flush_locked();  // a failure loses the buffered records: counted, kept in stats
-  auto p = runs_.plan(segments_, cursor, max_bytes, max_records);
+  auto p = runs_.plan(segments_, cursor, rule);
   if (p && *p && (*p)->first != 0) pinned_ = std::max(pinned_, (*p)->last);
   return p;
 }

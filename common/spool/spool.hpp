@@ -90,8 +90,7 @@ class Spool {
                     std::size_t max_records, Slice& out, bool verify, bool pin);
 
   // RunIndex::plan() (run_index.hpp) of the next batch, pinned.
-  Result<std::optional<Plan>> plan(const Cursor& cursor, std::uint64_t max_bytes,
-                                   std::uint64_t max_records);
+  Result<std::optional<Plan>> plan(const Cursor& cursor, const SizeRule& rule);
 
   // Records with id <= `through` must survive: they are in a batch being sent.
   void pin(std::uint64_t through);

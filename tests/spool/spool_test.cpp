@@ -341,6 +341,14 @@ TEST_F(SpoolTest, SliceStopsBeforeAHoleAndGoesOnAfterIt) {
   EXPECT_EQ(slice.records.front().id, 21u) << "11..20 are the hole";
 }
 
+// The size rule of ship::batch_room() with these limits: the room left in a batch.
+SizeRule size_rule(std::uint64_t max_bytes, std::uint64_t max_records) {
+  return [=](std::uint64_t records, std::uint64_t bytes) {
+    return Room{max_records - std::min(records, max_records),
+                max_bytes - std::min(bytes, max_bytes)};
+  };
+}
+
 // The plan of a batch by reading it slice by slice, as for records of an earlier run.
 Plan plan_by_reading(Spool& s, Cursor c, std::uint64_t max_bytes, std::uint64_t max_lines) {
   Plan p;
@@ -386,7 +394,7 @@ TEST_F(SpoolTest, PlanFromMemoryEqualsPlanByReading) {
     ASSERT_TRUE(s->read_slice(exact, after, 1 << 30, 1000000, slice, false, false));
     for (const auto& l : limits) {
       for (const Cursor& c : {fresh, exact}) {
-        auto planned = s->plan(c, l[0], l[1]);
+        auto planned = s->plan(c, size_rule(l[0], l[1]));
         ASSERT_TRUE(planned);
         ASSERT_TRUE(planned->has_value()) << "every record was appended by this process";
         const Plan want = plan_by_reading(*s, c, l[0], l[1]);
@@ -399,11 +407,11 @@ TEST_F(SpoolTest, PlanFromMemoryEqualsPlanByReading) {
   // Reopened, the records are an earlier run's: planned by reading (and checking) them.
   s.reset();
   s = open(options(64ull << 20, 256u << 10));
-  auto old = s->plan(Cursor{0}, 1 << 20, 1000);
+  auto old = s->plan(Cursor{0}, size_rule(1 << 20, 1000));
   ASSERT_TRUE(old);
   EXPECT_FALSE(old->has_value());
   ASSERT_TRUE(s->append("new"));
-  auto fresh = s->plan(Cursor{id}, 1 << 20, 1000);
+  auto fresh = s->plan(Cursor{id}, size_rule(1 << 20, 1000));
   ASSERT_TRUE(fresh && *fresh);
   EXPECT_EQ((*fresh)->first, id + 1);
 }
@@ -411,17 +419,17 @@ TEST_F(SpoolTest, PlanFromMemoryEqualsPlanByReading) {
 TEST_F(SpoolTest, PlanFromMemoryStopsBeforeAHoleAndPins) {
   auto s = open(options());
   ASSERT_NO_FATAL_FAILURE(append_with_hole(*s));
-  auto before = s->plan(Cursor{5}, 1 << 20, 1000);
+  auto before = s->plan(Cursor{5}, size_rule(1 << 20, 1000));
   ASSERT_TRUE(before && *before);
   EXPECT_EQ((*before)->first, 6u);
   EXPECT_EQ((*before)->last, 10u);
   EXPECT_FALSE((*before)->reached_end) << "it stopped at the hole, not at the end";
-  auto after = s->plan(Cursor{10}, 1 << 20, 1000);
+  auto after = s->plan(Cursor{10}, size_rule(1 << 20, 1000));
   ASSERT_TRUE(after && *after);
   EXPECT_EQ((*after)->first, 21u) << "11..20 are the hole: the batch's dropped count";
   EXPECT_EQ((*after)->last, 25u);
   EXPECT_TRUE((*after)->reached_end);
-  auto none = s->plan(Cursor{25}, 1 << 20, 1000);
+  auto none = s->plan(Cursor{25}, size_rule(1 << 20, 1000));
   ASSERT_TRUE(none && *none);
   EXPECT_EQ((*none)->first, 0u);
   EXPECT_TRUE((*none)->reached_end);
