@@ -1,5 +1,7 @@
 #include "ship/batch_policy.hpp"
 
+#include <algorithm>
+
 namespace logship::ship {
 
 Decision decide(const BatchPolicy& p, SteadyTime now, std::uint64_t pending_bytes,
@@ -13,6 +15,10 @@ Decision decide(const BatchPolicy& p, SteadyTime now, std::uint64_t pending_byte
   const SteadyTime beat = last_batch + p.heartbeat;
   if (now >= beat) return {A::send_heartbeat, now};
   return {A::wait, beat};
+}
+
+spool::Room batch_room(const BatchPolicy& p, std::uint64_t records, std::uint64_t bytes) {
+  return {p.max_lines - std::min(records, p.max_lines), p.max_bytes - std::min(bytes, p.max_bytes)};
 }
 
 }  // namespace logship::ship

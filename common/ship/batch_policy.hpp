@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "spool/run_index.hpp"
 #include "util/clock.hpp"
 
 namespace logship::ship {
@@ -32,5 +33,11 @@ struct Decision {
 // `last_batch`: when the last batch was committed (or the agent started).
 Decision decide(const BatchPolicy& policy, SteadyTime now, std::uint64_t pending_bytes,
                 std::optional<SteadyTime> pending_since, SteadyTime last_batch);
+
+// The batch size rule, the one place a batch's size is decided: the room left in a batch that
+// holds `records` records with `bytes` of payload, up to max_lines and max_bytes. A batch takes
+// the next record while room is left (and its first record always, however large), so it ends
+// at the first record taken with max_bytes reached, or at max_lines.
+spool::Room batch_room(const BatchPolicy& policy, std::uint64_t records, std::uint64_t bytes);
 
 }  // namespace logship::ship

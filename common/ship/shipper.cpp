@@ -141,17 +141,16 @@ bool Shipper::cut_batch(Decision::Action action) {
   // The records after acked, without a hole, up to the policy's size, pinned. Only their ids
   // are kept: the batch is read, slice by slice, as it is sent.
   if (read_pos_.after != state_.acked) read_pos_ = spool::Cursor{state_.acked};
-  std::uint64_t first = 0, last = 0;
-  bool reached_end = false;
-  if (auto st = plan(read_pos_, first, last, reached_end); !st) {
-    note_failure(st.error());
+  const auto planned = plan(read_pos_);
+  if (!planned) {
+    note_failure(planned.error());
     (void)backoff_.failed();
     restore_pending();
     return false;
   }
   InFlight f;
   f.time = std::chrono::floor<std::chrono::microseconds>(clock_.wall_now());
-  if (first == 0) {
+  if (planned->first == 0) {
     if (next - 1 > state_.acked) {  // everything after acked was lost: say so now
       f.last = next - 1;
       f.dropped = next - 1 - state_.acked;
@@ -162,12 +161,12 @@ bool Shipper::cut_batch(Decision::Action action) {
       return false;
     }
   } else {
-    f.first = first;
-    f.last = last;
-    f.dropped = first - state_.acked - 1;
+    f.first = planned->first;
+    f.last = planned->last;
+    f.dropped = planned->first - state_.acked - 1;
     if (f.last < next - 1) restore_pending();  // a backlog remains: the next batch goes at once
     std::lock_guard lock(mu_);
-    f.open = reached_end && opt_.policy.open_for.count() > 0 && !stopping_ &&
+    f.open = planned->reached_end && opt_.policy.open_for.count() > 0 && !stopping_ &&
              action == Decision::Action::send_lines;
   }
   state_.inflight = f;
@@ -184,36 +183,31 @@ bool Shipper::cut_batch(Decision::Action action) {
   return true;
 }
 
-Status Shipper::plan(spool::Cursor c, std::uint64_t& first, std::uint64_t& last,
-                     bool& reached_end) {
-  const auto& p = opt_.policy;
-  first = last = 0;
-  reached_end = false;
+Result<spool::Plan> Shipper::plan(spool::Cursor c) {
+  const spool::SizeRule rule = [this](std::uint64_t records, std::uint64_t bytes) {
+    return batch_room(opt_.policy, records, bytes);
+  };
   // Records this process spooled are planned from memory; older ones are read and checked.
-  auto planned = spool_.plan(c, p.max_bytes, p.max_lines);
+  auto planned = spool_.plan(c, rule);
   if (!planned) return planned.error();
-  if (*planned) {
-    first = (*planned)->first;
-    last = (*planned)->last;
-    reached_end = (*planned)->reached_end;
-    return {};
-  }
+  if (*planned) return **planned;
+  spool::Plan p;
   std::uint64_t bytes = 0, lines = 0;
-  while (first == 0 || (bytes < p.max_bytes && lines < p.max_lines)) {
+  for (spool::Room room = rule(0, 0); p.first == 0 || room.left(); room = rule(lines, bytes)) {
     auto st = spool_.read_slice(c, std::numeric_limits<std::uint64_t>::max(),
-                                static_cast<std::size_t>(p.max_bytes - bytes),
-                                static_cast<std::size_t>(p.max_lines - lines), slice_,
+                                static_cast<std::size_t>(room.bytes),
+                                static_cast<std::size_t>(room.records), slice_,
                                 /*verify=*/true, /*pin=*/true);
-    if (!st) return st;
+    if (!st) return st.error();
     const auto& records = slice_.records;
-    reached_end = records.empty();
-    if (records.empty() || (first != 0 && records.front().id != last + 1)) break;
-    if (first == 0) first = records.front().id;
-    last = records.back().id;
+    p.reached_end = records.empty();
+    if (records.empty() || (p.first != 0 && records.front().id != p.last + 1)) break;
+    if (p.first == 0) p.first = records.front().id;
+    p.last = records.back().id;
     lines += records.size();
     for (const auto& r : records) bytes += r.data.size();
   }
-  return {};
+  return p;
 }
 
 Status Shipper::close_open(Batch& b) {
@@ -221,10 +215,9 @@ Status Shipper::close_open(Batch& b) {
   if (b.maybe_sent_before) {
     // A process before this one may have left it in the vault, grown past `last` by an unknown
     // amount: take every record there is now (within the batch size), once; it is then closed.
-    std::uint64_t first = 0, last = 0;
-    bool reached_end = false;
-    if (auto st = plan(spool::Cursor{f.first - 1}, first, last, reached_end); !st) return st;
-    if (first == f.first && last > f.last) f.last = last;
+    const auto planned = plan(spool::Cursor{f.first - 1});
+    if (!planned) return planned.error();
+    if (planned->first == f.first && planned->last > f.last) f.last = planned->last;
   } else if (b.attempts > 1) {
     // An attempt of ours failed: what it may have left in the vault ends at written_through.
     f.last = std::max(f.last, b.written_through);
@@ -240,8 +233,9 @@ Status Shipper::extend(Batch& b, vault::BatchBuilder& builder, spool::Cursor& c,
   const auto& p = opt_.policy;
   const SteadyTime close_at = clock_.now() + p.open_for;
   SteadyTime last_line = clock_.now();
-  // The same size rule as plan(), so that a resend of this batch takes at least what it sent.
-  while (payload < p.max_bytes && lines < p.max_lines) {
+  // The size rule of plan(), so that a resend of this batch takes at least what it sent.
+  for (spool::Room room = batch_room(p, lines, payload); room.left();
+       room = batch_room(p, lines, payload)) {
     if (!out_.empty()) {  // what is there goes out now: the vault file shows it at once
       b.written_through = std::max(b.written_through, expect - 1);
       if (auto st = link_.write(out_); !st) return st;
@@ -253,8 +247,8 @@ Status Shipper::extend(Batch& b, vault::BatchBuilder& builder, spool::Cursor& c,
     }
     const spool::Cursor before = c;
     if (auto st = spool_.read_slice(c, std::numeric_limits<std::uint64_t>::max(),
-                                    static_cast<std::size_t>(p.max_bytes - payload),
-                                    static_cast<std::size_t>(p.max_lines - lines), slice_,
+                                    static_cast<std::size_t>(room.bytes),
+                                    static_cast<std::size_t>(room.records), slice_,
                                     /*verify=*/true, /*pin=*/true);
         !st) {
       link_.reset();

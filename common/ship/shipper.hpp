@@ -64,9 +64,8 @@ class Shipper {
   void rebuild_inflight();                  // batch_ again from the state's inflight
   void attempt();                           // one delivery of batch_
   Status stream(Batch& batch, vault::SealedBatch& sealed);  // its bytes, through link_
-  // Records after cursor `c`: ids first..last, without a hole, within the policy's size,
-  // pinned; reached_end: the spool had no more.
-  Status plan(spool::Cursor c, std::uint64_t& first, std::uint64_t& last, bool& reached_end);
+  // The records after cursor `c` that the next batch takes (batch_room()), pinned.
+  Result<spool::Plan> plan(spool::Cursor c);
   // An open batch takes the records that follow as they come (written at once), until
   // policy.open_for has passed, it is full, a hole, or a stop; then close_open().
   Status extend(Batch& batch, vault::BatchBuilder& builder, spool::Cursor& c, std::uint64_t& expect,

@@ -42,5 +42,36 @@ TEST(BatchPolicy, Table) {
   }
 }
 
+TEST(BatchPolicy, SizeRuleTable) {
+  BatchPolicy p;
+  p.max_bytes = 1000;
+  p.max_lines = 100;
+  struct Case {
+    const char* name;
+    std::uint64_t records, bytes;  // in the batch already
+    std::uint64_t room_records, room_bytes;
+    bool left;  // it takes the next record
+  };
+  const Case cases[] = {
+      {"empty: the whole size", 0, 0, 100, 1000, true},
+      {"partly full", 10, 400, 90, 600, true},
+      {"one byte left", 99, 999, 1, 1, true},
+      {"bytes reached", 5, 1000, 95, 0, false},
+      {"bytes passed by one large record", 1, 5000, 99, 0, false},
+      {"lines reached", 100, 10, 0, 990, false},
+      {"both passed", 150, 2000, 0, 0, false},
+  };
+  for (const auto& c : cases) {
+    const spool::Room r = batch_room(p, c.records, c.bytes);
+    EXPECT_EQ(r.records, c.room_records) << c.name;
+    EXPECT_EQ(r.bytes, c.room_bytes) << c.name;
+    EXPECT_EQ(r.left(), c.left) << c.name;
+  }
+  // The defaults: 64 MiB and a million lines.
+  const spool::Room d = batch_room(BatchPolicy{}, 0, 0);
+  EXPECT_EQ(d.bytes, 64u << 20);
+  EXPECT_EQ(d.records, 1'000'000u);
+}
+
 }  // namespace
 }  // namespace logship::ship

@@ -43,15 +43,36 @@ class SpoolTest : public ::testing::Test {
     EXPECT_TRUE(s) << (s ? "" : s.error().message);
     return s ? std::move(*s) : nullptr;
   }
+  // The records after `after` that a batch of at most `max_bytes` of payload (at least one
+  // record) and `max_records` takes, read as the shipper reads: slice by slice, each checked,
+  // stopping before a hole.
+  static std::vector<Record> read_batch(Spool& s, std::uint64_t after, std::size_t max_bytes,
+                                        std::size_t max_records) {
+    std::vector<Record> out;
+    std::size_t bytes = 0;
+    Cursor c{after};
+    Slice slice;
+    while (out.size() < max_records && (out.empty() || bytes < max_bytes)) {
+      EXPECT_TRUE(s.read_slice(c, std::numeric_limits<std::uint64_t>::max(),
+                               out.empty() ? max_bytes : max_bytes - bytes,
+                               max_records - out.size(), slice, /*verify=*/true, /*pin=*/false));
+      if (slice.records.empty()) break;
+      if (!out.empty() && slice.records.front().id != out.back().id + 1) break;  // a hole
+      for (const auto& r : slice.records) {
+        out.push_back(Record{r.id, r.partial, std::string(r.data)});
+        bytes += r.data.size();
+      }
+    }
+    return out;
+  }
   // All records after `after`, reading in batches of at most `batch` bytes.
-  std::vector<Record> read_all(Spool& s, std::uint64_t after, std::size_t batch = 4096) {
+  static std::vector<Record> read_all(Spool& s, std::uint64_t after, std::size_t batch = 4096) {
     std::vector<Record> all;
     for (;;) {
-      auto r = s.read(after, batch, 1000);
-      EXPECT_TRUE(r);
-      if (!r || r->empty()) return all;
-      after = r->back().id;
-      for (auto& rec : *r) all.push_back(std::move(rec));
+      auto r = read_batch(s, after, batch, 1000);
+      if (r.empty()) return all;
+      after = r.back().id;
+      for (auto& rec : r) all.push_back(std::move(rec));
     }
   }
   static std::string line(std::uint64_t i) { return "line " + std::to_string(i) + " \x01\xff"; }
@@ -102,17 +123,14 @@ TEST_F(SpoolTest, ReadRespectsLimitsButReturnsAtLeastOneRecord) {
   auto s = open(options());
   ASSERT_TRUE(s->append(std::string(10000, 'x')));
   ASSERT_TRUE(s->append("small"));
-  auto r = s->read(0, 100, 1000);
-  ASSERT_TRUE(r);
-  ASSERT_EQ(r->size(), 1u);
-  EXPECT_EQ(r->front().data.size(), 10000u);
-  r = s->read(0, 1 << 20, 1);
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->size(), 1u);
-  r = s->read(1, 1 << 20, 1000);
-  ASSERT_TRUE(r);
-  ASSERT_EQ(r->size(), 1u);
-  EXPECT_EQ(r->front().data, "small");
+  auto r = read_batch(*s, 0, 100, 1000);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r.front().data.size(), 10000u);
+  r = read_batch(*s, 0, 1 << 20, 1);
+  EXPECT_EQ(r.size(), 1u);
+  r = read_batch(*s, 1, 1 << 20, 1000);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r.front().data, "small");
 }
 
 TEST_F(SpoolTest, ReopenContinuesIdsAndReleaseDeletesSegments) {
@@ -182,15 +200,13 @@ TEST_F(SpoolTest, DamageInAnOlderSegmentBecomesAHoleNotAnError) {
   f.put('\x7f');
   f.close();
   auto s = open(options(64ull << 20, 8192));
-  auto first = s->read(0, 1 << 20, 100000);
-  ASSERT_TRUE(first);
-  ASSERT_FALSE(first->empty());
-  const auto stop = first->back().id;
-  auto next = s->read(stop, 1 << 20, 100000);
-  ASSERT_TRUE(next);
-  ASSERT_FALSE(next->empty());
-  EXPECT_GT(next->front().id, stop + 1) << "the damaged records are a hole: counted as lost";
-  EXPECT_EQ(next->front().data, line(next->front().id));
+  auto first = read_batch(*s, 0, 1 << 20, 100000);
+  ASSERT_FALSE(first.empty());
+  const auto stop = first.back().id;
+  auto next = read_batch(*s, stop, 1 << 20, 100000);
+  ASSERT_FALSE(next.empty());
+  EXPECT_GT(next.front().id, stop + 1) << "the damaged records are a hole: counted as lost";
+  EXPECT_EQ(next.front().data, line(next.front().id));
 }
 
 TEST_F(SpoolTest, FullSpoolDropsOldestUnpinnedAndTheHoleCountsThem) {
@@ -203,12 +219,11 @@ TEST_F(SpoolTest, FullSpoolDropsOldestUnpinnedAndTheHoleCountsThem) {
   EXPECT_LE(st.disk_bytes, 64u * 1024 + 8192) << "bounded: the limit plus one segment";
   EXPECT_GT(st.dropped_records, 0u);
 
-  auto batch = s->read(0, 1 << 20, 10);
-  ASSERT_TRUE(batch);
-  ASSERT_EQ(batch->size(), 10u);
-  EXPECT_EQ(batch->front().id, 1u) << "the pinned batch survived";
+  auto batch = read_batch(*s, 0, 1 << 20, 10);
+  ASSERT_EQ(batch.size(), 10u);
+  EXPECT_EQ(batch.front().id, 1u) << "the pinned batch survived";
   // After the pinned segment, the loss shows as one hole whose size equals what was counted.
-  std::uint64_t after = batch->back().id, holes = 0;
+  std::uint64_t after = batch.back().id, holes = 0;
   for (auto all = read_all(*s, after); !all.empty(); all.clear()) {
     std::uint64_t prev = after;
     for (auto& r : all) {
@@ -248,9 +263,8 @@ TEST_F(SpoolTest, LocalWriteFailureLosesOnlyBufferedRecordsAndCountsThem) {
   ASSERT_TRUE(s->append(line(21)));
   ASSERT_TRUE(s->flush());
   EXPECT_TRUE(s->stats().last_write_error.empty());
-  auto first = s->read(0, 1 << 20, 1000);
-  ASSERT_TRUE(first);
-  ASSERT_EQ(first->size(), 10u) << "records 1..10 intact; a read stops before the hole";
+  auto first = read_batch(*s, 0, 1 << 20, 1000);
+  ASSERT_EQ(first.size(), 10u) << "records 1..10 intact; a read stops before the hole";
   auto rest = read_all(*s, 10);
   ASSERT_EQ(rest.size(), 1u);
   EXPECT_EQ(rest[0].id, 21u) << "11..20 were lost: the hole counts them";
@@ -327,9 +341,17 @@ TEST_F(SpoolTest, SliceStopsBeforeAHoleAndGoesOnAfterIt) {
   EXPECT_EQ(slice.records.front().id, 21u) << "11..20 are the hole";
 }
 
+// The size rule of ship::batch_room() with these limits: the room left in a batch.
+SizeRule size_rule(std::uint64_t max_bytes, std::uint64_t max_records) {
+  return [=](std::uint64_t records, std::uint64_t bytes) {
+    return Room{max_records - std::min(records, max_records),
+                max_bytes - std::min(bytes, max_bytes)};
+  };
+}
+
 // The plan of a batch by reading it slice by slice, as for records of an earlier run.
-Spool::Plan plan_by_reading(Spool& s, Cursor c, std::uint64_t max_bytes, std::uint64_t max_lines) {
-  Spool::Plan p;
+Plan plan_by_reading(Spool& s, Cursor c, std::uint64_t max_bytes, std::uint64_t max_lines) {
+  Plan p;
   std::uint64_t bytes = 0, lines = 0;
   Slice slice;
   while (p.first == 0 || (bytes < max_bytes && lines < max_lines)) {
@@ -372,10 +394,10 @@ TEST_F(SpoolTest, PlanFromMemoryEqualsPlanByReading) {
     ASSERT_TRUE(s->read_slice(exact, after, 1 << 30, 1000000, slice, false, false));
     for (const auto& l : limits) {
       for (const Cursor& c : {fresh, exact}) {
-        auto planned = s->plan(c, l[0], l[1]);
+        auto planned = s->plan(c, size_rule(l[0], l[1]));
         ASSERT_TRUE(planned);
         ASSERT_TRUE(planned->has_value()) << "every record was appended by this process";
-        const Spool::Plan want = plan_by_reading(*s, c, l[0], l[1]);
+        const Plan want = plan_by_reading(*s, c, l[0], l[1]);
         ASSERT_EQ((*planned)->first, want.first) << after << " " << l[0] << " " << l[1];
         ASSERT_EQ((*planned)->last, want.last) << after << " " << l[0] << " " << l[1];
         ASSERT_EQ((*planned)->reached_end, want.reached_end) << after;
@@ -385,11 +407,11 @@ TEST_F(SpoolTest, PlanFromMemoryEqualsPlanByReading) {
   // Reopened, the records are an earlier run's: planned by reading (and checking) them.
   s.reset();
   s = open(options(64ull << 20, 256u << 10));
-  auto old = s->plan(Cursor{0}, 1 << 20, 1000);
+  auto old = s->plan(Cursor{0}, size_rule(1 << 20, 1000));
   ASSERT_TRUE(old);
   EXPECT_FALSE(old->has_value());
   ASSERT_TRUE(s->append("new"));
-  auto fresh = s->plan(Cursor{id}, 1 << 20, 1000);
+  auto fresh = s->plan(Cursor{id}, size_rule(1 << 20, 1000));
   ASSERT_TRUE(fresh && *fresh);
   EXPECT_EQ((*fresh)->first, id + 1);
 }
@@ -397,17 +419,17 @@ TEST_F(SpoolTest, PlanFromMemoryEqualsPlanByReading) {
 TEST_F(SpoolTest, PlanFromMemoryStopsBeforeAHoleAndPins) {
   auto s = open(options());
   ASSERT_NO_FATAL_FAILURE(append_with_hole(*s));
-  auto before = s->plan(Cursor{5}, 1 << 20, 1000);
+  auto before = s->plan(Cursor{5}, size_rule(1 << 20, 1000));
   ASSERT_TRUE(before && *before);
   EXPECT_EQ((*before)->first, 6u);
   EXPECT_EQ((*before)->last, 10u);
   EXPECT_FALSE((*before)->reached_end) << "it stopped at the hole, not at the end";
-  auto after = s->plan(Cursor{10}, 1 << 20, 1000);
+  auto after = s->plan(Cursor{10}, size_rule(1 << 20, 1000));
   ASSERT_TRUE(after && *after);
   EXPECT_EQ((*after)->first, 21u) << "11..20 are the hole: the batch's dropped count";
   EXPECT_EQ((*after)->last, 25u);
   EXPECT_TRUE((*after)->reached_end);
-  auto none = s->plan(Cursor{25}, 1 << 20, 1000);
+  auto none = s->plan(Cursor{25}, size_rule(1 << 20, 1000));
   ASSERT_TRUE(none && *none);
   EXPECT_EQ((*none)->first, 0u);
   EXPECT_TRUE((*none)->reached_end);
