@@ -4,7 +4,10 @@
 #include <cstdio>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "util/files.hpp"
+#include "vault/format.hpp"
 
 namespace logship::status {
 
@@ -55,6 +58,12 @@ JsonObject& JsonObject::add_null(std::string_view k) {
   body_ += "null";
   return *this;
 }
+JsonObject& JsonObject::add_or_null(std::string_view k, std::string_view v) {
+  return v.empty() ? add_null(k) : add(k, v);
+}
+JsonObject& JsonObject::add_time(std::string_view k, const std::optional<WallTime>& t) {
+  return t ? add(k, iso_time(*t)) : add_null(k);
+}
 JsonObject& JsonObject::add(std::string_view k, const JsonObject& v) {
   return add_raw(k, v.str());
 }
@@ -62,6 +71,14 @@ JsonObject& JsonObject::add_raw(std::string_view k, std::string_view json) {
   key(k);
   body_ += json;
   return *this;
+}
+
+std::string iso_time(WallTime t) {
+  return vault::format_time(std::chrono::floor<std::chrono::microseconds>(t));
+}
+
+double epoch_seconds(const std::optional<WallTime>& t) {
+  return t ? std::chrono::duration<double>(t->time_since_epoch()).count() : 0.0;
 }
 
 std::string prometheus_text(const std::vector<Metric>& metrics) {
@@ -102,6 +119,11 @@ std::string prometheus_text(const std::vector<Metric>& metrics) {
 
 Status write_status_file(const std::filesystem::path& path, std::string_view content) {
   return atomic_write_file(path, content, 0644);
+}
+
+void write_logged(const std::filesystem::path& path, std::string_view content, const char* what) {
+  if (auto st = write_status_file(path, content); !st)
+    spdlog::warn("{}: {}", what, st.error().message);
 }
 
 }  // namespace logship::status
