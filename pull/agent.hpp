@@ -2,6 +2,7 @@
 // Puller's loop, signals, and the status files.
 #pragma once
 
+#include "cli/agent.hpp"
 #include "pull/config.hpp"
 
 namespace logship::pull {
@@ -9,9 +10,8 @@ namespace logship::pull {
 // Runs until SIGTERM/SIGINT; returns the process exit code.
 int run_agent(const Config& config);
 
-// `logship-pull init`: creates the state directory and the sealing key K0, and writes the
-// verification key to `key_out`. Returns the exit code.
-int init_state(const std::filesystem::path& state_dir, const std::filesystem::path& key_out,
-               const std::string& source);
+// `logship-pull init`, after K0 is made and its verification key file written: keeps what the
+// agent needs of K0 in the new state directory `dir`. Throws to fail.
+void keep_key(const std::filesystem::path& dir, const crypto::Digest& k0);
 
 }  // namespace logship::pull

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "authkeys/role.hpp"
+#include "cli/agent.hpp"
 #include "cli/ssh_options.hpp"
 #include "crypto/sha256.hpp"
 #include "follow/rotated_names.hpp"
@@ -11,14 +12,6 @@
 namespace logship::pull {
 
 namespace po = cli::po;
-
-std::filesystem::path default_state_dir() {
-  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg)
-    return std::filesystem::path(xdg) / "logship" / "pull";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return std::filesystem::path(home) / ".local" / "state" / "logship" / "pull";
-  return "logship-pull-state";
-}
 
 std::filesystem::path checkpoint_file(const std::filesystem::path& dir, const FollowSpec& f) {
   std::string name;
@@ -81,13 +74,8 @@ void add_run_options(cli::OptionSet& set) {
     ("checkpoint-interval", po::value<int>()->default_value(1000)->value_name("MS"),
      "fsync the copies and save the checkpoints at most this often (and at every rotation)")
     ("retry-max", po::value<int>()->default_value(30)->value_name("SECONDS"),
-     "longest wait between connection attempts (capped exponential backoff with jitter)")
-    ("status-file", po::value<std::string>()->value_name("FILE"),
-     "JSON status, rewritten atomically every --status-interval")
-    ("prometheus-file", po::value<std::string>()->value_name("FILE"),
-     "the same as a node_exporter textfile (name it *.prom)")
-    ("status-interval", po::value<int>()->default_value(5)->value_name("SECONDS"),
-     "how often the status files are rewritten");
+     "longest wait between connection attempts (capped exponential backoff with jitter)");
+  cli::add_status_options(set);
   // clang-format on
 }
 
@@ -159,10 +147,9 @@ Config run_config(const po::variables_map& vm) {
       std::chrono::milliseconds(cli::int_at_least(vm, "checkpoint-interval", 0));
   c.puller.backoff.cap = std::chrono::seconds(cli::int_at_least(vm, "retry-max", 1));
   c.puller.backoff.base = std::min(c.puller.backoff.base, c.puller.backoff.cap);
-  c.state_dir = cli::optional_string(vm, "state-dir").value_or(default_state_dir().string());
-  if (auto f = cli::optional_string(vm, "status-file")) c.status_file = *f;
-  if (auto f = cli::optional_string(vm, "prometheus-file")) c.prometheus_file = *f;
-  c.status_interval = std::chrono::seconds(cli::int_at_least(vm, "status-interval", 1));
+  c.state_dir =
+      cli::optional_string(vm, "state-dir").value_or(cli::default_state_dir("pull").string());
+  c.status = cli::status_options(vm);
   return c;
 }
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "authkeys/quoting.hpp"
-#include "cli/cli.hpp"
+#include "cli/agent.hpp"
 #include "follow/output.hpp"
 #include "follow/puller.hpp"
 
@@ -32,13 +32,8 @@ struct Config {
   std::size_t batch_max = 1u << 20;
   follow::PullerOptions puller;
   std::filesystem::path state_dir;
-  std::optional<std::filesystem::path> status_file;
-  std::optional<std::filesystem::path> prometheus_file;
-  std::chrono::milliseconds status_interval{5000};
+  cli::StatusOptions status;
 };
-
-// The default state directory: $XDG_STATE_HOME/logship/pull, else ~/.local/state/logship/pull.
-std::filesystem::path default_state_dir();
 
 void add_run_options(cli::OptionSet& set);
 // Reads and checks them; throws cli::UsageError naming the option and the fix.
@@ -47,9 +42,6 @@ Config run_config(const cli::po::variables_map& vm);
 // Files inside a state directory.
 inline std::filesystem::path key_state_file(const std::filesystem::path& dir) {
   return dir / "genesis.seal";  // K0 for streams that start later (SealState record, seq 0)
-}
-inline std::filesystem::path lock_file(const std::filesystem::path& dir) {
-  return dir / "lock";
 }
 // The checkpoint of one followed file: named after the local copy, plus a hash of the pair.
 std::filesystem::path checkpoint_file(const std::filesystem::path& dir, const FollowSpec& f);

@@ -1,8 +1,6 @@
 // logship-pull: follows files on a monitored host over SSH into local copies, like
 // `tail -F --retry`, resumable and rotation-safe.
-#include <cstring>
-
-#include "cli/cli.hpp"
+#include "cli/agent.hpp"
 #include "pull/agent.hpp"
 #include "pull/config.hpp"
 
@@ -32,49 +30,32 @@ const cli::ProgramInfo kInfo{
     "\\\n"
     "      --follow /var/log/auth.log=/srv/vault/web1/auth.log\n"};
 
-const cli::ProgramInfo kInitInfo{
-    "logship-pull init", "logship-pull init --state-dir DIR --key-out FILE [--source NAME]",
-    "Creates the state directory (mode 0700) and the genesis key, and writes it to FILE\n"
-    "(mode 0600, never over an existing file) as the verification key. Each followed file's\n"
-    "stream gets its own key, derived from the genesis key, which then evolves (the old value\n"
-    "erased): the state directory cannot reseal a stream that started before it was read.\n"
-    "logship-verify --key FILE checks them all.",
-    "Exit codes: 0 done; 2 the directory is already initialised, or a bad option.\n"};
+const cli::Init kInit{
+    .description =
+        "Creates the state directory (mode 0700) and the genesis key, and writes it to FILE\n"
+        "(mode 0600, never over an existing file) as the verification key. Each followed file's\n"
+        "stream gets its own key, derived from the genesis key, which then evolves (the old value\n"
+        "erased): the state directory cannot reseal a stream that started before it was read.\n"
+        "logship-verify --key FILE checks them all.",
+    .source_help = "the monitored host, for the key file's comment (default: this host's name)",
+    .marker = pull::key_state_file,
+    .refusal =
+        "already holds a pull key; refusing to replace it (remove the directory first if you "
+        "really mean to start new streams)",
+    .subdir = "files",
+    .key_of = "of the files pulled from",
+    .key_note =
+        "Keep this file where you run logship-verify --key, away from the copies:\n"
+        "whoever holds it can forge batches.",
+    .advice = "",
+    .keep = pull::keep_key};
 
-int init_main(int argc, const char* const* argv) {
-  cli::OptionSet set;
-  set.options.add_options()("state-dir", cli::po::value<std::string>()->value_name("DIR"),
-                            "state directory (default: $XDG_STATE_HOME/logship/pull)")(
-      "key-out", cli::po::value<std::string>()->value_name("FILE"),
-      "where to write the verification key")(
-      "source", cli::po::value<std::string>()->value_name("NAME"),
-      "the monitored host, for the key file's comment (default: this host's name)");
-  auto vm = cli::parse(argc, argv, kInitInfo, set);
-  if (!vm) return cli::kExitOk;
-  cli::setup_logging("logship-pull", (*vm)["log-level"].as<std::string>());
-  if (!vm->count("key-out"))
-    throw cli::UsageError("missing --key-out FILE for the verification key");
-  const std::string dir = vm->count("state-dir") ? (*vm)["state-dir"].as<std::string>()
-                                                 : pull::default_state_dir().string();
-  const std::string source =
-      vm->count("source") ? (*vm)["source"].as<std::string>() : cli::host_name();
-  return pull::init_state(dir, (*vm)["key-out"].as<std::string>(), source);
-}
-
-int run_main(int argc, const char* const* argv) {
-  cli::OptionSet set;
-  pull::add_run_options(set);
-  auto vm = cli::parse(argc, argv, kInfo, set);
-  if (!vm) return cli::kExitOk;
-  cli::setup_logging("logship-pull", (*vm)["log-level"].as<std::string>());
-  return pull::run_agent(pull::run_config(*vm));
-}
+const cli::Agent kAgent{
+    "pull", kInfo, pull::add_run_options,
+    [](const cli::po::variables_map& vm) { return pull::run_agent(pull::run_config(vm)); }, kInit};
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return cli::run(kInfo, [&] {
-    if (argc > 1 && std::strcmp(argv[1], "init") == 0) return init_main(argc - 1, argv + 1);
-    return run_main(argc, argv);
-  });
+  return cli::agent_main(argc, argv, kAgent);
 }

@@ -1,7 +1,8 @@
-// The push agent's wiring: input → LineSplitter → Spool on this thread (never waiting on the
-// network), Shipper on its own thread, signals, and the status files.
+// The push agent's wiring: input::Intake → Spool on this thread (never waiting on the
+// network), Shipper on its own thread, in the agent loop of common/cli, and the status files.
 #pragma once
 
+#include "cli/agent.hpp"
 #include "push/config.hpp"
 
 namespace logship::push {
@@ -9,9 +10,8 @@ namespace logship::push {
 // Runs until SIGTERM/SIGINT (or end of stdin); returns the process exit code.
 int run_agent(const Config& config);
 
-// `logship-push init`: creates the state directory, spool and sealing key K0, and writes the
-// verification key to `key_out`. Returns the exit code.
-int init_state(const std::filesystem::path& state_dir, const std::filesystem::path& key_out,
-               const std::string& source);
+// `logship-push init`, after K0 is made and its verification key file written: keeps what the
+// agent needs of K0 in the new state directory `dir`. Throws to fail.
+void keep_key(const std::filesystem::path& dir, const crypto::Digest& k0);
 
 }  // namespace logship::push

@@ -2,19 +2,12 @@
 
 #include <cstdlib>
 
+#include "cli/agent.hpp"
 #include "cli/ssh_options.hpp"
 
 namespace logship::push {
 
 namespace po = cli::po;
-
-std::filesystem::path default_state_dir() {
-  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg)
-    return std::filesystem::path(xdg) / "logship" / "push";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return std::filesystem::path(home) / ".local" / "state" / "logship" / "push";
-  return "logship-push-state";
-}
 
 namespace {
 
@@ -69,13 +62,9 @@ void add_run_options(cli::OptionSet& set) {
     ("heartbeat", po::value<int>()->default_value(60)->value_name("SECONDS"),
      "an empty batch after this long without one, so the vault sees we are alive")
     ("retry-max", po::value<int>()->default_value(30)->value_name("SECONDS"),
-     "longest wait between delivery attempts (capped exponential backoff with jitter)")
-    ("status-file", po::value<std::string>()->value_name("FILE"),
-     "JSON status, rewritten atomically every --status-interval")
-    ("prometheus-file", po::value<std::string>()->value_name("FILE"),
-     "the same as a node_exporter textfile (name it *.prom)")
-    ("status-interval", po::value<int>()->default_value(5)->value_name("SECONDS"),
-     "how often the status files are rewritten")
+     "longest wait between delivery attempts (capped exponential backoff with jitter)");
+  cli::add_status_options(set);
+  set.options.add_options()
     ("shutdown-grace", po::value<int>()->default_value(5)->value_name("SECONDS"),
      "on SIGTERM, keep sending pending lines this long before exiting (they stay spooled)");
   // clang-format on
@@ -106,7 +95,8 @@ Config run_config(const po::variables_map& vm) {
   c.remote_command =
       cli::optional_string(vm, "remote-command").value_or("cat >> logship-" + c.source + ".log");
 
-  c.state_dir = cli::optional_string(vm, "state-dir").value_or(default_state_dir().string());
+  c.state_dir =
+      cli::optional_string(vm, "state-dir").value_or(cli::default_state_dir("push").string());
   c.spool_max = cli::parse_size(vm["spool-max"].as<std::string>(), "spool-max");
   if (c.spool_max < (1u << 20)) throw cli::UsageError("--spool-max must be at least 1M");
   c.fsync_interval = std::chrono::milliseconds(cli::int_at_least(vm, "fsync-interval", 0));
@@ -123,9 +113,7 @@ Config run_config(const po::variables_map& vm) {
         "logship-verify reports one open for over 120 s as torn");
   c.policy.heartbeat = std::chrono::seconds(cli::int_at_least(vm, "heartbeat", 1));
   c.retry_max = std::chrono::seconds(cli::int_at_least(vm, "retry-max", 1));
-  if (auto f = cli::optional_string(vm, "status-file")) c.status_file = *f;
-  if (auto f = cli::optional_string(vm, "prometheus-file")) c.prometheus_file = *f;
-  c.status_interval = std::chrono::seconds(cli::int_at_least(vm, "status-interval", 1));
+  c.status = cli::status_options(vm);
   c.shutdown_grace = std::chrono::seconds(cli::int_at_least(vm, "shutdown-grace", 0));
   return c;
 }

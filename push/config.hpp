@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "cli/cli.hpp"
+#include "cli/agent.hpp"
 #include "ship/batch_policy.hpp"
 #include "ssh/options.hpp"
 
@@ -29,14 +29,9 @@ struct Config {
   std::chrono::milliseconds fsync_interval{1000};
   ship::BatchPolicy policy;
   std::chrono::milliseconds retry_max{30'000};
-  std::optional<std::filesystem::path> status_file;
-  std::optional<std::filesystem::path> prometheus_file;
-  std::chrono::milliseconds status_interval{5000};
+  cli::StatusOptions status;
   std::chrono::milliseconds shutdown_grace{5000};
 };
-
-// The default state directory: $XDG_STATE_HOME/logship/push, else ~/.local/state/logship/push.
-std::filesystem::path default_state_dir();
 
 // Options of the agent itself (logship-push [options]).
 void add_run_options(cli::OptionSet& set);
@@ -49,9 +44,6 @@ inline std::filesystem::path state_file(const std::filesystem::path& dir) {
 }
 inline std::filesystem::path spool_dir(const std::filesystem::path& dir) {
   return dir / "spool";
-}
-inline std::filesystem::path lock_file(const std::filesystem::path& dir) {
-  return dir / "lock";
 }
 
 }  // namespace logship::push

@@ -1,7 +1,5 @@
 // logship-push: ships a FIFO (or stdin) to the vault in acknowledged, sealed batches.
-#include <cstring>
-
-#include "cli/cli.hpp"
+#include "cli/agent.hpp"
 #include "push/agent.hpp"
 #include "push/config.hpp"
 
@@ -29,47 +27,31 @@ const cli::ProgramInfo kInfo{
     "      --user logvault --identity ~/.ssh/logship_push --known-hosts "
     "~/.ssh/logship_known_hosts\n"};
 
-const cli::ProgramInfo kInitInfo{
-    "logship-push init", "logship-push init --state-dir DIR --key-out FILE [--source NAME]",
-    "Creates the state directory (mode 0700), the spool and the sealing key K0, and writes\n"
-    "the verification key to FILE (mode 0600, never over an existing file). Move FILE off the\n"
-    "host: logship-verify --key needs it; the agent keeps only later keys.",
-    "Exit codes: 0 done; 2 the directory is already initialised, or a bad option.\n"};
+const cli::Init kInit{
+    .description =
+        "Creates the state directory (mode 0700), the spool and the sealing key K0, and writes\n"
+        "the verification key to FILE (mode 0600, never over an existing file). Move FILE off the\n"
+        "host: logship-verify --key needs it; the agent keeps only later keys.",
+    .source_help = "source name for the key file's comment (default: host name)",
+    .marker = push::state_file,
+    .refusal =
+        "already holds a push state; refusing to replace its sealing key (remove the directory "
+        "first if you really mean to start a new stream)",
+    .subdir = "",
+    .key_of = "for source",
+    .key_note =
+        "Move this file OFF the monitored host (e.g. to the machine where you run\n"
+        "logship-verify --key) and delete it there: whoever holds it can forge batches.",
+    .advice =
+        "  -> move it off this host now; logship-verify --key needs it, the agent does not.\n",
+    .keep = push::keep_key};
 
-int init_main(int argc, const char* const* argv) {
-  cli::OptionSet set;
-  set.options.add_options()("state-dir", cli::po::value<std::string>()->value_name("DIR"),
-                            "state directory (default: $XDG_STATE_HOME/logship/push)")(
-      "key-out", cli::po::value<std::string>()->value_name("FILE"),
-      "where to write the verification key")(
-      "source", cli::po::value<std::string>()->value_name("NAME"),
-      "source name for the key file's comment (default: host name)");
-  auto vm = cli::parse(argc, argv, kInitInfo, set);
-  if (!vm) return cli::kExitOk;
-  cli::setup_logging("logship-push", (*vm)["log-level"].as<std::string>());
-  if (!vm->count("key-out"))
-    throw cli::UsageError("missing --key-out FILE for the verification key");
-  const std::string dir = vm->count("state-dir") ? (*vm)["state-dir"].as<std::string>()
-                                                 : push::default_state_dir().string();
-  const std::string source =
-      vm->count("source") ? (*vm)["source"].as<std::string>() : cli::host_name();
-  return push::init_state(dir, (*vm)["key-out"].as<std::string>(), source);
-}
-
-int run_main(int argc, const char* const* argv) {
-  cli::OptionSet set;
-  push::add_run_options(set);
-  auto vm = cli::parse(argc, argv, kInfo, set);
-  if (!vm) return cli::kExitOk;
-  cli::setup_logging("logship-push", (*vm)["log-level"].as<std::string>());
-  return push::run_agent(push::run_config(*vm));
-}
+const cli::Agent kAgent{
+    "push", kInfo, push::add_run_options,
+    [](const cli::po::variables_map& vm) { return push::run_agent(push::run_config(vm)); }, kInit};
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return cli::run(kInfo, [&] {
-    if (argc > 1 && std::strcmp(argv[1], "init") == 0) return init_main(argc - 1, argv + 1);
-    return run_main(argc, argv);
-  });
+  return cli::agent_main(argc, argv, kAgent);
 }

@@ -4,7 +4,10 @@
 #include <cstdio>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "util/files.hpp"
+#include "vault/format.hpp"
 
 namespace logship::status {
 
@@ -18,6 +21,18 @@ std::string format_double(double v) {
 }
 
 }  // namespace
+
+JsonObject& add_time(JsonObject& o, std::string_view key, const std::optional<WallTime>& t) {
+  return t ? o.add(key, iso_time(*t)) : o.add_null(key);
+}
+
+std::string iso_time(WallTime t) {
+  return vault::format_time(std::chrono::floor<std::chrono::microseconds>(t));
+}
+
+double epoch_seconds(const std::optional<WallTime>& t) {
+  return t ? std::chrono::duration<double>(t->time_since_epoch()).count() : 0.0;
+}
 
 std::string prometheus_text(const std::vector<Metric>& metrics) {
   auto escape_label = [](std::string_view v) {
@@ -57,6 +72,11 @@ std::string prometheus_text(const std::vector<Metric>& metrics) {
 
 Status write_status_file(const std::filesystem::path& path, std::string_view content) {
   return atomic_write_file(path, content, 0644);
+}
+
+void write_logged(const std::filesystem::path& path, std::string_view content, const char* what) {
+  if (auto st = write_status_file(path, content); !st)
+    spdlog::warn("{}: {}", what, st.error().message);
 }
 
 }  // namespace logship::status

@@ -4,11 +4,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "util/clock.hpp"
 #include "util/json.hpp"
 #include "util/result.hpp"
 
@@ -16,6 +18,15 @@ namespace logship::status {
 
 // The JSON writer (util/json.hpp), as the status code has always named it.
 using logship::JsonObject;
+
+// Adds key with iso_time(t), or null when absent.
+JsonObject& add_time(JsonObject& o, std::string_view key, const std::optional<WallTime>& t);
+
+// "2026-11-22T02:20:40.123456Z": the vault's time format (UTC, microseconds).
+std::string iso_time(WallTime t);
+
+// Seconds since the epoch, 0 when absent: a Prometheus timestamp.
+double epoch_seconds(const std::optional<WallTime>& t);
 
 // One Prometheus sample with its metadata.
 struct Metric {
@@ -31,5 +42,25 @@ std::string prometheus_text(const std::vector<Metric>& metrics);
 
 // Atomically replaces `path` (mode 0644: monitoring may read it; it holds no secrets).
 Status write_status_file(const std::filesystem::path& path, std::string_view content);
+
+// Writes `content` to `path` as write_status_file() does; logs "WHAT: error" on failure.
+void write_logged(const std::filesystem::path& path, std::string_view content, const char* what);
+
+// Where an agent reports; either file may be absent.
+struct StatusFiles {
+  std::optional<std::filesystem::path> json;
+  std::optional<std::filesystem::path> prometheus;
+};
+
+// Writes the report that `build` returns (a struct with json() and metrics()) to the files
+// given, building it only when one is; a failure is logged and does not stop the agent.
+template <class Build>
+void publish(const StatusFiles& files, const Build& build) {
+  if (!files.json && !files.prometheus) return;
+  const auto report = build();
+  if (files.json) write_logged(*files.json, report.json() + "\n", "status file");
+  if (files.prometheus)
+    write_logged(*files.prometheus, prometheus_text(report.metrics()), "prometheus file");
+}
 
 }  // namespace logship::status

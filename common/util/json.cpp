@@ -115,6 +115,9 @@ JsonObject& JsonObject::add_null(std::string_view k) {
   body_ += "null";
   return *this;
 }
+JsonObject& JsonObject::add_or_null(std::string_view k, std::string_view v) {
+  return v.empty() ? add_null(k) : add(k, v);
+}
 JsonObject& JsonObject::add(std::string_view k, const JsonObject& v) {
   return add_raw(k, v.str());
 }

@@ -30,6 +30,7 @@ class JsonObject {
   JsonObject& add(std::string_view key, double value);  // not finite: null
   JsonObject& add(std::string_view key, bool value);
   JsonObject& add_null(std::string_view key);
+  JsonObject& add_or_null(std::string_view key, std::string_view value);  // null when empty
   JsonObject& add(std::string_view key, const JsonObject& value);
   JsonObject& add(std::string_view key, const JsonArray& value);
   JsonObject& add_raw(std::string_view key, std::string_view json);  // an already-encoded value

@@ -1,0 +1,181 @@
+#include "input/intake.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+namespace logship::input {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Keeps what it is given; fails every append while `failure` is set.
+class VectorSink : public LineSink {
+ public:
+  void begin_read() override {
+    EXPECT_FALSE(open) << "reads do not nest";
+    open = true;
+  }
+  Status append(std::string_view piece, bool partial) override {
+    EXPECT_TRUE(open) << "pieces come only inside a read";
+    pieces.emplace_back(std::string(piece), partial);
+    if (failure) return make_error(ErrorKind::io, *failure);
+    return {};
+  }
+  void end_read() override {
+    EXPECT_TRUE(open);
+    open = false;
+    ++reads;
+  }
+  Status flush() override {
+    EXPECT_FALSE(open);
+    ++flushes;
+    return {};
+  }
+
+  std::vector<std::pair<std::string, bool>> pieces;  // (piece, partial)
+  std::optional<std::string> failure;
+  bool open = false;
+  int reads = 0, flushes = 0;
+};
+
+using Pieces = std::vector<std::pair<std::string, bool>>;
+
+class IntakeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("logship-intake-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (writer_ >= 0) ::close(writer_);
+    fs::remove_all(dir_);
+  }
+  // A real FIFO, opened as the agent opens it, and a writer like syslog.
+  Input fifo() {
+    auto in = open_fifo({dir_ / "in", 0620, std::nullopt});
+    EXPECT_TRUE(in) << in.error().message;
+    writer_ = ::open((dir_ / "in").c_str(), O_WRONLY | O_NONBLOCK);
+    EXPECT_GE(writer_, 0);
+    return std::move(*in);
+  }
+  void write(std::string_view bytes) {
+    ASSERT_EQ(::write(writer_, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  }
+  // A pipe standing for stdin: its end is the input's end.
+  Input pipe_input() {
+    int fds[2];
+    EXPECT_EQ(::pipe2(fds, O_NONBLOCK), 0);
+    writer_ = fds[1];
+    Input in;
+    in.read_fd = UniqueFd(fds[0]);
+    in.description = "stdin";
+    return in;
+  }
+
+  fs::path dir_;
+  int writer_ = -1;
+};
+
+TEST_F(IntakeTest, LinesFromTheFifoReachTheSinkWholeAndInOrder) {
+  VectorSink sink;
+  Intake intake(fifo(), sink, 1024);
+  EXPECT_GE(intake.fd(), 0);
+  write("one\ntwo\nthr");
+  EXPECT_EQ(intake.drain(), 11u);
+  EXPECT_EQ(sink.pieces, (Pieces{{"one", false}, {"two", false}}));
+  write("ee\n");
+  EXPECT_EQ(intake.drain(), 3u);
+  EXPECT_EQ(sink.pieces, (Pieces{{"one", false}, {"two", false}, {"three", false}}))
+      << "a line cut between two writes is joined";
+  EXPECT_EQ(sink.flushes, 2) << "the sink is flushed after every drain";
+  EXPECT_FALSE(intake.ended());
+}
+
+TEST_F(IntakeTest, ADrainWithNothingToReadReadsNothingAndStillFlushes) {
+  VectorSink sink;
+  Intake intake(fifo(), sink, 1024);
+  EXPECT_EQ(intake.drain(), 0u);
+  EXPECT_TRUE(sink.pieces.empty());
+  EXPECT_EQ(sink.flushes, 1);
+}
+
+TEST_F(IntakeTest, AWriterLeavingIsNotTheEndOfAFifo) {
+  VectorSink sink;
+  Intake intake(fifo(), sink, 1024);
+  write("before\n");
+  ::close(std::exchange(writer_, -1));  // syslog restarts
+  EXPECT_EQ(intake.drain(), 7u);
+  EXPECT_FALSE(intake.ended()) << "we hold a write end: a FIFO never ends";
+  EXPECT_GE(intake.fd(), 0);
+  EXPECT_EQ(sink.pieces, (Pieces{{"before", false}}));
+}
+
+TEST_F(IntakeTest, LongLinesAreCutIntoMarkedFragments) {
+  VectorSink sink;
+  Intake intake(fifo(), sink, 4);
+  write("abcdefghij\nxy\n");
+  intake.drain();
+  EXPECT_EQ(sink.pieces, (Pieces{{"abcd", true}, {"efgh", true}, {"ij", false}, {"xy", false}}));
+}
+
+TEST_F(IntakeTest, TheEndOfStdinHandsOverThePendingPartOfALine) {
+  VectorSink sink;
+  Intake intake(pipe_input(), sink, 1024);
+  write("last\nno newline");
+  ::close(std::exchange(writer_, -1));
+  intake.drain();
+  EXPECT_TRUE(intake.ended());
+  EXPECT_EQ(intake.fd(), -1) << "nothing more to poll";
+  EXPECT_EQ(sink.pieces, (Pieces{{"last", false}, {"no newline", true}}));
+  EXPECT_EQ(intake.drain(), 0u) << "an ended input is not read again";
+}
+
+TEST_F(IntakeTest, FinishHandsOverThePendingPartOfALineOnce) {
+  VectorSink sink;
+  Intake intake(fifo(), sink, 1024);
+  write("whole\npart");
+  intake.drain();
+  EXPECT_EQ(sink.pieces, (Pieces{{"whole", false}}));
+  intake.finish();
+  EXPECT_EQ(sink.pieces, (Pieces{{"whole", false}, {"part", true}}));
+  const int reads = sink.reads;
+  intake.finish();
+  EXPECT_EQ(sink.reads, reads) << "nothing pending: the sink is not bothered";
+  EXPECT_EQ(sink.pieces.size(), 2u);
+}
+
+TEST_F(IntakeTest, ASinkFailureLosesOnlyTheLinesItRefusedAndReadingGoesOn) {
+  VectorSink sink;
+  Intake intake(fifo(), sink, 1024);
+  sink.failure = "No space left on device";
+  write("a\nb\n");
+  EXPECT_EQ(intake.drain(), 4u) << "the FIFO is drained whatever the sink does";
+  sink.failure.reset();
+  write("c\n");
+  intake.drain();
+  EXPECT_EQ(sink.pieces, (Pieces{{"a", false}, {"b", false}, {"c", false}}));
+}
+
+TEST_F(IntakeTest, MoreThanOneReadChunkIsDrainedAtOnce) {
+  VectorSink sink;
+  auto in = fifo();
+  if (in.capacity < Intake::kReadChunk + 4096)
+    GTEST_SKIP() << "fs.pipe-max-size keeps the FIFO's buffer at " << in.capacity << " bytes";
+  Intake intake(std::move(in), sink, 1024);
+  const std::string line(99, 'x');
+  std::string bytes;
+  while (bytes.size() < Intake::kReadChunk + 1000) bytes += line + "\n";
+  write(bytes);
+  EXPECT_EQ(intake.drain(), bytes.size());
+  EXPECT_EQ(sink.pieces.size(), bytes.size() / 100);
+  EXPECT_GE(sink.reads, 2) << "one read(2) takes at most kReadChunk bytes";
+  EXPECT_EQ(sink.flushes, 1);
+}
+
+}  // namespace
+}  // namespace logship::input
