@@ -62,7 +62,7 @@ void write_status(const Config& c, const follow::Puller& puller, const Clock& cl
     std::string arr = "[";
     for (const auto& f : files) {
       status::JsonObject j;
-      j.add("remote", f.remote).add("local", f.local).add("state", f.state);
+      j.add("remote", f.remote).add("local", f.local).add("state", follow::to_string(f.state));
       if (f.problem.empty())
         j.add_null("problem");
       else
@@ -73,10 +73,10 @@ void write_status(const Config& c, const follow::Puller& puller, const Clock& cl
       j.add("local_size", f.local_size).add("bytes", f.bytes);
       j.add("rotations", f.rotations).add("truncations", f.truncations);
       j.add("copytruncations", f.copytruncations).add("replaced", f.replaced);
-      if (f.last_event.empty())
+      if (!f.last_event)
         j.add_null("last_event");
       else
-        j.add("last_event", f.last_event);
+        j.add("last_event", follow::to_string(*f.last_event));
       add_time(j, "last_event_time", f.last_event_time);
       add_time(j, "last_data", f.last_data);
       if (arr.size() > 1) arr += ",";
@@ -106,7 +106,7 @@ void write_status(const Config& c, const follow::Puller& puller, const Clock& cl
         m.push_back({name, help, type, v, fl});
       };
       add("logship_pull_file_following", "1 while the file is followed normally.", "gauge",
-          f.state == "following" ? 1.0 : 0.0);
+          f.state == follow::FileState::following ? 1.0 : 0.0);
       add("logship_pull_file_offset_bytes", "Remote offset copied durably.", "gauge",
           static_cast<double>(f.offset));
       add("logship_pull_file_behind_bytes", "Remote bytes not yet copied (at the last look).",
@@ -224,7 +224,6 @@ int run_agent(const Config& c) {
       follow::SftpFollowOptions so;
       so.remote = f.remote;
       so.rotated_patterns = c.rotated_patterns;
-      so.op_timeout = c.puller.ssh.op_timeout;
       so.poll = c.puller.poll;
       followers.push_back(std::make_unique<follow::SftpFollower>(std::move(so), std::move(*out),
                                                                  std::move(*ckpt), syncer, clock));
