@@ -35,22 +35,23 @@ void write_status(const Config& c, const follow::Puller& puller, const Clock& cl
                          .failures = h.failures,
                          .files = {}};
     for (const auto& f : puller.files())
-      s.files.push_back({.remote = f.remote,
-                         .local = f.local,
-                         .state = f.state,
-                         .problem = f.problem,
-                         .fid = follow::generation_hex(f.generation),
-                         .offset = f.offset,
-                         .remote_size = f.remote_size,
-                         .local_size = f.local_size,
-                         .bytes = f.bytes,
-                         .rotations = f.rotations,
-                         .truncations = f.truncations,
-                         .copytruncations = f.copytruncations,
-                         .replaced = f.replaced,
-                         .last_event = f.last_event,
-                         .last_event_time = f.last_event_time,
-                         .last_data = f.last_data});
+      s.files.push_back(
+          {.remote = f.remote,
+           .local = f.local,
+           .state = std::string(follow::to_string(f.state)),
+           .problem = f.problem,
+           .fid = follow::generation_hex(f.generation),
+           .offset = f.offset,
+           .remote_size = f.remote_size,
+           .local_size = f.local_size,
+           .bytes = f.bytes,
+           .rotations = f.rotations,
+           .truncations = f.truncations,
+           .copytruncations = f.copytruncations,
+           .replaced = f.replaced,
+           .last_event = f.last_event ? std::string(follow::to_string(*f.last_event)) : "",
+           .last_event_time = f.last_event_time,
+           .last_data = f.last_data});
     return s;
   });
 }
@@ -116,7 +117,6 @@ int run_agent(const Config& c) {
       follow::SftpFollowOptions so;
       so.remote = f.remote;
       so.rotated_patterns = c.rotated_patterns;
-      so.op_timeout = c.puller.ssh.op_timeout;
       so.poll = c.puller.poll;
       followers.push_back(std::make_unique<follow::SftpFollower>(std::move(so), std::move(*out),
                                                                  std::move(*ckpt), syncer, clock));

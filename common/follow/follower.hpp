@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/clock.hpp"
@@ -14,19 +15,43 @@
 
 namespace logship::ssh {
 class Session;
-class SftpSession;
 }  // namespace logship::ssh
 
 namespace logship::follow {
 
+// Where the following of one file stands.
+enum class FileState {
+  starting,
+  following,    // read as it grows
+  draining,     // the path names another file or nothing: the file held open is read meanwhile
+  missing,      // the path names nothing; retried
+  unreadable,   // permission denied; retried
+  not_regular,  // the path names a directory, a dangling symlink or a special file; retried
+  error,        // the file or the local copy failed; retried (see `problem`)
+  ended,        // tail mode: the remote command ended; started again
+};
+// What happened to the followed file last.
+enum class FileEvent {
+  started,        // the first file: read from 0
+  rotated,        // renamed away (or deleted) and a new file followed from 0
+  truncated,      // cut, no rotated copy found: read again from 0
+  copytruncated,  // cut, the rest read from the rotated copy: read again from 0
+  replaced,       // the path named another file and the old one was not found
+  restarted,      // tail mode: the remote command was started again
+};
+
+// The names the status file, the log and heartbeats show ("not-regular", "copytruncated").
+std::string_view to_string(FileState s);
+std::string_view to_string(FileEvent e);
+
 // What the status file shows about one followed file.
 struct FileStatus {
   std::string remote, local;
-  std::string state = "starting";  // following, draining, missing, unreadable, not-regular, ...
-  std::string problem;             // the current problem, "" when none
-  std::uint64_t generation = 0;    // fid of the file followed
-  std::uint64_t offset = 0;        // resumable remote offset (all bytes before it are local)
-  std::uint64_t remote_size = 0;   // size seen at the last look
+  FileState state = FileState::starting;
+  std::string problem;            // the current problem, "" when none
+  std::uint64_t generation = 0;   // fid of the file followed
+  std::uint64_t offset = 0;       // resumable remote offset (all bytes before it are local)
+  std::uint64_t remote_size = 0;  // size seen at the last look
   std::uint64_t local_size = 0;
   std::uint64_t bytes = 0;            // remote bytes copied since start
   std::uint64_t rotations = 0;        // rename rotations (old file finished first)
@@ -34,7 +59,7 @@ struct FileStatus {
   std::uint64_t copytruncations = 0;  // truncations whose rest was read from the rotated copy
   std::uint64_t replaced = 0;         // the path named another file and the old one was not found
   std::uint64_t reconnect_lines = 0;  // tail mode: lines tail printed again after a reconnect
-  std::string last_event;             // "rotated", "truncated", ...
+  std::optional<FileEvent> last_event;
   std::optional<WallTime> last_event_time;
   std::optional<WallTime> last_data;  // when bytes last arrived
 };
@@ -46,10 +71,12 @@ inline std::string cause(const Error& e) {
                            : e.message;
 }
 
-// Links the Puller hands to a poll: the SSH session, and the SFTP session in sftp mode.
+class RemoteFiles;
+
+// Links the Puller hands to a poll: the SSH session (tail mode), the remote files (sftp mode).
 struct Link {
-  ssh::Session& session;
-  ssh::SftpSession* sftp = nullptr;
+  ssh::Session* session = nullptr;
+  RemoteFiles* files = nullptr;
 };
 
 class Follower {

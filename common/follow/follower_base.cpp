@@ -4,6 +4,46 @@
 
 namespace logship::follow {
 
+std::string_view to_string(FileState s) {
+  switch (s) {
+    case FileState::starting:
+      return "starting";
+    case FileState::following:
+      return "following";
+    case FileState::draining:
+      return "draining";
+    case FileState::missing:
+      return "missing";
+    case FileState::unreadable:
+      return "unreadable";
+    case FileState::not_regular:
+      return "not-regular";
+    case FileState::error:
+      return "error";
+    case FileState::ended:
+      return "ended";
+  }
+  return "?";
+}
+
+std::string_view to_string(FileEvent e) {
+  switch (e) {
+    case FileEvent::started:
+      return "started";
+    case FileEvent::rotated:
+      return "rotated";
+    case FileEvent::truncated:
+      return "truncated";
+    case FileEvent::copytruncated:
+      return "copytruncated";
+    case FileEvent::replaced:
+      return "replaced";
+    case FileEvent::restarted:
+      return "restarted";
+  }
+  return "?";
+}
+
 FollowerBase::FollowerBase(std::string remote, std::unique_ptr<Output> output, CheckpointFile file,
                            Syncer& syncer, const Clock& clock)
     : out_(std::move(output)), file_(std::move(file)), syncer_(syncer), clock_(clock) {
@@ -41,17 +81,17 @@ Status FollowerBase::save(std::uint64_t generation, const FileIdentity& identity
 Status FollowerBase::write_heartbeat(std::chrono::seconds interval,
                                      const std::vector<vault::Field>& fields) {
   if (clock_.now() - out_->last_write() < interval) return {};
-  std::vector<vault::Field> f{{"state", status_.state}};
+  std::vector<vault::Field> f{{"state", std::string(to_string(status_.state))}};
   f.insert(f.end(), fields.begin(), fields.end());
   return out_->mark(f);
 }
 
-void FollowerBase::set_state(const std::string& state, const std::string& problem) {
+void FollowerBase::set_state(FileState state, const std::string& problem) {
   if (state == status_.state && problem == status_.problem) return;
   if (problem.empty())
-    spdlog::info("{}: {}", status_.remote, state);
+    spdlog::info("{}: {}", status_.remote, to_string(state));
   else
-    spdlog::warn("{}: {}: {}", status_.remote, state, problem);
+    spdlog::warn("{}: {}: {}", status_.remote, to_string(state), problem);
   status_.state = state;
   status_.problem = problem;
 }

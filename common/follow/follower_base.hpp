@@ -34,8 +34,8 @@ class FollowerBase : public Follower {
               bool wait);
   // A heartbeat batch (framed) once none was written for `interval`, with state= and `fields`.
   Status write_heartbeat(std::chrono::seconds interval, const std::vector<vault::Field>& fields);
-  void set_state(const std::string& state, const std::string& problem);  // logs a change
-  FileStatus base_status() const;  // status_ with the output's size
+  void set_state(FileState state, const std::string& problem);  // logs a change
+  FileStatus base_status() const;                               // status_ with the output's size
 
   const std::string& remote() const { return status_.remote; }
 

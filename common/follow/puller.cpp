@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "follow/sftp_files.hpp"
 #include "ssh/deadline.hpp"
 #include "ssh/session.hpp"
 #include "ssh/sftp.hpp"
@@ -62,6 +63,7 @@ void Puller::connect(const std::function<bool()>& stop) {
   }
   session_ = std::move(*s);
   sftp_ = std::move(sftp);
+  if (sftp_) files_ = std::make_unique<SftpFiles>(*sftp_, options_.ssh.op_timeout);
   proven_ = false;
   ++host_.connections;
   host_.connected = true;
@@ -83,6 +85,7 @@ void Puller::fail(const Error& error, bool was_connected) {
   if (!host_.unreachable_since) host_.unreachable_since = clock_.wall_now();
   if (was_connected) {
     for (auto& f : followers_) f->disconnected();
+    files_.reset();
     sftp_.reset();
     session_.reset();
     host_.connected = false;
@@ -105,7 +108,7 @@ void Puller::fail(const Error& error, bool was_connected) {
 
 void Puller::poll_files(const std::function<bool()>& stop) {
   session_->set_interrupt(stop);  // a stop does not wait for a request in flight
-  Link link{*session_, sftp_.get()};
+  Link link{session_.get(), files_.get()};
   bool busy = false;
   std::vector<std::size_t> due;
   const auto now = clock_.now();
@@ -196,7 +199,7 @@ void Puller::shutdown() {
     // they are a courtesy, and a stalled link must not hold the exit up.
     session_->set_interrupt(nullptr);
     const auto deadline = clock_.now() + kShutdownGrace;
-    Link link{*session_, sftp_.get()};
+    Link link{session_.get(), files_.get()};
     for (auto& f : followers_) f->ask_close(link);  // all in one round trip
     for (auto& f : followers_) {
       if (auto st = f->close(link, deadline); !st) {
@@ -208,6 +211,7 @@ void Puller::shutdown() {
     for (auto& f : followers_) f->disconnected();  // (closes not waited for are forgotten)
   }
   for (auto& f : followers_) (void)f->checkpoint(true);
+  files_.reset();
   sftp_.reset();
   if (session_) session_->disconnect();
   session_.reset();

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "follow/follower.hpp"
+#include "follow/remote_files.hpp"
 #include "ssh/options.hpp"
 #include "util/backoff.hpp"
 #include "util/clock.hpp"
@@ -89,8 +90,9 @@ class Puller {
   Backoff backoff_;
   std::unique_ptr<ssh::Session> session_;
   std::unique_ptr<ssh::SftpSession> sftp_;
-  bool proven_ = false;                // a full poll round succeeded on this connection
-  std::vector<SteadyTime> next_look_;  // when each follower is looked at next
+  std::unique_ptr<RemoteFiles> files_;  // over sftp_
+  bool proven_ = false;                 // a full poll round succeeded on this connection
+  std::vector<SteadyTime> next_look_;   // when each follower is looked at next
   SteadyTime next_checkpoint_{};
   bool catching_up_ = false;  // the last poll stopped at a file's burst limit
   SteadyTime last_ping_{};

@@ -12,6 +12,8 @@
 // (at most a poll interval apart while the file changes), and while the path looks quiet, a
 // short look asks only for the stat, the bytes just before the offset (they must still be the
 // ones copied: else a full look) and the reads.
+// The host is reached through RemoteFiles (SftpFiles in the agent; tests use an in-memory one).
+// sftp_follower.cpp holds the looks, sftp_generation.cpp the generations, reads and checkpoints.
 #pragma once
 
 #include <chrono>
@@ -20,15 +22,13 @@
 
 #include "follow/classify.hpp"
 #include "follow/follower_base.hpp"
-#include "ssh/sftp.hpp"
-#include "ssh/sftp_read.hpp"
+#include "follow/remote_files.hpp"
 
 namespace logship::follow {
 
 struct SftpFollowOptions {
   std::string remote;                             // the followed path on the monitored host
   std::vector<std::string> rotated_patterns;      // where rotated copies are (rotated_names.hpp)
-  std::chrono::milliseconds op_timeout{30'000};   // ms; nothing moved this long: the host stalls
   std::chrono::milliseconds poll{500};            // ms; a full look at least this often
   std::uint64_t burst = 16u << 20;                // bytes read per poll before others get a turn
   std::chrono::milliseconds partial_wait{5'000};  // ms; then an incomplete line is a fragment
@@ -53,61 +53,54 @@ class SftpFollower final : public FollowerBase {
   FileStatus status() const override;
 
  private:
-  enum class Event { started, rotated, truncated, copytruncated, replaced };
-
-  ssh::Deadline deadline() const;  // of one request: --timeout without progress
   // The stat of the path asked for in `stat` (problems as Kind; a missing path is lstat'ed).
-  Result<Attrs> path_attrs(ssh::SftpSession& sftp, ssh::Pending& stat);
-  Result<Attrs> look(ssh::SftpSession& sftp);  // stat of the path, now
-  // The bytes asked for in `read` (at EOF: none).
-  Result<std::string> take_bytes(ssh::SftpSession& sftp, ssh::Pending& read);
-  Result<std::string> head(ssh::SftpSession& sftp, const ssh::SftpFile& f);  // first bytes
+  RemoteResult<Attrs> path_attrs(RemoteFiles& files, RemoteFiles::Asked& stat);
+  RemoteResult<Attrs> look(RemoteFiles& files);  // stat of the path, now
+  RemoteResult<std::string> head(RemoteFiles& files, const ssh::SftpFile& f);  // first bytes
   // Asks for the bytes just before the offset (none at 0); see tail_.
-  ssh::Pending ask_tail(ssh::SftpSession& sftp, const ssh::SftpFile& f);
+  RemoteFiles::Asked ask_tail(RemoteFiles& files, const ssh::SftpFile& f);
   // A read of `f` from the output's origin offset, its first READs asked for now.
-  std::unique_ptr<ssh::SftpRead> ask_reads(ssh::SftpSession& sftp, const ssh::SftpFile& f,
-                                           bool ahead);
+  std::unique_ptr<RemoteRead> ask_reads(RemoteFiles& files, const ssh::SftpFile& f, bool ahead);
   // Opens the followed path into `f` and reads its first bytes into `start`. When the open is
-  // refused (a problem of the file), `f` stays empty; transport errors are returned.
-  Status open_with_head(ssh::SftpSession& sftp, std::optional<ssh::SftpFile>& f,
-                        std::string& start);
-  Status open_path(ssh::SftpSession& sftp);    // no file held: the first look
-  Status follow_held(ssh::SftpSession& sftp);  // a file is held open: a full look
+  // refused (a problem of the file), `f` stays empty; other errors are returned.
+  RemoteStatus open_with_head(RemoteFiles& files, std::optional<ssh::SftpFile>& f,
+                              std::string& start);
+  RemoteStatus open_path(RemoteFiles& files);    // no file held: the first look
+  RemoteStatus follow_held(RemoteFiles& files);  // a file is held open: a full look
   // The requests of one look at the held file, asked for together.
   struct Look {
     bool full = false;  // else a short look (see the top of this file)
     SteadyTime asked{};
-    ssh::Pending stat, fstat, head, tail;
-    std::unique_ptr<ssh::SftpRead> reads;
+    RemoteFiles::Asked stat, fstat, head, tail;
+    std::unique_ptr<RemoteRead> reads;
   };
   bool wants_full_look() const;
   // `ahead`: asked for before other files' turns (its reads begin with one READ).
-  Look ask_look(ssh::SftpSession& sftp, bool full, bool ahead);
+  Look ask_look(RemoteFiles& files, bool full, bool ahead);
   // A short look; `done` false: a full look is needed (what it asked for is dropped).
-  Status short_look(ssh::SftpSession& sftp, Look& look, bool& done);
+  RemoteStatus short_look(RemoteFiles& files, Look& look, bool& done);
   // Reads f from the output's origin offset to EOF (at most a burst unless `unlimited`),
   // going on with `started` if given (its READs asked for from that offset).
-  Status read_to_eof(ssh::SftpSession& sftp, const ssh::SftpFile& f, bool unlimited,
-                     ssh::SftpRead* started = nullptr);
+  RemoteStatus read_to_eof(RemoteFiles& files, const ssh::SftpFile& f, bool unlimited,
+                           RemoteRead* started = nullptr);
   void appended(std::string_view bytes);  // bookkeeping of bytes handed to the output
   // Reads the rest of the current generation from a rotated copy; the copy's path, or "".
-  Result<std::string> finish_from_copy(ssh::SftpSession& sftp);
+  RemoteResult<std::string> finish_from_copy(RemoteFiles& files);
   // Ends the current generation and starts one on `file` (first bytes `start`) at offset 0.
-  Status start_generation(ssh::SftpSession& sftp, ssh::SftpFile file, std::string_view start,
-                          Event event, const std::string& copy);
+  RemoteStatus start_generation(RemoteFiles& files, ssh::SftpFile file, std::string_view start,
+                                FileEvent event, const std::string& copy);
   Status save(bool wait);             // sync + checkpoint (Syncer), when anything changed
   Status local(Status st);            // notes a failure of the local output
   void fail_locally(const Error& e);  // the output failed: start again from the checkpoint
   void restore_output();              // ... which is this
   void path_absent(const Attrs& a);
-  void close_handle(ssh::SftpSession& sftp, std::optional<ssh::SftpFile>& f);
-  bool transport(const Error& e, const ssh::SftpSession& sftp) const;  // not a file problem
+  void close_handle(RemoteFiles& files, std::optional<ssh::SftpFile>& f);
 
   SftpFollowOptions options_;
   std::uint64_t generation_ = 0;       // the file followed (0: none yet)
   FileIdentity identity_;              // its identity
   std::optional<ssh::SftpFile> held_;  // the file followed, open
-  ssh::Pending closing_;               // its close, asked for at exit
+  RemoteFiles::Asked closing_;         // its close, asked for at exit
   std::optional<Look> look_;           // the next look, asked for ahead (ask())
   // The path at the last full look that found everything read, and since when it looks so.
   // SFTP times are whole seconds: a file rewritten to the same size within the second of its

@@ -27,11 +27,11 @@ Status TailFollower::checkpoint(bool wait) {
 
 Status TailFollower::poll(Link& link) {
   if (!channel_) {
-    auto c = link.session.start_exec(options_.command);
+    auto c = link.session->start_exec(options_.command);
     if (!c) return c.error();
     channel_ = std::move(*c);
     if (runs_++ > 0) {
-      status_.last_event = "restarted";
+      status_.last_event = FileEvent::restarted;
       status_.last_event_time = clock_.wall_now();
     }
   }
@@ -51,11 +51,12 @@ Status TailFollower::poll(Link& link) {
     const std::string why(channel_->stderr_text());
     (void)channel_->close(ssh::deadline_in(options_.op_timeout));
     channel_.reset();
-    set_state("ended", "the remote command '" + options_.command + "' ended" +
-                           (why.empty() ? std::string() : ": " + why) + "; starting it again");
+    set_state(FileState::ended, "the remote command '" + options_.command + "' ended" +
+                                    (why.empty() ? std::string() : ": " + why) +
+                                    "; starting it again");
     return {};
   }
-  set_state("following", "");
+  set_state(FileState::following, "");
   return {};
 }
 

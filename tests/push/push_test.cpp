@@ -19,6 +19,7 @@
 #include "support/silent_listener.hpp"
 #include "support/sshd_fixture.hpp"
 #include "support/test_files.hpp"
+#include "support/wait.hpp"
 
 namespace logship::test {
 namespace {
@@ -196,12 +197,17 @@ TEST_F(PushTest, OutageAndCutConnectionsLoseNothing) {
   auto agent = start({"--heartbeat", "1"});
   std::string expected;
   std::thread writer = write_paced(expected, 80'000, 200us);  // 5,000 lines/s for 16 s
-  std::this_thread::sleep_for(2s);
+  EXPECT_TRUE(wait_until([&] { return json_number(status_text(), "last_acked_seq") >= 2; }, 10s,
+                         "batches acked"))
+      << status_text();
   sshd_.cut_connections();  // mid-stream: some batch is usually being written
-  std::this_thread::sleep_for(1s);
+  EXPECT_TRUE(
+      wait_until([&] { return json_number(status_text(), "reconnects") >= 1; }, 10s, "a reconnect"))
+      << status_text();
   sshd_.stop();
   sshd_.cut_connections();
-  std::this_thread::sleep_for(10s);  // the vault is down for 10 s
+  // The vault is down for 10 s while lines keep coming: the outage is the scenario.
+  std::this_thread::sleep_for(10s);
   EXPECT_NE(json_string(status_text(), "last_error"), "") << status_text();
   sshd_.start();
   writer.join();
@@ -244,7 +250,9 @@ TEST_F(PushTest, KillNineMidStreamThenRestartLosesNothing) {
   auto agent = start();
   std::string expected;
   std::thread writer = write_paced(expected, 30'000, 200us);
-  std::this_thread::sleep_for(2s);
+  EXPECT_TRUE(wait_until([&] { return json_number(status_text(), "last_acked_seq") >= 2; }, 10s,
+                         "batches acked"))
+      << status_text();  // mid-stream
   agent->signal(SIGKILL);
   agent->wait_for(5s);
   agent = std::make_unique<Child>(args(), log());
@@ -379,8 +387,11 @@ TEST_F(PushTest, AStoppedVaultCatCannotWriteIntoTheResend) {
     EXPECT_TRUE(eventually([&] { return json_number(status_text(), "failures") > failures; }, 15s))
         << status_text();
     std::this_thread::sleep_for(500ms);  // the resend's flock is now waiting: a fault's timing
+    const auto acked = json_number(status_text(), "last_acked_seq");
     for (const auto& p : c) ::kill(p.pid, SIGCONT);
-    std::this_thread::sleep_for(2s);
+    EXPECT_TRUE(wait_until([&] { return json_number(status_text(), "last_acked_seq") > acked; },
+                           15s, "delivery going on"))
+        << status_text();
   }
   writer.join();
   expect_delivered(expected);
@@ -450,12 +461,17 @@ TEST_P(LateRemnantTest, AStoppedCatsLateRemnantLosesNothingAndIsNoFinding) {
         eventually([&] { return json_number(status_text(), "last_acked_seq") > acked + 2; }, 15s))
         << status_text();
   } else {
-    std::this_thread::sleep_for(2s);  // the resend waits for the lock, fails and retries
+    // The resend waits for the lock, fails and retries.
+    ASSERT_TRUE(wait_until([&] { return json_number(status_text(), "failures") >= 2; }, 15s,
+                           "the resend to fail"))
+        << status_text();
   }
   pid_t stopped = 0;
   std::ifstream(dir / "stopped.pid") >> stopped;
   ASSERT_GT(stopped, 0);
   ::kill(stopped, SIGCONT);
+  // Time for the old cat to append what its pipe holds before the next batch: a fault's timing
+  // (nothing shows when it has; the process lives on until its channel closes).
   std::this_thread::sleep_for(1s);
   write_lines(100);
   expect_delivered(expected);
@@ -489,7 +505,8 @@ TEST_F(PushTest, SigtermEndsTheAgentAtOnceWhileItIsConnecting) {
   Child agent(a, log());
   ASSERT_TRUE(eventually([&] { return fs::exists(status()); }, 10s)) << slurp(log());
   FifoWriter(fifo()).write(numbered(1));
-  std::this_thread::sleep_for(1500ms);  // connecting by now: the handshake never completes
+  // In the SSH handshake, which never completes, once its TCP connection is up.
+  EXPECT_TRUE(wait_until([&] { return silent.has_client(); }, 10s, "a TCP connection"));
   const auto t0 = std::chrono::steady_clock::now();
   agent.signal(SIGTERM);
   EXPECT_EQ(agent.wait_for(10s), 0) << slurp(log());

@@ -2,20 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include "ssh/channel.hpp"
 #include "ssh_test_util.hpp"
+#include "support/wait.hpp"
 
 namespace logship::ssh {
 namespace {
 
 // Waits (polling /proc) until `sshd` has no process left but its listener; returns those left.
 std::string left_after(const test::SshdFixture& sshd, int seconds) {
-  const auto deadline = in_seconds(seconds);
-  while (!sshd.processes().empty() && !expired(deadline)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  (void)test::wait_until([&] { return sshd.processes().empty(); }, std::chrono::seconds(seconds));
   std::string left;
   for (const auto& p : sshd.processes()) {
     left += std::to_string(p.pid) + " " + p.state + " " + p.cmdline + "; ";

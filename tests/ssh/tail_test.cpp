@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <thread>
 
 #include "ssh_test_util.hpp"
+#include "support/wait.hpp"
 
 namespace logship::ssh {
 namespace {
@@ -55,11 +55,9 @@ TEST_F(TailTest, StreamsAppendedLinesAndLeavesNoTailBehind) {
 
   auto st = (*c)->close(in_seconds(5));
   ASSERT_TRUE(st) << st.error().message;
-  const auto deadline = in_seconds(5);
-  while (count("tail") > 0 && !expired(deadline)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling /proc
-  }
-  EXPECT_EQ(count("tail"), 0) << "a remote tail outlived its channel";
+  EXPECT_TRUE(test::wait_until([&] { return count("tail") == 0; }, std::chrono::seconds(5),
+                               "the remote tail to end"))
+      << "a remote tail outlived its channel";
   EXPECT_TRUE(s->ping(in_seconds(5)));  // the session stays usable
 }
 

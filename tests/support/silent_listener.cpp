@@ -6,7 +6,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
@@ -28,6 +31,14 @@ SilentListener::SilentListener() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOE
 
 SilentListener::~SilentListener() {
   ::close(fd_);
+}
+
+bool SilentListener::has_client() const {
+  std::ifstream in("/proc/net/tcp");
+  const std::string table{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  char remote[32];  // the client's side: remote 127.0.0.1:port, state 01 (ESTABLISHED)
+  std::snprintf(remote, sizeof remote, " 0100007F:%04X 01 ", static_cast<unsigned>(port_));
+  return table.find(remote) != std::string::npos;
 }
 
 }  // namespace logship::test

@@ -14,6 +14,9 @@ class SilentListener {
   SilentListener& operator=(const SilentListener&) = delete;
 
   std::uint16_t port() const { return port_; }
+  // Whether a client's TCP connection to it is established (/proc/net/tcp): it is then in its
+  // SSH handshake, waiting for a banner that never comes.
+  bool has_client() const;
 
  private:
   int fd_ = -1;

@@ -1,0 +1,23 @@
+#include "follow/remote_files.hpp"
+
+namespace logship::follow {
+
+Attrs to_attrs(const ssh::FileAttrs& a) {
+  Attrs r;
+  r.size = a.size;
+  r.mtime = a.mtime;
+  r.mode = a.mode;
+  switch (a.type) {
+    case ssh::FileType::regular:
+      r.kind = Kind::regular;
+      break;
+    case ssh::FileType::directory:
+      r.kind = Kind::directory;
+      break;
+    default:
+      r.kind = Kind::special;
+  }
+  return r;
+}
+
+}  // namespace logship::follow
