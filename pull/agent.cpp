@@ -6,9 +6,9 @@
 
 #include "cli/agent_loop.hpp"
 #include "follow/genesis.hpp"
+#include "follow/pull_status.hpp"
 #include "follow/sftp_follower.hpp"
 #include "follow/tail_follower.hpp"
-#include "status/pull_status.hpp"
 
 namespace logship::pull {
 
@@ -20,39 +20,20 @@ namespace {
 void write_status(const Config& c, const follow::Puller& puller, const Clock& clock) {
   status::publish(c.status.files, [&] {
     const auto& h = puller.host();
-    status::PullStatus s{.source = c.source,
-                         .pid = ::getpid(),
-                         .updated = clock.wall_now(),
-                         .mode = c.tail_mode ? "tail" : "sftp",
-                         .format = c.format == follow::Format::raw ? "raw" : "framed",
-                         .host = h.endpoint,
-                         .connected = h.connected,
-                         .connected_since = h.connected_since,
-                         .unreachable_since = h.unreachable_since,
-                         .last_error = h.last_error,
-                         .last_error_kind = h.last_error_kind,
-                         .connections = h.connections,
-                         .failures = h.failures,
-                         .files = {}};
-    for (const auto& f : puller.files())
-      s.files.push_back(
-          {.remote = f.remote,
-           .local = f.local,
-           .state = std::string(follow::to_string(f.state)),
-           .problem = f.problem,
-           .fid = follow::generation_hex(f.generation),
-           .offset = f.offset,
-           .remote_size = f.remote_size,
-           .local_size = f.local_size,
-           .bytes = f.bytes,
-           .rotations = f.rotations,
-           .truncations = f.truncations,
-           .copytruncations = f.copytruncations,
-           .replaced = f.replaced,
-           .last_event = f.last_event ? std::string(follow::to_string(*f.last_event)) : "",
-           .last_event_time = f.last_event_time,
-           .last_data = f.last_data});
-    return s;
+    return follow::PullStatus{.source = c.source,
+                              .pid = ::getpid(),
+                              .updated = clock.wall_now(),
+                              .mode = c.tail_mode ? "tail" : "sftp",
+                              .format = c.format == follow::Format::raw ? "raw" : "framed",
+                              .host = h.endpoint,
+                              .connected = h.connected,
+                              .connected_since = h.connected_since,
+                              .unreachable_since = h.unreachable_since,
+                              .last_error = h.last_error,
+                              .last_error_kind = h.last_error_kind,
+                              .connections = h.connections,
+                              .failures = h.failures,
+                              .files = puller.files()};
   });
 }
 

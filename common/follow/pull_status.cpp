@@ -1,19 +1,35 @@
-#include "status/pull_status.hpp"
+#include "follow/pull_status.hpp"
 
-namespace logship::status {
+#include "follow/checkpoint.hpp"
+
+namespace logship::follow {
+
+using status::add_time;
+using status::epoch_seconds;
+using status::iso_time;
+using status::JsonObject;
 
 namespace {
 
-std::string file_json(const PulledFile& f) {
+std::uint64_t behind(const FileStatus& f) {
+  return f.remote_size > f.offset ? f.remote_size - f.offset : 0;
+}
+
+std::string file_json(const FileStatus& f) {
   JsonObject j;
-  j.add("remote", f.remote).add("local", f.local).add("state", f.state);
+  j.add("remote", f.remote).add("local", f.local).add("state", to_string(f.state));
   j.add_or_null("problem", f.problem);
-  j.add("fid", f.fid).add("offset", f.offset).add("remote_size", f.remote_size);
-  j.add("behind_bytes", f.behind());
+  j.add("fid", generation_hex(f.generation))
+      .add("offset", f.offset)
+      .add("remote_size", f.remote_size);
+  j.add("behind_bytes", behind(f));
   j.add("local_size", f.local_size).add("bytes", f.bytes);
   j.add("rotations", f.rotations).add("truncations", f.truncations);
   j.add("copytruncations", f.copytruncations).add("replaced", f.replaced);
-  j.add_or_null("last_event", f.last_event);
+  if (f.last_event)
+    j.add("last_event", to_string(*f.last_event));
+  else
+    j.add_null("last_event");
   add_time(j, "last_event_time", f.last_event_time);
   add_time(j, "last_data", f.last_data);
   return j.str();
@@ -64,10 +80,10 @@ std::vector<Metric> PullStatus::metrics() const {
       m.push_back({name, help, type, v, fl});
     };
     add("logship_pull_file_following", "1 while the file is followed normally.", "gauge",
-        f.state == "following" ? 1.0 : 0.0);
+        f.state == FileState::following ? 1.0 : 0.0);
     add("logship_pull_file_offset_bytes", "Remote offset copied durably.", "gauge", n(f.offset));
     add("logship_pull_file_behind_bytes", "Remote bytes not yet copied (at the last look).",
-        "gauge", n(f.behind()));
+        "gauge", n(behind(f)));
     add("logship_pull_file_bytes_total", "Remote bytes copied since start.", "counter", n(f.bytes));
     add("logship_pull_file_rotations_total", "Rotations handled (old file finished).", "counter",
         n(f.rotations));
@@ -84,4 +100,4 @@ std::vector<Metric> PullStatus::metrics() const {
   return m;
 }
 
-}  // namespace logship::status
+}  // namespace logship::follow
