@@ -38,6 +38,22 @@ std::string printable(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+// A stream's counts, or the totals over all streams, in the report's key order.
+JsonObject& add_counts(JsonObject& o, const StreamSummary& st) {
+  return o.add("batches", st.batches)
+      .add("heartbeats", st.heartbeats)
+      .add("duplicates", st.duplicates)
+      .add("interrupted_transfers", st.interrupted)
+      .add("transfer_remnants", st.remnants)
+      .add("dropped", st.dropped)
+      .add("redacted", st.redacted)
+      .add("payload_lines", st.payload_lines);
+}
+
+}  // namespace
+
 std::string to_json(const Summary& s, const std::vector<Finding>& findings,
                     const std::vector<Finding>& infos, std::uint64_t omitted) {
   StreamSummary total;
@@ -64,29 +80,14 @@ std::string to_json(const Summary& s, const std::vector<Finding>& findings,
           .add("last_time", format_time(st.last_time));
     JsonObject extra;
     for (const auto& f : st.last_extra) extra.add(f.key, f.value);
-    streams.add(o.add("batches", st.batches)
-                    .add("heartbeats", st.heartbeats)
-                    .add("duplicates", st.duplicates)
-                    .add("interrupted_transfers", st.interrupted)
-                    .add("transfer_remnants", st.remnants)
-                    .add("dropped", st.dropped)
-                    .add("redacted", st.redacted)
-                    .add("payload_lines", st.payload_lines)
-                    .add("extra", extra));
+    streams.add(add_counts(o, st).add("extra", extra));
   }
   JsonObject out;
   out.add("ok", s.ok())
       .add("files", files)
       .add("lines_read", s.lines_read)
-      .add("bytes_read", s.bytes_read)
-      .add("batches", total.batches)
-      .add("heartbeats", total.heartbeats)
-      .add("duplicates", total.duplicates)
-      .add("interrupted_transfers", total.interrupted)
-      .add("transfer_remnants", total.remnants)
-      .add("dropped", total.dropped)
-      .add("redacted", total.redacted)
-      .add("payload_lines", total.payload_lines)
+      .add("bytes_read", s.bytes_read);
+  add_counts(out, total)
       .add("streams", streams)
       .add("findings_total", s.findings)
       .add("infos_total", s.infos)
