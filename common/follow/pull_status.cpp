@@ -7,7 +7,6 @@ namespace logship::follow {
 using status::add_time;
 using status::epoch_seconds;
 using status::iso_time;
-using status::JsonObject;
 
 namespace {
 

@@ -16,9 +16,6 @@
 
 namespace logship::status {
 
-// The JSON writer (util/json.hpp), as the status code has always named it.
-using logship::JsonObject;
-
 // Adds key with iso_time(t), or null when absent.
 JsonObject& add_time(JsonObject& o, std::string_view key, const std::optional<WallTime>& t);
 

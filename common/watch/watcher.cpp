@@ -258,7 +258,7 @@ Status Watcher::write_status() {
                "counter",
                static_cast<double>(rescans_done_),
                {}});
-  status::JsonObject doc;
+  JsonObject doc;
   doc.add("time",
           vault::format_time(std::chrono::time_point_cast<std::chrono::microseconds>(wall)));
   JsonArray streams;
@@ -281,7 +281,7 @@ Status Watcher::write_status() {
     m.push_back({"logship_watch_verified_bytes_total", "bytes of the stream's files verified",
                  "counter", static_cast<double>(v.bytes_verified), label});
     std::uint64_t total = 0;
-    status::JsonObject kinds;
+    JsonObject kinds;
     for (const auto& [kind, n] : v.findings) {
       total += n;
       kinds.add(kind, n);
@@ -297,7 +297,7 @@ Status Watcher::write_status() {
                    "counter",
                    0,
                    {{"stream", v.name}, {"kind", "none"}}});
-    status::JsonObject o;
+    JsonObject o;
     o.add("name", v.name)
         .add("file", v.file.string())
         .add("state", to_string(v.phase))
