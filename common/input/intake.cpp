@@ -32,7 +32,7 @@ std::size_t Intake::drain() {
       flush_splitter();
       ended_ = true;
     } else if (errno != EAGAIN && errno != EINTR) {
-      spdlog::error("reading input: {}", std::strerror(errno));
+      note(make_error(ErrorKind::io, std::strerror(errno)), "reading input failed");
     }
     break;
   }
@@ -51,10 +51,12 @@ void Intake::flush_splitter() {
   sink_.end_read();
 }
 
-void Intake::note(const Status& st) {
-  if (st || st.error().message == last_error_) return;
-  last_error_ = st.error().message;
-  spdlog::error("spool write failed, lines are being lost and counted: {}", last_error_);
+void Intake::note(const Status& st, std::string_view what) {
+  if (st) return;
+  auto message = std::string(what) + ": " + st.error().message;
+  if (message == last_error_) return;
+  last_error_ = std::move(message);
+  spdlog::error("{}", last_error_);
 }
 
 }  // namespace logship::input

@@ -47,7 +47,10 @@ class Intake {
 
  private:
   void flush_splitter();
-  void note(const Status& st);  // logs a sink failure, once until its message changes
+  // Logs a failure, once until its message changes (a failing spool or input would repeat it
+  // on every wake).
+  void note(const Status& st,
+            std::string_view what = "spool write failed, lines are being lost and counted");
 
   Input input_;
   LineSink& sink_;
