@@ -12,6 +12,7 @@
 #include "ship/shipper.hpp"
 #include "spool/spool.hpp"
 #include "status/push_status.hpp"
+#include "util/wakeup.hpp"
 
 namespace logship::push {
 
@@ -126,13 +127,19 @@ int run_agent(const Config& c) {
   backoff.base = std::min(backoff.base, c.retry_max);
   ship::Shipper shipper({c.source, c.stream, c.policy, backoff}, spool, *file, std::move(state),
                         link, clock);
-  std::thread sender([&] { shipper.run(); });
+  // The sender: the shipper stepped by the clock, on its own thread, so that a slow vault never
+  // holds up the reading of the FIFO.
+  Wakeup wake;
+  std::thread sender([&] {
+    for (shipper.tick(); !shipper.finished(); shipper.tick())
+      wake.wait_until(shipper.next_deadline());
+  });
   spdlog::info("reading {}, shipping to {} as source {} stream {}", intake.description(),
                c.ssh.endpoint(), c.source, c.stream);
 
   while (!loop.stopping()) {
     if (loop.wait(intake.fd(), clock.now() + kTick)) {
-      if (intake.drain()) shipper.on_input();
+      if (intake.drain() && shipper.on_input()) wake.notify();
       if (intake.ended()) loop.stop();
     }
     if (loop.status_due()) {
@@ -146,6 +153,7 @@ int run_agent(const Config& c) {
   if (auto st = spool.sync(); !st) spdlog::error("spool: {}", st.error().message);
   shipper.on_input();
   shipper.request_stop(clock.now() + c.shutdown_grace);
+  wake.notify();
   sender.join();
   const auto left = spool.stats().pending_records;
   if (left) spdlog::info("{} lines stay in the spool for the next start", left);

@@ -1,5 +1,6 @@
 // The push agent's wiring: input::Intake → Spool on this thread (never waiting on the
-// network), Shipper on its own thread, in the agent loop of common/cli, and the status files.
+// network), the Shipper stepped by its clock on a sender thread, in the agent loop of common/cli,
+// and the status files.
 #pragma once
 
 #include "cli/agent.hpp"

@@ -19,7 +19,6 @@ constexpr std::chrono::seconds kLinkIdle{5};
 struct Shipper::Batch {
   InFlight inflight;
   spool::Cursor start;  // where its first record is read from
-  spool::Cursor end;    // after its last record, once streamed
   unsigned attempts = 0;
   bool maybe_sent_before = false;  // restored after a restart: part of it may be in the vault
   bool verified = false;           // its records' checksums were checked when it was planned
@@ -28,6 +27,14 @@ struct Shipper::Batch {
   // that failed is resent with exactly the records up to here, whatever came since, so a
   // resend is never larger than what its attempt may have left in the vault.
   std::uint64_t written_through = 0;
+
+  // The attempt under way.
+  std::optional<vault::BatchBuilder> builder;
+  spool::Cursor cursor;  // after the last record read
+  std::uint64_t expect = 0, payload = 0, lines = 0;
+  bool complete = true;  // every record from first on was found, in order
+  bool growing = false;  // open on the wire: ticks write the lines that follow
+  SteadyTime close_at{}, last_line{};
 };
 
 Shipper::Shipper(ShipperOptions options, spool::Spool& spool, PushStateFile& file, PushState state,
@@ -40,27 +47,29 @@ Shipper::Shipper(ShipperOptions options, spool::Spool& spool, PushStateFile& fil
       clock_(clock),
       backoff_(opt_.backoff, clock) {
   last_batch_ = clock_.now();
+  next_idle_ = last_batch_ + kLinkIdle;
   if (state_.seal.seq() > 0) status_.last_acked_seq = state_.seal.seq() - 1;
   link_.set_interrupt([this] { return stop_due(); });  // the grace's end ends any wait
+  if (state_.inflight) rebuild_inflight();
+  const std::uint64_t through = state_.inflight ? state_.inflight->last : state_.acked;
+  if (spool_.next_id() - 1 > through) on_input();  // a backlog from before the start
 }
 
 Shipper::~Shipper() {
   link_.set_interrupt(nullptr);
 }
 
-void Shipper::on_input() {
+bool Shipper::on_input() {
   std::lock_guard lock(mu_);
-  if (!pending_since_) {
-    pending_since_ = clock_.now();
-    cv_.notify_one();
-  }
+  if (pending_since_) return false;
+  pending_since_ = clock_.now();
+  return true;
 }
 
 void Shipper::request_stop(SteadyTime deadline) {
   std::lock_guard lock(mu_);
   stopping_ = true;
   stop_deadline_ = deadline;
-  cv_.notify_one();
 }
 
 ShipperStatus Shipper::status() const {
@@ -70,17 +79,22 @@ ShipperStatus Shipper::status() const {
   return s;
 }
 
-bool Shipper::wait_until(SteadyTime t) {
-  std::unique_lock lock(mu_);
-  const bool was_pending = pending_since_.has_value();
-  cv_.wait_for(lock, t - clock_.now(),
-               [&] { return stopping_ || (!was_pending && pending_since_.has_value()); });
-  return !stopping_;
-}
-
 bool Shipper::stop_due() const {
   std::lock_guard lock(mu_);
   return stopping_ && clock_.now() >= stop_deadline_;
+}
+
+void Shipper::finish_if_stop_due() {
+  std::lock_guard lock(mu_);
+  if (stopping_ && clock_.now() >= stop_deadline_) {
+    finished_ = true;
+    status_.state = "stopped";
+  }
+}
+
+bool Shipper::finished() const {
+  std::lock_guard lock(mu_);
+  return finished_;
 }
 
 bool Shipper::persist() {
@@ -91,39 +105,59 @@ bool Shipper::persist() {
   return true;
 }
 
-void Shipper::run() {
-  if (state_.inflight) rebuild_inflight();
-  const std::uint64_t through = state_.inflight ? state_.inflight->last : state_.acked;
-  if (spool_.next_id() - 1 > through) on_input();  // a backlog from before the start
-  for (;;) {
-    if (!batch_) {
-      Decision d;
-      {
-        std::lock_guard lock(mu_);
-        const auto now = clock_.now();
-        if (stopping_ && (!pending_since_ || now >= stop_deadline_)) break;
-        d = decide(opt_.policy, now, 0, pending_since_, last_batch_);
-        if (stopping_) d.action = Decision::Action::send_lines;  // no lingering at exit
-        status_.state = "idle";
-      }
-      if (d.action == Decision::Action::wait) {
-        if (wait_until(std::min(d.wake, clock_.now() + kLinkIdle))) link_.idle();
-        continue;
-      }
-      if (!cut_batch(d.action)) continue;
-    }
-    if (!backoff_.ready()) {
-      wait_until(backoff_.next_deadline());
-      std::lock_guard lock(mu_);
-      if (stopping_ && clock_.now() >= stop_deadline_) break;
-      continue;
-    }
-    attempt();
-    std::lock_guard lock(mu_);
-    if (stopping_ && clock_.now() >= stop_deadline_) break;
-  }
+std::optional<Decision> Shipper::decide_now() {
   std::lock_guard lock(mu_);
-  status_.state = "stopped";
+  const auto now = clock_.now();
+  if (stopping_ && (!pending_since_ || now >= stop_deadline_)) {
+    finished_ = true;
+    status_.state = "stopped";
+    return std::nullopt;
+  }
+  Decision d = decide(opt_.policy, now, 0, pending_since_, last_batch_);
+  if (stopping_) d.action = Decision::Action::send_lines;  // no lingering at exit
+  status_.state = "idle";
+  return d;
+}
+
+void Shipper::tick() {
+  if (finished()) return;
+  if (batch_ && batch_->growing) {
+    grow();
+    return finish_if_stop_due();
+  }
+  if (!batch_) {
+    const auto d = decide_now();
+    if (!d) return;
+    if (d->action == Decision::Action::wait) {
+      const auto now = clock_.now();
+      if (now >= next_idle_) {  // keeps an idle connection answering the vault
+        link_.idle();
+        next_idle_ = now + kLinkIdle;
+      }
+      return;
+    }
+    if (!cut_batch(d->action)) return;
+  }
+  if (backoff_.ready()) attempt();
+  finish_if_stop_due();
+}
+
+SteadyTime Shipper::next_deadline() const {
+  const auto now = clock_.now();
+  std::lock_guard lock(mu_);
+  if (finished_) return SteadyTime::max();
+  if (batch_ && batch_->growing) {
+    if (stopping_ || pending_since_) return now;
+    return std::min(batch_->close_at, batch_->last_line + opt_.policy.open_idle);
+  }
+  if (batch_) {
+    const SteadyTime retry = backoff_.next_deadline();
+    return stopping_ ? std::min(retry, stop_deadline_) : retry;
+  }
+  if (stopping_) return now;
+  const Decision d = decide(opt_.policy, now, 0, pending_since_, last_batch_);
+  if (d.action != Decision::Action::wait) return now;
+  return std::min(d.wake, next_idle_);
 }
 
 bool Shipper::cut_batch(Decision::Action action) {
@@ -228,63 +262,6 @@ Status Shipper::close_open(Batch& b) {
   return {};
 }
 
-Status Shipper::extend(Batch& b, vault::BatchBuilder& builder, spool::Cursor& c,
-                       std::uint64_t& expect, std::uint64_t payload, std::uint64_t lines) {
-  const auto& p = opt_.policy;
-  const SteadyTime close_at = clock_.now() + p.open_for;
-  SteadyTime last_line = clock_.now();
-  // The size rule of plan(), so that a resend of this batch takes at least what it sent.
-  for (spool::Room room = batch_room(p, lines, payload); room.left();
-       room = batch_room(p, lines, payload)) {
-    if (!out_.empty()) {  // what is there goes out now: the vault file shows it at once
-      b.written_through = std::max(b.written_through, expect - 1);
-      if (auto st = link_.write(out_); !st) return st;
-      out_.clear();
-    }
-    {
-      std::lock_guard lock(mu_);
-      pending_since_.reset();  // lines spooled from now on are announced again
-    }
-    const spool::Cursor before = c;
-    if (auto st = spool_.read_slice(c, std::numeric_limits<std::uint64_t>::max(),
-                                    static_cast<std::size_t>(room.bytes),
-                                    static_cast<std::size_t>(room.records), slice_,
-                                    /*verify=*/true, /*pin=*/true);
-        !st) {
-      link_.reset();
-      return st;
-    }
-    if (!slice_.records.empty()) {
-      if (slice_.records.front().id != expect) {  // a hole: the next batch counts it
-        c = before;
-        break;
-      }
-      for (const auto& r : slice_.records) {
-        expect = r.id + 1;
-        payload += r.data.size();
-        ++lines;
-      }
-      add_slice(builder);
-      last_line = clock_.now();
-      continue;
-    }
-    if (stop_due()) break;
-    std::unique_lock lock(mu_);
-    const auto now = clock_.now();
-    // Closed when its time is up, or when the input has paused: the file then ends sealed.
-    const SteadyTime until = std::min(close_at, last_line + p.open_idle);
-    if (stopping_ || now >= until) break;
-    cv_.wait_for(lock, until - now, [&] { return stopping_ || pending_since_.has_value(); });
-  }
-  const std::uint64_t next = spool_.next_id();
-  {
-    std::lock_guard lock(mu_);
-    if (!pending_since_ && next - 1 > c.after) pending_since_ = clock_.now();
-  }
-  b.inflight.last = c.after;
-  return close_open(b);  // recorded closed before its end line is sent
-}
-
 void Shipper::add_slice(vault::BatchBuilder& builder) {
   pieces_.clear();
   for (const auto& r : slice_.records)
@@ -303,7 +280,7 @@ void Shipper::rebuild_inflight() {
   spdlog::info("resuming batch seq {} from the state file", state_.seal.seq());
 }
 
-Status Shipper::stream(Batch& b, vault::SealedBatch& sealed) {
+Status Shipper::begin(Batch& b) {
   InFlight& f = b.inflight;
   if (f.open && (b.attempts > 1 || b.maybe_sent_before)) {
     if (auto st = close_open(b); !st) return st;
@@ -314,18 +291,20 @@ Status Shipper::stream(Batch& b, vault::SealedBatch& sealed) {
     spdlog::critical("cannot build a batch: {}", builder.error().message);
     std::abort();  // source/stream were validated at start-up: this is a bug
   }
+  b.builder.emplace(std::move(*builder));
+  b.cursor = b.start;
+  b.expect = f.first;
+  b.payload = b.lines = 0;
+  b.complete = true;
   if (auto st = link_.open(); !st) return st;
   out_.clear();
   out_.reserve(kPiece + (64u << 10));
   // The leading "\n" goes only with a resend: an interrupted attempt may have left a torn
   // line in the vault file, and the batch must start on a line of its own.
   if (b.attempts > 1 || b.maybe_sent_before) out_ = "\n";
-  out_ += builder->begin_line();
-  spool::Cursor c = b.start;
-  std::uint64_t expect = f.first, payload = 0, lines = 0;
-  bool complete = true;
-  while (f.first != 0 && c.after < f.last) {
-    if (auto st = spool_.read_slice(c, f.last, std::numeric_limits<std::size_t>::max(),
+  out_ += b.builder->begin_line();
+  while (f.first != 0 && b.cursor.after < f.last) {
+    if (auto st = spool_.read_slice(b.cursor, f.last, std::numeric_limits<std::size_t>::max(),
                                     std::numeric_limits<std::size_t>::max(), slice_, !b.verified,
                                     /*pin=*/false);
         !st) {
@@ -338,29 +317,98 @@ Status Shipper::stream(Batch& b, vault::SealedBatch& sealed) {
       return make_error(ErrorKind::timeout, "stopping: the shutdown grace ran out mid-batch");
     }
     for (const auto& r : slice_.records) {
-      complete = complete && r.id == expect;
-      expect = r.id + 1;
-      payload += r.data.size();
-      ++lines;
+      b.complete = b.complete && r.id == b.expect;
+      b.expect = r.id + 1;
+      b.payload += r.data.size();
+      ++b.lines;
     }
-    add_slice(*builder);
+    add_slice(*b.builder);
     if (out_.size() >= kPiece) {
       if (auto st = link_.write(out_); !st) return st;
       out_.clear();
     }
   }
   if (f.open) {
-    if (auto st = extend(b, *builder, c, expect, payload, lines); !st) return st;
+    // What is there goes out now: the vault file shows it at once, and ticks add the rest.
+    b.written_through = std::max(b.written_through, b.expect - 1);
+    if (auto st = link_.write(out_); !st) return st;
+    out_.clear();
+    b.growing = true;
+    b.close_at = b.last_line = clock_.now();
+    b.close_at += opt_.policy.open_for;
   }
-  if (f.first != 0 && expect != f.last + 1) complete = false;
-  if (!complete && !b.incomplete_logged) {
+  return {};
+}
+
+Result<bool> Shipper::write_following(Batch& b) {
+  const auto& p = opt_.policy;
+  // The size rule of plan(), so that a resend of this batch takes at least what it sent.
+  for (spool::Room room = batch_room(p, b.lines, b.payload); room.left();
+       room = batch_room(p, b.lines, b.payload)) {
+    {
+      std::lock_guard lock(mu_);
+      pending_since_.reset();  // lines spooled from now on are announced again
+    }
+    const spool::Cursor before = b.cursor;
+    if (auto st = spool_.read_slice(b.cursor, std::numeric_limits<std::uint64_t>::max(),
+                                    static_cast<std::size_t>(room.bytes),
+                                    static_cast<std::size_t>(room.records), slice_,
+                                    /*verify=*/true, /*pin=*/true);
+        !st) {
+      link_.reset();
+      return st.error();
+    }
+    if (slice_.records.empty()) break;
+    if (slice_.records.front().id != b.expect) {  // a hole: the next batch counts it
+      b.cursor = before;
+      return true;
+    }
+    for (const auto& r : slice_.records) {
+      b.expect = r.id + 1;
+      b.payload += r.data.size();
+      ++b.lines;
+    }
+    add_slice(*b.builder);
+    b.last_line = clock_.now();
+    b.written_through = std::max(b.written_through, b.expect - 1);
+    if (auto st = link_.write(out_); !st) return st.error();
+    out_.clear();
+  }
+  if (!batch_room(p, b.lines, b.payload).left()) return true;
+  std::lock_guard lock(mu_);
+  // Closed when its time is up, or when the input has paused: the file then ends sealed.
+  return stopping_ || clock_.now() >= std::min(b.close_at, b.last_line + p.open_idle);
+}
+
+void Shipper::grow() {
+  Batch& b = *batch_;
+  auto closing = write_following(b);
+  if (!closing) return fail(closing.error());
+  if (!*closing) return;
+  b.growing = false;
+  const std::uint64_t next = spool_.next_id();
+  {
+    std::lock_guard lock(mu_);
+    if (!pending_since_ && next - 1 > b.cursor.after) pending_since_ = clock_.now();
+  }
+  b.inflight.last = b.cursor.after;
+  // Recorded closed before its end line is sent.
+  if (auto st = close_open(b); !st) return fail(st.error());
+  if (auto st = end(b); !st) return fail(st.error());
+}
+
+Status Shipper::end(Batch& b) {
+  const InFlight& f = b.inflight;
+  if (f.first != 0 && b.expect != f.last + 1) b.complete = false;
+  if (!b.complete && !b.incomplete_logged) {
     b.incomplete_logged = true;
     spdlog::error(
         "batch seq {} (spool records {}..{}) cannot be rebuilt exactly: the spool lost some of "
         "them; sending what remains, and logship-verify will report the difference",
         state_.seal.seq(), f.first, f.last);
   }
-  auto s = builder->seal(state_.seal);
+  auto s = b.builder->seal(state_.seal);
+  b.builder.reset();
   if (!s) {
     spdlog::critical("cannot seal batch seq {}: {}", state_.seal.seq(), s.error().message);
     std::abort();
@@ -369,8 +417,7 @@ Status Shipper::stream(Batch& b, vault::SealedBatch& sealed) {
   if (auto st = link_.write(out_); !st) return st;
   out_.clear();
   if (auto st = link_.finish(); !st) return st;
-  b.end = c;
-  sealed = std::move(*s);
+  commit(*s);
   return {};
 }
 
@@ -380,12 +427,19 @@ void Shipper::attempt() {
     status_.state = batch_->attempts ? "retrying" : "sending";
   }
   ++batch_->attempts;
-  vault::SealedBatch sealed;
-  if (auto st = stream(*batch_, sealed); !st) {
-    note_failure(st.error());
-    (void)backoff_.failed();
-    return;
-  }
+  if (auto st = begin(*batch_); !st) return fail(st.error());
+  if (batch_->growing) return;  // the ticks to come write the lines that follow, then end it
+  if (auto st = end(*batch_); !st) return fail(st.error());
+}
+
+void Shipper::fail(const Error& e) {
+  batch_->growing = false;
+  batch_->builder.reset();
+  note_failure(e);
+  (void)backoff_.failed();
+}
+
+void Shipper::commit(const vault::SealedBatch& sealed) {
   const auto seq = sealed.seq;
   if (auto c = state_.seal.commit(sealed); !c) {
     spdlog::critical("cannot commit batch seq {}: {}", seq, c.error().message);
@@ -394,7 +448,7 @@ void Shipper::attempt() {
   state_.acked = batch_->inflight.last;
   state_.inflight.reset();
   const InFlight done = batch_->inflight;
-  if (batch_->end.after == state_.acked) read_pos_ = batch_->end;
+  if (batch_->cursor.after == state_.acked) read_pos_ = batch_->cursor;
   batch_.reset();
   // Under a backlog the next batch is cut now, so one state save records both the commit and
   // the next batch in flight. If the save fails, a restart resends the committed batch: an

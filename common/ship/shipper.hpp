@@ -1,11 +1,15 @@
-// Shipper: the push agent's sending side, run on its own thread. It cuts batches from the
-// spool (BatchPolicy), records each in the state file before sending it, streams it through
-// a VaultLink in slices (read from the spool, escaped, hashed, written: memory does not grow
-// with the batch), and only on acknowledgement commits it: seal key evolved, spool released.
-// Any failure sends the same batch again after backoff, forever. Heartbeats when idle.
+// Shipper: the push agent's sending side. It cuts batches from the spool (BatchPolicy), records
+// each in the state file before sending it, streams it through a VaultLink in slices (read
+// from the spool, escaped, hashed, written: memory does not grow with the batch), and only on
+// acknowledgement commits it: seal key evolved, spool released. Any failure sends the same
+// batch again after backoff, forever. Heartbeats when idle.
+//
+// It is stepped by its clock, like follow::Puller: tick() does what is due, next_deadline()
+// says when to call it again, and the program's wiring owns the thread and the waiting. An
+// open batch is a state between ticks: its channel stays open and each tick writes the lines
+// that came since.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -49,33 +53,48 @@ class Shipper {
           VaultLink& link, const Clock& clock);
   ~Shipper();
 
-  // The loop; returns after request_stop() once nothing is pending or the grace has passed.
-  void run();
-  // New lines are in the spool (called by the input side; cheap, never blocks for long).
-  void on_input();
-  // Stop: keep sending what is pending until `deadline`, then return from run().
+  // Does what is due now: cuts a batch, sends it, writes the lines that joined an open batch,
+  // closes it, or sends a heartbeat. Network operations block, within the link's deadlines and
+  // the stop's grace. Called on one thread only (the sender's), with next_deadline().
+  void tick();
+  // When tick() has something to do next (now or earlier: at once; max(): finished).
+  SteadyTime next_deadline() const;
+  // After request_stop(): nothing is pending, or the grace has passed. tick() does no more.
+  bool finished() const;
+
+  // From any thread. New lines are in the spool; true when the sender should be woken for
+  // them (the first lines since the last batch was cut), false when it already knows.
+  bool on_input();
+  // From any thread. Stop: keep sending what is pending until `deadline`, then finish.
+  // Wake the sender after it.
   void request_stop(SteadyTime deadline);
 
   ShipperStatus status() const;
 
  private:
   struct Batch;
+  std::optional<Decision> decide_now();     // nullopt: stopping and done (finished_ is set)
   bool cut_batch(Decision::Action action);  // plans batch_ from the spool; false: nothing
   void rebuild_inflight();                  // batch_ again from the state's inflight
-  void attempt();                           // one delivery of batch_
-  Status stream(Batch& batch, vault::SealedBatch& sealed);  // its bytes, through link_
+  void attempt();                           // one delivery of batch_, up to its end or open
+  void grow();                              // the open batch_: the lines that came, or its end
+  // An attempt's first part: the link opened, the begin line and the planned records written.
+  Status begin(Batch& batch);
+  // The lines that follow an open batch, written as they come. True: it is to close now
+  // (policy.open_for has passed, the input paused, it is full, a hole, or a stop).
+  Result<bool> write_following(Batch& batch);
+  // An attempt's last part: the end line written and acknowledged; then the commit.
+  Status end(Batch& batch);
+  void commit(const vault::SealedBatch& sealed);
+  void fail(const Error& e);  // the attempt failed: the same batch again after backoff
   // The records after cursor `c` that the next batch takes (batch_room()), pinned.
   Result<spool::Plan> plan(spool::Cursor c);
-  // An open batch takes the records that follow as they come (written at once), until
-  // policy.open_for has passed, it is full, a hole, or a stop; then close_open().
-  Status extend(Batch& batch, vault::BatchBuilder& builder, spool::Cursor& c, std::uint64_t& expect,
-                std::uint64_t payload, std::uint64_t lines);
   // Records an open batch closed (after a first attempt: grown to every record there is now).
   Status close_open(Batch& batch);
   void add_slice(vault::BatchBuilder& builder);  // slice_'s records, framed, into out_
   void note_failure(const Error& e);
-  bool wait_until(SteadyTime t);  // false when woken by stop
-  bool stop_due() const;          // stopping, and the grace has passed
+  bool stop_due() const;  // stopping, and the grace has passed
+  void finish_if_stop_due();
   bool persist();
 
   ShipperOptions opt_;
@@ -86,15 +105,16 @@ class Shipper {
   const Clock& clock_;
   Backoff backoff_;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
+  mutable std::mutex mu_;                    // guards what the input side shares: the next four
   std::optional<SteadyTime> pending_since_;  // oldest line not yet cut into a batch
   bool stopping_ = false;
   SteadyTime stop_deadline_{};
   ShipperStatus status_;
 
+  bool finished_ = false;
   std::unique_ptr<Batch> batch_;  // the batch in flight, if any
   SteadyTime last_batch_{};
+  SteadyTime next_idle_{};  // when the link is given its next turn (VaultLink::idle)
   spool::Cursor read_pos_;  // after state_.acked: where the next batch starts
   spool::Slice slice_;      // records read, reused
   std::vector<vault::BatchBuilder::Piece> pieces_;  // slice_'s records as payload pieces

@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <functional>
-#include <thread>
 
 namespace logship::ship {
 namespace {
@@ -13,19 +12,20 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// A vault link that fails the deliveries the test asks it to, and records every attempt.
+// A vault link that fails the deliveries the test asks it to, and records every attempt. Its
+// time is the test's clock: a slow write moves the clock on.
 class ScriptedLink final : public VaultLink {
  public:
+  explicit ScriptedLink(ManualClock& clock) : clock_(clock) {}
   Status open() override {
-    std::lock_guard lock(mu_);
     writing.clear();
     return {};
   }
   Status write(std::string_view piece) override {
-    std::this_thread::sleep_for(write_delay);  // a slow link (the fault injected)
-    std::lock_guard lock(mu_);
+    clock_.advance(write_delay);  // a slow link (the fault injected)
     writing += piece;
     ++writes;
+    if (on_write) on_write();
     if (!fail_write_with.empty() && piece.find(fail_write_with) != std::string_view::npos) {
       fail_write_with.clear();
       attempts.push_back(std::move(writing));
@@ -35,9 +35,9 @@ class ScriptedLink final : public VaultLink {
     return {};
   }
   Status finish() override {
-    std::lock_guard lock(mu_);
     const std::string batch = std::move(writing);
     attempts.push_back(batch);
+    attempt_times.push_back(clock_.now());
     if (fail_next > 0) {
       --fail_next;
       if (on_failure) on_failure();
@@ -47,28 +47,21 @@ class ScriptedLink final : public VaultLink {
     return {};
   }
   void reset() override {}
+  void idle() override { ++idles; }
   std::uint64_t connections() const override { return 1; }
-  std::size_t delivered_count() {
-    std::lock_guard lock(mu_);
-    return delivered.size();
-  }
-  std::size_t attempt_count() {
-    std::lock_guard lock(mu_);
-    return attempts.size();
-  }
-  std::size_t write_count() {
-    std::lock_guard lock(mu_);
-    return writes;
-  }
 
-  std::mutex mu_;
   int fail_next = 0;
   std::string writing;
-  std::size_t writes = 0;
+  std::size_t writes = 0, idles = 0;
   std::chrono::milliseconds write_delay{0};
   std::string fail_write_with;       // the first write of a piece with this text fails
-  std::function<void()> on_failure;  // runs in a failing call, on the shipper's thread
+  std::function<void()> on_write;    // runs in every write, before it fails or succeeds
+  std::function<void()> on_failure;  // runs in a failing call
   std::vector<std::string> attempts, delivered;
+  std::vector<SteadyTime> attempt_times;  // when each attempt ended
+
+ private:
+  ManualClock& clock_;
 };
 
 crypto::Digest key0() {
@@ -77,6 +70,8 @@ crypto::Digest key0() {
   return k;
 }
 
+// The shipper on the test's thread, stepped as the program's wiring steps it: tick(), then a
+// sleep until next_deadline(), which here is the clock jumping there. Nothing sleeps.
 class ShipperTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -103,33 +98,41 @@ class ShipperTest : public ::testing::Test {
     Backoff::Policy backoff{1ms, 2ms, 5ms};
     shipper_ = std::make_unique<Shipper>(ShipperOptions{"web1", "auth", policy, backoff}, *spool_,
                                          *file_, std::move(**st), link_, clock_);
-    thread_ = std::thread([this] { shipper_->run(); });
   }
-  void stop() {
-    if (!thread_.joinable()) return;
-    shipper_->request_stop(clock_.now() + 2s);
-    thread_.join();
+  void stop(std::chrono::milliseconds grace = 2s) {
+    if (!shipper_ || shipper_->finished()) return;
+    shipper_->request_stop(clock_.now() + grace);
+    ASSERT_TRUE(run_until([&] { return shipper_->finished(); })) << "the shipper finishes";
   }
   void add(const std::string& line) {
     ASSERT_TRUE(spool_->append(line));
     ASSERT_TRUE(spool_->flush());
     if (shipper_) shipper_->on_input();
   }
-  // Polls `done` until it holds, for at most 10 s.
+  // Ticks until `done` holds; false if it does not within `limit` of the clock's time.
   template <class F>
-  static bool wait_for(F done) {
-    const auto end = std::chrono::steady_clock::now() + 10s;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > end) return false;
-      std::this_thread::sleep_for(2ms);
+  bool run_until(F done, std::chrono::milliseconds limit = 10min) {
+    const auto end = clock_.now() + limit;
+    for (int turn = 0; turn < 100'000 && !done(); ++turn) {
+      shipper_->tick();
+      if (done()) return true;
+      const SteadyTime next = shipper_->next_deadline();
+      if (next > end) return false;
+      if (next > clock_.now()) clock_.advance(next - clock_.now());
     }
-    return true;
+    return done();
+  }
+  // Ticks for `d` of the clock's time, whatever happens.
+  void run_for(std::chrono::milliseconds d) {
+    const auto end = clock_.now() + d;
+    (void)run_until([&] { return clock_.now() >= end; }, d + 1ms);
+    if (clock_.now() < end) clock_.advance(end - clock_.now());
   }
   bool wait_delivered(std::size_t n) {
-    return wait_for([&] { return link_.delivered_count() >= n; });
+    return run_until([&] { return link_.delivered.size() >= n; });
   }
   bool wait_attempts(std::size_t n) {
-    return wait_for([&] { return link_.attempt_count() >= n; });
+    return run_until([&] { return link_.attempts.size() >= n; });
   }
   PushState saved() {
     auto r = file_->load();
@@ -137,12 +140,11 @@ class ShipperTest : public ::testing::Test {
   }
 
   fs::path dir_;
-  SystemClock clock_;
+  ManualClock clock_;
   std::unique_ptr<spool::Spool> spool_;
   std::optional<PushStateFile> file_;
-  ScriptedLink link_;
+  ScriptedLink link_{clock_};
   std::unique_ptr<Shipper> shipper_;
-  std::thread thread_;
 };
 
 TEST_F(ShipperTest, FailedDeliveriesResendTheSameBatchAfterASeparator) {
@@ -227,12 +229,15 @@ TEST_F(ShipperTest, StopDoesNotWaitForALongBatchOnASlowLink) {
   ASSERT_TRUE(spool_->flush());
   link_.write_delay = 300ms;  // 1.7 MB in 256 KiB pieces: about 2 s per attempt
   start({8u << 20, 1'000'000, 1ms, 60s});
-  ASSERT_TRUE(wait_for([&] { return link_.write_count() >= 1; })) << "the batch is being sent";
-  const auto t0 = std::chrono::steady_clock::now();
-  shipper_->request_stop(clock_.now() + 200ms);
-  thread_.join();
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1500ms) << "the grace bounds the exit";
-  EXPECT_EQ(link_.delivered_count(), 0u);
+  SteadyTime asked{};
+  link_.on_write = [&] {  // the stop comes while the batch is being sent
+    if (asked != SteadyTime{}) return;
+    asked = clock_.now();
+    shipper_->request_stop(asked + 200ms);
+  };
+  ASSERT_TRUE(run_until([&] { return shipper_->finished(); }));
+  EXPECT_LE(clock_.now() - asked, 200ms + link_.write_delay) << "the grace bounds the exit";
+  EXPECT_EQ(link_.delivered.size(), 0u);
   auto s = saved();
   EXPECT_EQ(s.acked, 0u);
   ASSERT_TRUE(s.inflight) << "the abandoned batch stays recorded, to be resent identically";
@@ -243,20 +248,14 @@ TEST_F(ShipperTest, LinesThatFollowGoOutAtOnceInTheOpenBatch) {
   start({4096, 1000, 1ms, 60s, 2s, 2s});
   add("first");
   auto written = [&](const std::string& what) {
-    const auto end = std::chrono::steady_clock::now() + 5s;
-    while (std::chrono::steady_clock::now() < end) {
-      {
-        std::lock_guard lock(link_.mu_);
-        if (link_.writing.find(what) != std::string::npos) return true;
-      }
-      std::this_thread::sleep_for(1ms);
-    }
-    return false;
+    return run_until([&] { return link_.writing.find(what) != std::string::npos; }, 10ms);
   };
   ASSERT_TRUE(written("first\n")) << "on the wire before the batch closes";
-  EXPECT_EQ(link_.delivered_count(), 0u);
+  EXPECT_EQ(link_.delivered.size(), 0u);
+  run_for(1s);
   add("second");
   ASSERT_TRUE(written("second\n")) << "written as it comes, into the same batch";
+  EXPECT_EQ(link_.delivered.size(), 0u) << "still open";
   ASSERT_TRUE(wait_delivered(1));
   stop();
   ASSERT_EQ(link_.attempts.size(), 1u);
@@ -280,7 +279,7 @@ TEST_F(ShipperTest, AFailedOpenBatchIsResentAsItWasNotGrown) {
   };
   link_.fail_write_with = "second";  // the link fails while the batch is open
   add("first");
-  ASSERT_TRUE(wait_for([&] { return link_.write_count() >= 1; }));
+  ASSERT_TRUE(run_until([&] { return link_.writes >= 1; }));
   add("second");
   ASSERT_TRUE(wait_delivered(2));
   stop();
@@ -298,19 +297,82 @@ TEST_F(ShipperTest, AFailedOpenBatchIsResentAsItWasNotGrown) {
 
 TEST_F(ShipperTest, AnOpenBatchClosesWhenTheInputPauses) {
   start({4096, 1000, 1ms, 60s, 60s, 30ms});
+  const auto t0 = clock_.now();
   add("only");
-  ASSERT_TRUE(wait_delivered(1)) << "closed by the pause, long before open_for";
+  ASSERT_TRUE(wait_delivered(1));
+  EXPECT_EQ(link_.attempt_times[0], t0 + 1ms + 30ms) << "the linger, then the pause";
   EXPECT_NE(link_.delivered[0].find("only\n@logship end seq=0 lines=1 "), std::string::npos);
 }
 
-TEST_F(ShipperTest, HeartbeatWhenIdle) {
-  start({4096, 1000, 1ms, 50ms});
+TEST_F(ShipperTest, AnOpenBatchUnderSteadyInputClosesAfterOpenFor) {
+  start({4096, 1000, 1ms, 60s, 250ms, 50ms});
+  const auto t0 = clock_.now();
+  add("l0");
+  for (int i = 1; i < 10; ++i) {  // a line every 40 ms: never the 50 ms pause that closes it
+    run_for(40ms);
+    add("l" + std::to_string(i));
+  }
   ASSERT_TRUE(wait_delivered(2));
+  EXPECT_EQ(link_.attempt_times[0], t0 + 1ms + 250ms) << "open for 250 ms after it was cut";
+  EXPECT_NE(link_.delivered[0].find("l5\nl6\n@logship end seq=0 lines=7 "), std::string::npos)
+      << link_.delivered[0];
+  EXPECT_NE(link_.delivered[1].find("\nl7\nl8\nl9\n@logship end seq=1 lines=3 "), std::string::npos)
+      << link_.delivered[1];
+}
+
+TEST_F(ShipperTest, AFirstLineLingersForCompany) {
+  start({4096, 1000, 20ms, 60s, 0ms});  // batches close at once
+  const auto t0 = clock_.now();
+  add("one");
+  EXPECT_EQ(shipper_->next_deadline(), t0 + 20ms);
+  shipper_->tick();
+  EXPECT_TRUE(link_.attempts.empty()) << "nothing leaves before the linger";
+  clock_.advance(10ms);
+  add("two");
+  ASSERT_TRUE(wait_delivered(1));
+  EXPECT_EQ(link_.attempt_times[0], t0 + 20ms);
+  EXPECT_NE(link_.delivered[0].find("one\ntwo\n@logship end seq=0 lines=2 "), std::string::npos);
+}
+
+TEST_F(ShipperTest, RetriesWaitForTheBackoff) {
+  link_.fail_next = 3;
+  start();  // backoff: floor 1 ms, base 2 ms, cap 5 ms
+  add("line");
+  ASSERT_TRUE(wait_delivered(1));
+  ASSERT_EQ(link_.attempt_times.size(), 4u);
+  for (std::size_t i = 1; i < 4; ++i) {
+    const auto gap = link_.attempt_times[i] - link_.attempt_times[i - 1];
+    const auto ceiling = std::min<std::chrono::milliseconds>(5ms, 2ms * (1 << (i - 1)));
+    EXPECT_GE(gap, 1ms) << "retry " << i << " waits at least the floor";
+    EXPECT_LE(gap, 1ms + ceiling) << "retry " << i << " within floor + the jittered ceiling";
+  }
+}
+
+TEST_F(ShipperTest, HeartbeatWhenIdle) {
+  const auto t0 = clock_.now();
+  start({4096, 1000, 1ms, 60s});
+  ASSERT_TRUE(wait_delivered(2));
+  EXPECT_EQ(link_.attempt_times[0], t0 + 60s) << "a minute after the start";
+  EXPECT_EQ(link_.attempt_times[1], t0 + 120s) << "a minute after the last batch";
+  EXPECT_GE(link_.idles, 20u) << "an idle link is given a turn every 5 s";
   for (const auto& b : link_.delivered) {
     EXPECT_NE(b.find(" dropped=0 "), std::string::npos);
     EXPECT_NE(b.find("@logship end seq="), std::string::npos);
     EXPECT_NE(b.find(" lines=0 "), std::string::npos) << b;
   }
+}
+
+TEST_F(ShipperTest, StopSendsWhatIsPendingAtOnceAndFinishes) {
+  start({4096, 1000, 10s, 60s});  // a linger the stop does not wait for
+  add("last words");
+  shipper_->request_stop(clock_.now() + 2s);
+  const auto t0 = clock_.now();
+  ASSERT_TRUE(run_until([&] { return shipper_->finished(); }));
+  EXPECT_EQ(clock_.now(), t0) << "sent at once, finished at once";
+  ASSERT_EQ(link_.delivered.size(), 1u);
+  EXPECT_NE(link_.delivered[0].find("last words\n"), std::string::npos);
+  EXPECT_EQ(shipper_->next_deadline(), SteadyTime::max());
+  EXPECT_EQ(shipper_->status().state, "stopped");
 }
 
 TEST_F(ShipperTest, LossBecomesTheDroppedCountOfTheNextBatch) {
