@@ -103,7 +103,9 @@ int run_agent(const Config& c) {
                                                                  std::move(*ckpt), syncer, clock));
     }
   }
-  follow::Puller puller(c.puller, std::move(followers), clock);
+  follow::PullerOptions po = c.puller;
+  po.ssh.clock = &clock;  // every deadline is measured on the agent's clock
+  follow::Puller puller(std::move(po), std::move(followers), clock);
   auto started = puller.start();
   if (!started) {
     if (started.error().kind == ErrorKind::config) throw cli::UsageError(started.error().message);

@@ -121,7 +121,9 @@ int run_agent(const Config& c) {
   // before the sender starts, so that it inherits the mask (the spool's own thread blocks all)
   cli::AgentLoop loop(clock, c.status.interval);
 
-  ship::SshVaultLink link(c.ssh, c.remote_command);
+  ssh::SessionOptions session = c.ssh;
+  session.clock = &clock;  // every deadline is measured on the agent's clock
+  ship::SshVaultLink link(session, c.remote_command);
   Backoff::Policy backoff;
   backoff.cap = c.retry_max;
   backoff.base = std::min(backoff.base, c.retry_max);

@@ -31,7 +31,7 @@ class SftpFiles final : public RemoteFiles {
                                    std::uint64_t max_bytes, ssh::ReadTuning tuning) override;
 
  private:
-  ssh::Deadline deadline() const { return ssh::Deadline::live(op_timeout_); }
+  ssh::Deadline deadline() const { return ssh::Deadline::live(sftp_.clock(), op_timeout_); }
 
   ssh::SftpSession& sftp_;
   std::chrono::milliseconds op_timeout_;  // ms without progress that fail a request

@@ -49,7 +49,7 @@ Status TailFollower::poll(Link& link) {
   }
   if (channel_->at_eof()) {  // the remote command ended (tail missing, forced command refused)
     const std::string why(channel_->stderr_text());
-    (void)channel_->close(ssh::deadline_in(options_.op_timeout));
+    (void)channel_->close(clock_.now() + options_.op_timeout);
     channel_.reset();
     set_state(FileState::ended, "the remote command '" + options_.command + "' ended" +
                                     (why.empty() ? std::string() : ": " + why) +

@@ -1,4 +1,5 @@
-// Deadlines: every network operation in common/ssh takes one.
+// Deadlines: every network operation in common/ssh takes one. Each is a point in the steady time
+// of a Clock: the session's (SessionOptions::clock), or the caller's injected one.
 #pragma once
 
 #include <algorithm>
@@ -18,8 +19,8 @@ namespace logship::ssh {
 struct Deadline {
   Deadline(SteadyTime t) : at(t) {}  // NOLINT(google-explicit-constructor): a fixed deadline
   // `idle` from now, and then until the connection has made no progress for `idle`.
-  static Deadline live(std::chrono::milliseconds idle) {
-    Deadline d(std::chrono::steady_clock::now() + idle);
+  static Deadline live(const Clock& clock, std::chrono::milliseconds idle) {
+    Deadline d(clock.now() + idle);
     d.idle = idle;
     return d;
   }
@@ -37,25 +38,25 @@ inline Error interrupted_error(std::string_view what) {
 }
 
 // The deadline `timeout` from now.
-inline SteadyTime deadline_in(std::chrono::milliseconds timeout) {
-  return std::chrono::steady_clock::now() + timeout;
+inline SteadyTime deadline_in(const Clock& clock, std::chrono::milliseconds timeout) {
+  return clock.now() + timeout;
 }
 
 // Time left until `deadline`, never negative.
-inline std::chrono::milliseconds time_left(SteadyTime deadline) {
-  const auto left = deadline - std::chrono::steady_clock::now();
+inline std::chrono::milliseconds time_left(const Clock& clock, SteadyTime deadline) {
+  const auto left = deadline - clock.now();
   return std::max(std::chrono::milliseconds(0), std::chrono::ceil<std::chrono::milliseconds>(left));
 }
 
 // Whether `deadline` has passed.
-inline bool expired(SteadyTime deadline) {
-  return std::chrono::steady_clock::now() >= deadline;
+inline bool expired(const Clock& clock, SteadyTime deadline) {
+  return clock.now() >= deadline;
 }
 
 // A poll(2)-style timeout in milliseconds until `deadline`, capped at `cap`.
-inline int poll_timeout_ms(SteadyTime deadline,
+inline int poll_timeout_ms(const Clock& clock, SteadyTime deadline,
                            std::chrono::milliseconds cap = std::chrono::milliseconds(1000)) {
-  return static_cast<int>(std::min(time_left(deadline), cap).count());
+  return static_cast<int>(std::min(time_left(clock, deadline), cap).count());
 }
 
 }  // namespace logship::ssh

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "util/clock.hpp"
 #include "util/result.hpp"
 
 namespace logship::ssh {
@@ -27,6 +28,10 @@ struct SessionOptions {
   // agent told to stop does not sit out a connect or liveness timeout first. Empty: never.
   // Session::set_interrupt replaces it on a live session.
   std::function<bool()> interrupted;
+  // The time every deadline of the session is measured on (it must outlive the session). The
+  // waits themselves are poll(2) on the socket, so a clock other than the system's only makes
+  // sense in a test that injects a fault at a precise time.
+  const Clock* clock = &system_clock();
 
   // "host:port", as every message names the vault.
   std::string endpoint() const { return host + ":" + std::to_string(port); }

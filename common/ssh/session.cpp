@@ -104,10 +104,11 @@ Result<std::unique_ptr<Session>> Session::connect(const SessionOptions& options)
   // TCP's connect is bounded by connect_timeout; the SSH handshake and the authentication then
   // by connect_timeout without progress, so that a long round trip (7 or more of them before
   // the first channel) is never taken for a server that does not answer.
-  auto fd = tcp_connect(options.host, options.port, deadline_in(options.connect_timeout),
-                        options.interrupted);
+  const Clock& clock = *options.clock;
+  auto fd = tcp_connect(options.host, options.port, clock,
+                        deadline_in(clock, options.connect_timeout), options.interrupted);
   if (!fd) return fd.error();
-  const Deadline deadline = Deadline::live(options.connect_timeout);
+  const Deadline deadline = Deadline::live(clock, options.connect_timeout);
 
   std::unique_ptr<Session> s(new Session(options));
   s->session_ = ssh_new();
@@ -145,7 +146,7 @@ Result<std::unique_ptr<Session>> Session::connect(const SessionOptions& options)
   }
   // libssh uses the socket but never closes it: the Session does, after ssh_free().
   s->socket_ = std::move(*fd);
-  s->last_progress_ = s->last_sample_ = std::chrono::steady_clock::now();
+  s->last_progress_ = s->last_sample_ = clock.now();
   s->progress_ = tcp_progress(s->socket_.get());
   socket_t sock = s->socket_.get();
   if (ssh_options_set(raw, SSH_OPTIONS_FD, &sock) != 0) {
@@ -180,7 +181,7 @@ Result<std::unique_ptr<Session>> Session::connect(const SessionOptions& options)
 Status Session::handshake(Deadline deadline) {
   // The first ssh_connect() call creates libssh's poll handle for the socket; only then can the
   // session join the event loop. Until it has, wait on the socket directly.
-  const SteadyTime begun = std::chrono::steady_clock::now();
+  const SteadyTime begun = clock().now();
   for (;;) {
     const int rc = ssh_connect(session_);
     if (rc == SSH_OK) break;
@@ -188,12 +189,12 @@ Status Session::handshake(Deadline deadline) {
     if (!in_event_ && ssh_event_add_session(event_, session_) == SSH_OK) in_event_ = true;
     if (interrupted()) return interrupted_error("SSH handshake");
     const SteadyTime end = until(deadline);
-    if (expired(end)) return timeout_error("SSH handshake", deadline, begun);
+    if (expired(clock(), end)) return timeout_error("SSH handshake", deadline, begun);
     if (in_event_) {
-      ssh_event_dopoll(event_, poll_timeout_ms(end, std::chrono::milliseconds(100)));
+      ssh_event_dopoll(event_, poll_timeout_ms(clock(), end, std::chrono::milliseconds(100)));
     } else {
       pollfd p{ssh_get_fd(session_), POLLIN, 0};
-      ::poll(&p, 1, poll_timeout_ms(end, std::chrono::milliseconds(100)));
+      ::poll(&p, 1, poll_timeout_ms(clock(), end, std::chrono::milliseconds(100)));
     }
   }
   if (!in_event_) {
@@ -206,12 +207,12 @@ Status Session::handshake(Deadline deadline) {
 }
 
 Deadline Session::op_deadline() const {
-  return Deadline::live(options_.op_timeout);
+  return Deadline::live(clock(), options_.op_timeout);
 }
 
 SteadyTime Session::until(const Deadline& deadline) {
   if (!deadline.is_live() || !socket_.valid()) return deadline.at;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock().now();
   if (now - last_sample_ >= kProgressSample) {
     last_sample_ = now;
     const TcpProgress p = tcp_progress(socket_.get());
@@ -232,7 +233,7 @@ void Session::set_interrupt(std::function<bool()> interrupt) {
 bool Session::interrupted() {
   if (!options_.interrupted) return false;
   if (interrupt_seen_) return true;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock().now();
   if (now - interrupt_checked_ < kInterruptCheck) return false;
   interrupt_checked_ = now;
   interrupt_seen_ = options_.interrupted();
@@ -288,7 +289,7 @@ void Session::pump() {
 Status Session::run_until(Deadline deadline, const std::function<bool()>& done,
                           std::string_view what) {
   if (session_ == nullptr) return *broken_;
-  const SteadyTime begun = std::chrono::steady_clock::now();
+  const SteadyTime begun = clock().now();
   int errors = 0;
   for (;;) {
     pump();
@@ -301,11 +302,11 @@ Status Session::run_until(Deadline deadline, const std::function<bool()>& done,
     if (interrupted()) return interrupted_error(what);
     // Sampled at least every kLiveWake, so progress is dated as it happens.
     const SteadyTime end = until(deadline);
-    if (expired(end)) return timeout_error(what, deadline, begun);
+    if (expired(clock(), end)) return timeout_error(what, deadline, begun);
     const auto wake = options_.interrupted ? kInterruptCheck
                       : deadline.is_live() ? kLiveWake
                                            : std::chrono::milliseconds(1000);
-    const int rc = ssh_event_dopoll(event_, poll_timeout_ms(end, wake));
+    const int rc = ssh_event_dopoll(event_, poll_timeout_ms(clock(), end, wake));
     if (rc == SSH_ERROR) {
       // poll() itself failed (EINTR, or no descriptor left): look again, but never spin.
       check_transport();
@@ -323,8 +324,8 @@ Status Session::run_until(Deadline deadline, const std::function<bool()>& done,
 Status Session::wait_for_io(Deadline deadline, std::string_view what) {
   if (session_ == nullptr) return *broken_;
   const SteadyTime end = until(deadline);
-  if (expired(end)) return timeout_error(what, deadline, std::chrono::steady_clock::now());
-  ssh_event_dopoll(event_, poll_timeout_ms(end, kLiveWake));
+  if (expired(clock(), end)) return timeout_error(what, deadline, clock().now());
+  ssh_event_dopoll(event_, poll_timeout_ms(clock(), end, kLiveWake));
   pump();
   if (broken_) return make_error(broken_->kind, std::string(what) + ": " + broken_->message);
   return {};
@@ -334,7 +335,7 @@ Error Session::timeout_error(std::string_view what, const Deadline& deadline,
                              SteadyTime begun) const {
   using std::chrono::duration_cast;
   using std::chrono::milliseconds;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock().now();
   const std::string waited = seconds_text(duration_cast<milliseconds>(now - begun));
   if (deadline.is_live()) {
     return make_error(ErrorKind::timeout,

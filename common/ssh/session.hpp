@@ -34,6 +34,8 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   const SessionOptions& options() const { return options_; }
+  // The clock its deadlines are measured on.
+  const Clock& clock() const { return *options_.clock; }
   // The liveness deadline of one operation with a live peer: now + options().op_timeout, and
   // then as long as the connection keeps making progress (Deadline).
   Deadline op_deadline() const;

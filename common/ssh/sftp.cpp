@@ -78,6 +78,10 @@ Result<std::unique_ptr<SftpSession>> SftpSession::start(Session& session, Deadli
   return s;
 }
 
+const Clock& SftpSession::clock() const {
+  return session_.clock();
+}
+
 Error SftpSession::protocol_error(const std::string& what) const {
   return make_error(ErrorKind::protocol, what + " (" + endpoint_ + ")");
 }
@@ -114,7 +118,7 @@ Result<Reply> SftpSession::await(std::uint32_t id, Deadline deadline) {
               (channel_->stderr_text().empty() ? std::string()
                                                : ": " + std::string(channel_->stderr_text())));
     }
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = session_.clock().now();
     const SteadyTime ends = session_.until(deadline);
     if (now >= ends) {
       const auto secs = std::chrono::duration_cast<std::chrono::seconds>(

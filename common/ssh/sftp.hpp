@@ -101,6 +101,8 @@ class SftpSession {
   // or nullopt at end of file.
   Result<std::optional<std::string_view>> take_data(Pending& request, Deadline deadline);
 
+  // The clock of its session's deadlines.
+  const Clock& clock() const;
   // The file-level reason of the last failed call (none after a success or transport error).
   FileProblem last_problem() const { return problem_; }
   // READ replies shorter than asked so far (a health counter; SftpRead asks again for the rest).

@@ -69,7 +69,7 @@ Result<ReadResult> SftpRead::run(const Sink& sink, std::chrono::milliseconds pat
 
     Request head = std::move(in_flight_.front());
     in_flight_.pop_front();
-    auto data = sftp_.take_data(head.reply, Deadline::live(patience));
+    auto data = sftp_.take_data(head.reply, Deadline::live(sftp_.clock(), patience));
     if (!data) return over(data.error());
     if (!*data || (*data)->empty()) {  // EOF (an empty DATA is not allowed: taken as EOF too)
       in_flight_.clear();              // later requests are past the end as well

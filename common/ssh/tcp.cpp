@@ -38,8 +38,8 @@ struct Lookup {
   AddrInfoPtr result;
 };
 
-Result<AddrInfoPtr> resolve(const std::string& host, std::uint16_t port, SteadyTime deadline,
-                            const std::function<bool()>& interrupted) {
+Result<AddrInfoPtr> resolve(const std::string& host, std::uint16_t port, const Clock& clock,
+                            SteadyTime deadline, const std::function<bool()>& interrupted) {
   const std::string where = host + ":" + std::to_string(port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -70,12 +70,11 @@ Result<AddrInfoPtr> resolve(const std::string& host, std::uint16_t port, SteadyT
   std::unique_lock lock(lookup->mu);
   while (!lookup->done) {
     if (interrupted && interrupted()) return interrupted_error("resolving " + host);
-    if (expired(deadline)) {
+    if (expired(clock, deadline)) {
       return make_error(ErrorKind::timeout, "resolving " + host + " for " + where +
                                                 ": no answer from DNS before the deadline");
     }
-    lookup->cv.wait_until(lock,
-                          std::min(deadline, std::chrono::steady_clock::now() + kInterruptCheck),
+    lookup->cv.wait_until(lock, std::min(deadline, clock.now() + kInterruptCheck),
                           [&] { return lookup->done; });
   }
   if (lookup->rc != 0) {
@@ -87,8 +86,8 @@ Result<AddrInfoPtr> resolve(const std::string& host, std::uint16_t port, SteadyT
 }
 
 // Connects one address; returns the socket, or the errno-style failure.
-Result<UniqueFd> connect_one(const addrinfo& a, const std::string& where, SteadyTime deadline,
-                             const std::function<bool()>& interrupted) {
+Result<UniqueFd> connect_one(const addrinfo& a, const std::string& where, const Clock& clock,
+                             SteadyTime deadline, const std::function<bool()>& interrupted) {
   UniqueFd fd(::socket(a.ai_family, a.ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a.ai_protocol));
   if (!fd.valid()) {
     return make_error(ErrorKind::network, "socket for " + where + ": " + std::strerror(errno));
@@ -99,13 +98,13 @@ Result<UniqueFd> connect_one(const addrinfo& a, const std::string& where, Steady
   }
   if (rc != 0) {
     for (;;) {
-      if (expired(deadline)) {
+      if (expired(clock, deadline)) {
         return make_error(ErrorKind::timeout,
                           "connect to " + where + ": no answer before the connect timeout");
       }
       if (interrupted && interrupted()) return interrupted_error("connect to " + where);
       pollfd p{fd.get(), POLLOUT, 0};
-      rc = ::poll(&p, 1, poll_timeout_ms(deadline, kInterruptCheck));
+      rc = ::poll(&p, 1, poll_timeout_ms(clock, deadline, kInterruptCheck));
       if (rc < 0 && errno != EINTR) {
         return make_error(ErrorKind::network, "poll for " + where + ": " + std::strerror(errno));
       }
@@ -127,14 +126,14 @@ Result<UniqueFd> connect_one(const addrinfo& a, const std::string& where, Steady
 
 }  // namespace
 
-Result<UniqueFd> tcp_connect(const std::string& host, std::uint16_t port, SteadyTime deadline,
-                             const std::function<bool()>& interrupted) {
+Result<UniqueFd> tcp_connect(const std::string& host, std::uint16_t port, const Clock& clock,
+                             SteadyTime deadline, const std::function<bool()>& interrupted) {
   const std::string where = host + ":" + std::to_string(port);
-  auto addrs = resolve(host, port, deadline, interrupted);
+  auto addrs = resolve(host, port, clock, deadline, interrupted);
   if (!addrs) return addrs.error();
   Error last = make_error(ErrorKind::network, "no address found for " + where);
   for (const addrinfo* a = addrs->get(); a != nullptr; a = a->ai_next) {
-    auto fd = connect_one(*a, where, deadline, interrupted);
+    auto fd = connect_one(*a, where, clock, deadline, interrupted);
     if (fd) return fd;
     last = fd.error();
     if (last.kind == ErrorKind::timeout) break;

@@ -22,6 +22,12 @@ class SystemClock final : public Clock {
   WallTime wall_now() const override { return std::chrono::system_clock::now(); }
 };
 
+// The process's one SystemClock, for code that is given no other.
+inline const Clock& system_clock() {
+  static const SystemClock clock;
+  return clock;
+}
+
 // A clock that moves only when told to (tests).
 class ManualClock final : public Clock {
  public:

@@ -51,6 +51,32 @@ TEST_F(LivenessTest, PingNeedsARealRoundTrip) {
   EXPECT_FALSE(s->connected());
 }
 
+// A clock that runs 100 times faster than the system's.
+class FastClock final : public Clock {
+ public:
+  SteadyTime now() const override {
+    return start_ + 100 * (std::chrono::steady_clock::now() - start_);
+  }
+  WallTime wall_now() const override { return std::chrono::system_clock::now(); }
+
+ private:
+  SteadyTime start_ = std::chrono::steady_clock::now();
+};
+
+TEST_F(LivenessTest, DeadlinesAreMeasuredOnTheSessionsClock) {
+  FastClock fast;
+  options_.clock = &fast;
+  auto s = connect(options_);
+  ASSERT_TRUE(s);
+  sshd_.freeze_connections();
+  const auto start = std::chrono::steady_clock::now();
+  auto st = s->ping(s->op_deadline());
+  const double took = seconds_since(start);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::timeout) << st.error().message;
+  EXPECT_LT(took, 1.0) << "2 s of the session's clock are 20 ms of the system's";
+}
+
 TEST_F(LivenessTest, FrozenPeerStopsAWriteAndAnExitWaitAtTheDeadline) {
   auto s = connect(options_);
   ASSERT_TRUE(s);

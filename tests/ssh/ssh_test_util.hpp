@@ -37,7 +37,7 @@ inline std::string random_bytes(std::size_t n, unsigned seed = 7) {
 }
 
 inline SteadyTime in_seconds(int s) {
-  return deadline_in(std::chrono::seconds(s));
+  return deadline_in(system_clock(), std::chrono::seconds(s));
 }
 
 // Seconds elapsed since `start`.

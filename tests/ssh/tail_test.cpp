@@ -26,7 +26,7 @@ class TailTest : public SshdTest {
 
 // Reads from `c` until `out` contains `want` or the deadline passes.
 bool read_until(Channel& c, std::string& out, const std::string& want, SteadyTime deadline) {
-  while (out.find(want) == std::string::npos && !expired(deadline) && !c.at_eof()) {
+  while (out.find(want) == std::string::npos && !expired(system_clock(), deadline) && !c.at_eof()) {
     if (!c.read_some(out, deadline)) return false;
   }
   return out.find(want) != std::string::npos;
@@ -44,7 +44,7 @@ TEST_F(TailTest, StreamsAppendedLinesAndLeavesNoTailBehind) {
   ASSERT_TRUE(read_until(**c, got, "first line\n", in_seconds(10))) << got;
 
   // Silence is not an error: read_some returns nothing at its deadline.
-  auto none = (*c)->read_some(got, deadline_in(std::chrono::milliseconds(200)));
+  auto none = (*c)->read_some(got, deadline_in(system_clock(), std::chrono::milliseconds(200)));
   ASSERT_TRUE(none) << none.error().message;
   EXPECT_EQ(*none, 0u);
 
