@@ -1,6 +1,6 @@
 // The pure decision of what happened to a followed file since the last look, from what one poll
 // saw: the path (stat), the file still held open (fstat, taken after the stat of the path), and
-// the first bytes of either. No I/O here: table-tested in tests/pull/classify_test.cpp.
+// the first bytes of either. No I/O here: table-tested in tests/follow/classify_test.cpp.
 #pragma once
 
 #include <cstdint>

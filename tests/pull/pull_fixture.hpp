@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "pull_test_util.hpp"
 #include "support/child.hpp"
 #include "support/sshd_fixture.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_files.hpp"
 #include "support/wait.hpp"
 #include "writer.hpp"

@@ -60,23 +60,6 @@ std::string Sender::next(const std::vector<Piece>& pieces, VaultTime time, std::
   return s;
 }
 
-TempDir::TempDir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "logship-vault-XXXXXX").string();
-  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-std::filesystem::path TempDir::write(const std::string& name, const std::string& bytes) const {
-  const auto p = path_ / name;
-  std::ofstream(p, std::ios::binary) << bytes;
-  return p;
-}
-
 std::size_t Outcome::count(FindingKind k) const {
   std::size_t n = 0;
   for (const auto* list : {&findings, &infos})

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.hpp"
 #include "vault/batch_builder.hpp"
 #include "vault/verifier.hpp"
 
@@ -50,17 +51,7 @@ class Sender {
   std::optional<SealedBatch> last_;
 };
 
-// A directory removed at destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path write(const std::string& name, const std::string& bytes) const;
-
- private:
-  std::filesystem::path path_;
-};
+using test::TempDir;
 
 struct Outcome {
   std::vector<Finding> findings, infos;

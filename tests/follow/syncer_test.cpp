@@ -5,7 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "pull_test_util.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_files.hpp"
 
 namespace logship::follow {
 namespace {

@@ -10,7 +10,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "pull_test_util.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_files.hpp"
 #include "vault/extract.hpp"
 #include "vault/verifier.hpp"
 

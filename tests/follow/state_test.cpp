@@ -9,7 +9,8 @@
 
 #include "follow/genesis.hpp"
 #include "follow/rotated_names.hpp"
-#include "pull_test_util.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_files.hpp"
 #include "vault/hashing.hpp"
 
 namespace logship::follow {

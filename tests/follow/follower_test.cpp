@@ -10,7 +10,8 @@
 #include <iterator>
 
 #include "fake_remote_files.hpp"
-#include "pull_test_util.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_files.hpp"
 
 namespace logship::follow {
 namespace {
