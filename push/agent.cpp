@@ -27,11 +27,11 @@ class SpoolSink final : public input::LineSink {
  public:
   explicit SpoolSink(spool::Spool& spool) : spool_(spool) {}
   void begin_read() override { locked_.emplace(spool_); }
-  Status append(std::string_view piece, bool partial) override {
+  Result<void> append(std::string_view piece, bool partial) override {
     return locked_->append(piece, partial);
   }
   void end_read() override { locked_.reset(); }
-  Status flush() override { return spool_.flush(); }
+  Result<void> flush() override { return spool_.flush(); }
 
  private:
   spool::Spool& spool_;

@@ -20,7 +20,7 @@ fs::path directory_of(const fs::path& file) {
 }
 
 // Creates `path` with exactly `data` and `mode`, failing if it exists.
-Status create_exclusive(const fs::path& path, std::string_view data, mode_t mode) {
+Result<void> create_exclusive(const fs::path& path, std::string_view data, mode_t mode) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
   if (!fd.valid()) {
     if (errno == EEXIST)
@@ -29,7 +29,7 @@ Status create_exclusive(const fs::path& path, std::string_view data, mode_t mode
                                                "give --force to replace the pair");
     return make_error(ErrorKind::io, errno_message("create", path));
   }
-  auto fail = [&](std::string msg) -> Status {
+  auto fail = [&](std::string msg) -> Result<void> {
     ::unlink(path.c_str());
     return make_error(ErrorKind::io, std::move(msg));
   };
@@ -45,7 +45,7 @@ fs::path public_key_path(const fs::path& private_key) {
   return private_key.string() + ".pub";
 }
 
-Status check_key_destination(const fs::path& private_key, bool replace) {
+Result<void> check_key_destination(const fs::path& private_key, bool replace) {
   if (private_key.empty() || private_key.filename().empty())
     return make_error(ErrorKind::config, "--out must name a file, e.g. ~/.ssh/logship_push");
   const fs::path dir = directory_of(private_key);
@@ -71,8 +71,8 @@ Status check_key_destination(const fs::path& private_key, bool replace) {
   return {};
 }
 
-Status write_key_files(const fs::path& private_key, std::string_view private_text,
-                       std::string_view public_line, bool replace) {
+Result<void> write_key_files(const fs::path& private_key, std::string_view private_text,
+                             std::string_view public_line, bool replace) {
   const fs::path pub = public_key_path(private_key);
   if (replace) {
     if (auto st = atomic_write_file(private_key, private_text, 0600); !st) return st;

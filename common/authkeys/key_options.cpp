@@ -113,7 +113,7 @@ Result<KeyOptions> parse_key_options(std::string_view text) {
       i = close + 1;
       if (i < text.size() && text[i] != ',')
         return refused("text after the closing quote of " + written + "=");
-      auto once = [&](std::optional<std::string>& slot) -> Status {
+      auto once = [&](std::optional<std::string>& slot) -> Result<void> {
         if (slot) return refused("multiple \"" + name + "\" clauses");
         slot = std::move(value);
         return {};

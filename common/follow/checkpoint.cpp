@@ -98,7 +98,7 @@ Result<std::optional<Checkpoint>> CheckpointFile::load() {
   return std::optional<Checkpoint>(std::move(*c));
 }
 
-Status CheckpointFile::save(const Checkpoint& c) {
+Result<void> CheckpointFile::save(const Checkpoint& c) {
   return slots_.write(encode(c));
 }
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "follow/identity.hpp"
+#include "follow/file_identity.hpp"
 #include "util/result.hpp"
 #include "util/slot_file.hpp"
 
@@ -46,7 +46,7 @@ class CheckpointFile {
   static Result<CheckpointFile> open(const std::filesystem::path& path);
 
   Result<std::optional<Checkpoint>> load();  // nullopt: never saved
-  Status save(const Checkpoint& c);          // durable when it returns
+  Result<void> save(const Checkpoint& c);    // durable when it returns
 
   const std::filesystem::path& path() const { return path_; }
 

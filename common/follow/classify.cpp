@@ -32,7 +32,7 @@ Change classify(const FileIdentity& id, std::uint64_t offset, const Probe& p) {
 
   // A file is held open: it is the file followed, whatever the path names now. Its own start
   // changed or it shrank: truncated (in place, or copytruncate).
-  const Attrs& h = *p.handle;
+  const Stat& h = *p.handle;
   if (h.size < offset || !p.handle_head || !same_start(id, *p.handle_head))
     return Change::truncated;
   if (p.path.kind != Kind::regular) return not_there(p.path.kind);
@@ -49,7 +49,7 @@ Change classify(const FileIdentity& id, std::uint64_t offset, const Probe& p) {
   return by_size(h.size, offset);
 }
 
-bool is_copy_of(const FileIdentity& id, std::uint64_t offset, const Attrs& candidate,
+bool is_copy_of(const FileIdentity& id, std::uint64_t offset, const Stat& candidate,
                 std::string_view head) {
   return candidate.kind == Kind::regular && candidate.size >= offset && same_start(id, head);
 }

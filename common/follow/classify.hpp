@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "follow/identity.hpp"
+#include "follow/file_identity.hpp"
 #include "util/clock.hpp"
 
 namespace logship::follow {
@@ -23,7 +23,10 @@ enum class Kind {
   special,           // a FIFO, socket or device
 };
 
-struct Attrs {
+// What a look at a path (stat) or at the file held open (fstat) found: its kind, and for a
+// regular file its size, time and mode. The follower's view of ssh::FileAttrs, with the
+// failures that are answers (missing, unreadable) folded into the kind.
+struct Stat {
   Kind kind = Kind::missing;
   std::uint64_t size = 0;
   WallTime mtime{};
@@ -32,8 +35,8 @@ struct Attrs {
 
 // One poll of one followed file.
 struct Probe {
-  Attrs path;                              // stat of the followed path
-  std::optional<Attrs> handle;             // fstat of the file held open, taken after `path`
+  Stat path;                               // stat of the followed path
+  std::optional<Stat> handle;              // fstat of the file held open, taken after `path`
   std::optional<std::string> handle_head;  // first bytes of the held file (with `handle`)
   std::optional<std::string> path_head;    // first bytes of the file the path names, if read
 };
@@ -58,7 +61,7 @@ Change classify(const FileIdentity& id, std::uint64_t offset, const Probe& probe
 
 // Whether `candidate` (stat and first bytes of a rotated copy) holds the file `id` was taken
 // from, with at least `offset` bytes: the rest after `offset` can be read from it.
-bool is_copy_of(const FileIdentity& id, std::uint64_t offset, const Attrs& candidate,
+bool is_copy_of(const FileIdentity& id, std::uint64_t offset, const Stat& candidate,
                 std::string_view head);
 
 // Short stable names ("copytruncated" is `truncated` with the rest found in a copy).

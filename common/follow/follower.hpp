@@ -84,13 +84,13 @@ class Follower {
   virtual ~Follower() = default;
 
   // Loads the checkpoint and reconciles the local output with it. Errors are fatal (config).
-  virtual Status start() = 0;
+  virtual Result<void> start() = 0;
   // Asks for the requests of its next look without waiting, so that the looks of several files
   // share a round trip; poll() then takes their answers (nothing by default).
   virtual void ask(Link& /*link*/) {}
   // One look and read (at most a burst). Returns only transport errors (the caller reconnects);
   // problems of the file itself become its state.
-  virtual Status poll(Link& link) = 0;
+  virtual Result<void> poll(Link& link) = 0;
   // The connection is gone: open handles and channels are void.
   virtual void disconnected() = 0;
   // True when a poll stopped at its burst limit with more to read.
@@ -99,15 +99,15 @@ class Follower {
   virtual bool active() const = 0;
   // Makes what was written durable, then saves the checkpoint (when anything changed), on the
   // Syncer's thread; `wait`: before returning. Returns an earlier save's failure, if any.
-  virtual Status checkpoint(bool wait) = 0;
+  virtual Result<void> checkpoint(bool wait) = 0;
   // Writes a heartbeat batch (framed) when none was written for `interval`; `fields` are added.
-  virtual Status heartbeat(std::chrono::seconds interval,
-                           const std::vector<vault::Field>& fields) = 0;
+  virtual Result<void> heartbeat(std::chrono::seconds interval,
+                                 const std::vector<vault::Field>& fields) = 0;
   // Asks for what close() then waits for, so that the closes of all files share a round trip.
   virtual void ask_close(Link& /*link*/) {}
   // Ends cleanly on a live link, by `deadline`: channels closed (a remote tail exits), handles
   // closed. Returns what failed (the link is then not worth trying further).
-  virtual Status close(Link& link, SteadyTime deadline) = 0;
+  virtual Result<void> close(Link& link, SteadyTime deadline) = 0;
   virtual FileStatus status() const = 0;
 };
 

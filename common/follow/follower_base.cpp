@@ -66,8 +66,8 @@ Result<Checkpoint> FollowerBase::recover() {
   return c;
 }
 
-Status FollowerBase::save(std::uint64_t generation, const FileIdentity& identity,
-                          std::uint64_t offset, bool wait) {
+Result<void> FollowerBase::save(std::uint64_t generation, const FileIdentity& identity,
+                                std::uint64_t offset, bool wait) {
   if (auto st = out_->flush(); !st) return st;
   if (auto st = syncer_.failure(this); !st) return st;  // an earlier save failed
   Checkpoint c{generation, identity, offset, out_->size(), out_->seal_record()};
@@ -75,11 +75,11 @@ Status FollowerBase::save(std::uint64_t generation, const FileIdentity& identity
     submitted_ = c;
     syncer_.submit(this, Syncer::Job{out_->fd(), std::move(c), &file_});
   }
-  return wait ? syncer_.wait(this) : Status();
+  return wait ? syncer_.wait(this) : Result<void>();
 }
 
-Status FollowerBase::write_heartbeat(std::chrono::seconds interval,
-                                     const std::vector<vault::Field>& fields) {
+Result<void> FollowerBase::write_heartbeat(std::chrono::seconds interval,
+                                           const std::vector<vault::Field>& fields) {
   if (clock_.now() - out_->last_write() < interval) return {};
   std::vector<vault::Field> f{{"state", std::string(to_string(status_.state))}};
   f.insert(f.end(), fields.begin(), fields.end());

@@ -30,10 +30,11 @@ class FollowerBase : public Follower {
   // Writes the open batch, then hands the checkpoint {generation, identity, offset, the
   // output's size and seal} to the Syncer if it differs from the last one; `wait`: until it is
   // saved. An earlier save's failure is returned first.
-  Status save(std::uint64_t generation, const FileIdentity& identity, std::uint64_t offset,
-              bool wait);
+  Result<void> save(std::uint64_t generation, const FileIdentity& identity, std::uint64_t offset,
+                    bool wait);
   // A heartbeat batch (framed) once none was written for `interval`, with state= and `fields`.
-  Status write_heartbeat(std::chrono::seconds interval, const std::vector<vault::Field>& fields);
+  Result<void> write_heartbeat(std::chrono::seconds interval,
+                               const std::vector<vault::Field>& fields);
   void set_state(FileState state, const std::string& problem);  // logs a change
   FileStatus base_status() const;                               // status_ with the output's size
 

@@ -199,7 +199,7 @@ Result<Checkpoint> FramedOutput::recover(const std::optional<Checkpoint>& c,
   return r;
 }
 
-Status FramedOutput::set_origin(Origin origin) {
+Result<void> FramedOutput::set_origin(Origin origin) {
   if (auto st = flush(); !st) return st;
   const bool continues = origin.generation == origin_.generation && origin.offset == origin_.offset;
   if (!continues && splitter_.pending() > 0)
@@ -209,7 +209,7 @@ Status FramedOutput::set_origin(Origin origin) {
   return {};
 }
 
-Status FramedOutput::open_batch(std::vector<vault::Field> extra) {
+Result<void> FramedOutput::open_batch(std::vector<vault::Field> extra) {
   vault::BatchHeader h;
   h.src = options_.source;
   h.stream = options_.stream;
@@ -231,7 +231,7 @@ Status FramedOutput::open_batch(std::vector<vault::Field> extra) {
   return {};
 }
 
-Status FramedOutput::seal_and_write() {
+Result<void> FramedOutput::seal_and_write() {
   auto sealed = builder_->seal(*state_);
   builder_.reset();
   if (!sealed) return sealed.error();
@@ -243,7 +243,7 @@ Status FramedOutput::seal_and_write() {
   return state_->commit(*sealed);
 }
 
-Status FramedOutput::emit(std::string_view bytes, bool finish) {
+Result<void> FramedOutput::emit(std::string_view bytes, bool finish) {
   // The splitter's pieces view `bytes`, except one joined with what it held from before (at
   // most one a call, the first): that one is copied, as the splitter reuses its buffer.
   pieces_.clear();
@@ -288,23 +288,23 @@ Status FramedOutput::emit(std::string_view bytes, bool finish) {
   return {};
 }
 
-Status FramedOutput::append(std::string_view bytes) {
+Result<void> FramedOutput::append(std::string_view bytes) {
   auto st = emit(bytes, false);
   origin_.offset += bytes.size();
   return st;
 }
 
-Status FramedOutput::flush() {
+Result<void> FramedOutput::flush() {
   if (!builder_) return {};
   return seal_and_write();
 }
 
-Status FramedOutput::finish() {
+Result<void> FramedOutput::finish() {
   if (auto st = emit({}, true); !st) return st;
   return flush();
 }
 
-Status FramedOutput::mark(const std::vector<vault::Field>& fields) {
+Result<void> FramedOutput::mark(const std::vector<vault::Field>& fields) {
   if (auto st = flush(); !st) return st;
   auto extra = origin_fields(written_);
   extra.insert(extra.end(), fields.begin(), fields.end());

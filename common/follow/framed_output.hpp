@@ -20,11 +20,11 @@ class FramedOutput final : public Output {
   // read again. Never cuts the file.
   Result<Checkpoint> recover(const std::optional<Checkpoint>& c,
                              std::vector<std::string>& notes) override;
-  Status set_origin(Origin origin) override;
-  Status append(std::string_view bytes) override;
-  Status flush() override;
-  Status finish() override;
-  Status mark(const std::vector<vault::Field>& fields) override;
+  Result<void> set_origin(Origin origin) override;
+  Result<void> append(std::string_view bytes) override;
+  Result<void> flush() override;
+  Result<void> finish() override;
+  Result<void> mark(const std::vector<vault::Field>& fields) override;
   std::uint64_t resumable_offset() const override { return written_; }
   std::uint64_t pending() const override { return splitter_.pending(); }
   // The seal state, and for a stream keyed from the genesis key a line naming the (src,
@@ -33,12 +33,12 @@ class FramedOutput final : public Output {
 
  private:
   std::vector<vault::Field> origin_fields(std::uint64_t off) const;  // file=, fid=, off=
-  Status open_batch(std::vector<vault::Field> extra);
-  Status seal_and_write();
+  Result<void> open_batch(std::vector<vault::Field> extra);
+  Result<void> seal_and_write();
   // Splits `bytes` (or, with `finish`, the pending rest) into pieces and adds them to batches,
   // a run at a time (BatchBuilder::add_all hashes two lines at once), cutting each batch after
   // the line that brings it to max_batch, as adding them one by one would.
-  Status emit(std::string_view bytes, bool finish);
+  Result<void> emit(std::string_view bytes, bool finish);
 
   std::optional<vault::SealState> state_;
   vault::LineSplitter splitter_;

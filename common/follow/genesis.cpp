@@ -15,7 +15,7 @@ std::string record(std::uint64_t position, const crypto::Digest& g) {
 
 }  // namespace
 
-Status GenesisKey::create(const std::filesystem::path& path, const crypto::Digest& g0) {
+Result<void> GenesisKey::create(const std::filesystem::path& path, const crypto::Digest& g0) {
   auto file = SlotFile::open(path);
   if (!file) return file.error();
   auto old = file->read();

@@ -19,7 +19,7 @@ namespace logship::follow {
 class GenesisKey {
  public:
   // Writes G_0 at position 0 into a new file (mode 0600); fails if the file holds a record.
-  static Status create(const std::filesystem::path& path, const crypto::Digest& g0);
+  static Result<void> create(const std::filesystem::path& path, const crypto::Digest& g0);
   // Reads the file: a damaged or empty one is an error naming it.
   static Result<GenesisKey> open(const std::filesystem::path& path);
 

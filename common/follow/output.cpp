@@ -46,7 +46,7 @@ Result<std::unique_ptr<Output>> Output::open(OutputOptions options, const Clock&
   return out;
 }
 
-Status Output::write(std::string_view bytes) {
+Result<void> Output::write(std::string_view bytes) {
   if (auto st = write_all(fd_.get(), bytes, options_.path); !st) {
     struct stat s {};
     if (::fstat(fd_.get(), &s) == 0) size_ = static_cast<std::uint64_t>(s.st_size);
@@ -57,7 +57,7 @@ Status Output::write(std::string_view bytes) {
   return {};
 }
 
-Status Output::refresh() {
+Result<void> Output::refresh() {
   struct stat st {};
   if (::fstat(fd_.get(), &st) != 0) return make_error(ErrorKind::io, errno_message("stat", path()));
   size_ = static_cast<std::uint64_t>(st.st_size);

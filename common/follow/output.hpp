@@ -58,17 +58,17 @@ class Output {
                                      std::vector<std::string>& notes) = 0;
 
   // Sets the origin of the next bytes. A new generation (or a jump) needs finish() before.
-  virtual Status set_origin(Origin origin) = 0;
+  virtual Result<void> set_origin(Origin origin) = 0;
   // Appends bytes read at origin().offset (which advances by their size).
-  virtual Status append(std::string_view bytes) = 0;
+  virtual Result<void> append(std::string_view bytes) = 0;
   // Writes what append() holds in an open batch (framed); call at the end of each read burst.
-  virtual Status flush() = 0;
+  virtual Result<void> flush() = 0;
   // An incomplete last line is written as a fragment (framed), then flush(): at the end of a
   // generation, or when a line waited too long for its '\n'.
-  virtual Status finish() = 0;
+  virtual Result<void> finish() = 0;
   // Framed: writes an empty batch carrying file=, fid=, off= (resumable offset) and `fields`
   // (an event or a heartbeat). Raw: nothing.
-  virtual Status mark(const std::vector<vault::Field>& fields) = 0;
+  virtual Result<void> mark(const std::vector<vault::Field>& fields) = 0;
 
   const Origin& origin() const { return origin_; }
   // Remote offset (in origin().generation) up to which every byte is in the file.
@@ -86,8 +86,8 @@ class Output {
  protected:
   Output(OutputOptions options, const Clock& clock)
       : options_(std::move(options)), clock_(clock), last_write_(clock.now()) {}
-  Status write(std::string_view bytes);  // appends to the file
-  Status refresh();                      // before recover(): size from the file, no origin
+  Result<void> write(std::string_view bytes);  // appends to the file
+  Result<void> refresh();                      // before recover(): size from the file, no origin
 
   OutputOptions options_;
   const Clock& clock_;

@@ -41,7 +41,7 @@ Puller::~Puller() {
   for (auto& f : followers_) f->disconnected();  // (nothing of theirs may outlive the session)
 }
 
-Status Puller::start() {
+Result<void> Puller::start() {
   for (auto& f : followers_)
     if (auto st = f->start(); !st) return st;
   next_checkpoint_ = clock_.now() + options_.checkpoint_interval;

@@ -64,7 +64,7 @@ class Puller {
   ~Puller();
 
   // Starts every follower (checkpoints loaded, outputs reconciled). Errors are fatal.
-  Status start();
+  Result<void> start();
   // Connects when due, polls the files when due (stopping early when `stop` says so), writes
   // checkpoints and heartbeats.
   void tick(const std::function<bool()>& stop);

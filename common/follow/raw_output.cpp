@@ -35,7 +35,7 @@ Result<Checkpoint> RawOutput::recover(const std::optional<Checkpoint>& c,
   return r;
 }
 
-Status RawOutput::append(std::string_view bytes) {
+Result<void> RawOutput::append(std::string_view bytes) {
   if (auto st = write(bytes); !st) return st;
   origin_.offset += bytes.size();
   return {};

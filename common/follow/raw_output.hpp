@@ -13,14 +13,14 @@ class RawOutput final : public Output {
   // read again.
   Result<Checkpoint> recover(const std::optional<Checkpoint>& c,
                              std::vector<std::string>& notes) override;
-  Status set_origin(Origin origin) override {
+  Result<void> set_origin(Origin origin) override {
     origin_ = std::move(origin);
     return {};
   }
-  Status append(std::string_view bytes) override;
-  Status flush() override { return {}; }
-  Status finish() override { return {}; }
-  Status mark(const std::vector<vault::Field>&) override { return {}; }
+  Result<void> append(std::string_view bytes) override;
+  Result<void> flush() override { return {}; }
+  Result<void> finish() override { return {}; }
+  Result<void> mark(const std::vector<vault::Field>&) override { return {}; }
   std::uint64_t resumable_offset() const override { return origin_.offset; }
   std::uint64_t pending() const override { return 0; }
   std::string seal_record() const override { return {}; }

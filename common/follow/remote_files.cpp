@@ -2,8 +2,8 @@
 
 namespace logship::follow {
 
-Attrs to_attrs(const ssh::FileAttrs& a) {
-  Attrs r;
+Stat to_stat(const ssh::FileAttrs& a) {
+  Stat r;
   r.size = a.size;
   r.mtime = a.mtime;
   r.mode = a.mode;

@@ -53,7 +53,7 @@ class [[nodiscard]] RemoteResult<void> {
   RemoteResult() = default;
   RemoteResult(RemoteError e) : error_(std::move(e)), failed_(true) {}  // NOLINT: implicit
   RemoteResult(Error e) : RemoteResult(RemoteError{std::move(e)}) {}    // NOLINT
-  RemoteResult(const Status& st) : failed_(!st) {                       // NOLINT
+  RemoteResult(const Result<void>& st) : failed_(!st) {                 // NOLINT
     if (failed_) error_.error = st.error();
   }
 
@@ -68,7 +68,7 @@ class [[nodiscard]] RemoteResult<void> {
 using RemoteStatus = RemoteResult<void>;
 
 // What `a` says in classify()'s terms.
-Attrs to_attrs(const ssh::FileAttrs& a);
+Stat to_stat(const ssh::FileAttrs& a);
 
 // A pipelined read of one open file from an offset to its end or a byte limit (ssh::SftpRead).
 class RemoteRead {
@@ -106,7 +106,7 @@ class RemoteFiles {
   virtual RemoteResult<ssh::FileAttrs> lstat(const std::string& path) = 0;  // does not
   virtual RemoteResult<ssh::SftpFile> open(const std::string& path) = 0;    // to read it
   // Closes `file` by `deadline` (none: within the operation timeout).
-  virtual Status close(ssh::SftpFile& file, std::optional<SteadyTime> deadline) = 0;
+  virtual Result<void> close(ssh::SftpFile& file, std::optional<SteadyTime> deadline) = 0;
 
   virtual Asked ask_stat(const std::string& path) = 0;
   virtual Asked ask_fstat(const ssh::SftpFile& file) = 0;
@@ -117,7 +117,7 @@ class RemoteFiles {
   // The answer to ask_read(): its bytes ("" at the end of the file).
   virtual RemoteResult<std::string> take_bytes(Asked& asked) = 0;
   // The answer to ask_close(), waited for until `deadline` at most.
-  virtual Status take_closed(Asked& asked, SteadyTime deadline) = 0;
+  virtual Result<void> take_closed(Asked& asked, SteadyTime deadline) = 0;
 
   // A read of `file` from `offset`, at most `max_bytes`; nothing is asked for before start().
   virtual std::unique_ptr<RemoteRead> read(const ssh::SftpFile& file, std::uint64_t offset,

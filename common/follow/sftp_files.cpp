@@ -63,7 +63,7 @@ RemoteResult<ssh::SftpFile> SftpFiles::open(const std::string& path) {
   return remote(sftp_, sftp_.open(path, ssh::sftp::kRead, deadline()));
 }
 
-Status SftpFiles::close(ssh::SftpFile& file, std::optional<SteadyTime> by) {
+Result<void> SftpFiles::close(ssh::SftpFile& file, std::optional<SteadyTime> by) {
   return by ? sftp_.close(file, *by) : sftp_.close(file, deadline());
 }
 
@@ -96,7 +96,7 @@ RemoteResult<std::string> SftpFiles::take_bytes(Asked& a) {
   return *r ? std::string(**r) : std::string();
 }
 
-Status SftpFiles::take_closed(Asked& a, SteadyTime deadline) {
+Result<void> SftpFiles::take_closed(Asked& a, SteadyTime deadline) {
   auto p = pending(a);
   return sftp_.take_status(p, deadline);
 }

@@ -19,14 +19,14 @@ class SftpFiles final : public RemoteFiles {
   RemoteResult<ssh::FileAttrs> stat(const std::string& path) override;
   RemoteResult<ssh::FileAttrs> lstat(const std::string& path) override;
   RemoteResult<ssh::SftpFile> open(const std::string& path) override;
-  Status close(ssh::SftpFile& file, std::optional<SteadyTime> deadline) override;
+  Result<void> close(ssh::SftpFile& file, std::optional<SteadyTime> deadline) override;
   Asked ask_stat(const std::string& path) override;
   Asked ask_fstat(const ssh::SftpFile& file) override;
   Asked ask_read(const ssh::SftpFile& file, std::uint64_t offset, std::uint32_t length) override;
   Asked ask_close(ssh::SftpFile& file) override;
   RemoteResult<ssh::FileAttrs> take_attrs(Asked& asked) override;
   RemoteResult<std::string> take_bytes(Asked& asked) override;
-  Status take_closed(Asked& asked, SteadyTime deadline) override;
+  Result<void> take_closed(Asked& asked, SteadyTime deadline) override;
   std::unique_ptr<RemoteRead> read(const ssh::SftpFile& file, std::uint64_t offset,
                                    std::uint64_t max_bytes, ssh::ReadTuning tuning) override;
 

@@ -4,13 +4,13 @@ namespace logship::follow {
 
 namespace {
 
-bool same_attrs(const Attrs& a, const Attrs& b) {
+bool same_attrs(const Stat& a, const Stat& b) {
   return a.kind == b.kind && a.size == b.size && a.mtime == b.mtime && a.mode == b.mode;
 }
 
 }  // namespace
 
-void SftpFollower::path_absent(const Attrs& a) {
+void SftpFollower::path_absent(const Stat& a) {
   switch (a.kind) {
     case Kind::missing:
       return set_state(held_ ? FileState::draining : FileState::missing,
@@ -24,14 +24,14 @@ void SftpFollower::path_absent(const Attrs& a) {
   }
 }
 
-RemoteResult<Attrs> SftpFollower::path_attrs(RemoteFiles& files, RemoteFiles::Asked& stat) {
+RemoteResult<Stat> SftpFollower::path_attrs(RemoteFiles& files, RemoteFiles::Asked& stat) {
   auto a = files.take_attrs(stat);
   if (a) {
     status_.remote_size = a->size;
-    return to_attrs(*a);
+    return to_stat(*a);
   }
   if (!a.error().of_file()) return a.error();
-  Attrs r;
+  Stat r;
   switch (a.error().problem) {
     case FileProblem::no_such_file: {
       auto l = files.lstat(options_.remote);
@@ -45,7 +45,7 @@ RemoteResult<Attrs> SftpFollower::path_attrs(RemoteFiles& files, RemoteFiles::As
   }
 }
 
-RemoteResult<Attrs> SftpFollower::look(RemoteFiles& files) {
+RemoteResult<Stat> SftpFollower::look(RemoteFiles& files) {
   auto stat = files.ask_stat(options_.remote);
   return path_attrs(files, stat);
 }
@@ -98,7 +98,7 @@ void SftpFollower::close_handle(RemoteFiles& files, std::optional<ssh::SftpFile>
   f.reset();
 }
 
-Status SftpFollower::poll(Link& link) {
+Result<void> SftpFollower::poll(Link& link) {
   full_pipeline_ = busy_;  // it stopped at its burst: there is more to read at once
   busy_ = false;
   got_before_ = status_.bytes - bytes_before_;
@@ -121,7 +121,7 @@ Status SftpFollower::poll(Link& link) {
     close_handle(files, held_);
     return {};
   }
-  return st ? Status() : Status(st.error().error);
+  return st ? Result<void>() : Result<void>(st.error().error);
 }
 
 RemoteStatus SftpFollower::open_path(RemoteFiles& files) {
@@ -137,7 +137,7 @@ RemoteStatus SftpFollower::open_path(RemoteFiles& files) {
   auto opened = files.open(options_.remote);
   if (!opened) {
     if (!opened.error().of_file()) return opened.error();
-    path_absent(Attrs{Kind::unreadable});
+    path_absent(Stat{Kind::unreadable});
     return {};
   }
   std::optional<ssh::SftpFile> file(std::move(*opened));
@@ -258,7 +258,7 @@ RemoteStatus SftpFollower::follow_held(RemoteFiles& files) {
   auto tail = l.tail ? files.take_bytes(l.tail) : RemoteResult<std::string>("");
   if (!tail) return tail.error();
   auto& reads = l.reads;
-  Probe p{*a, to_attrs(*ha), *hh, std::nullopt};
+  Probe p{*a, to_stat(*ha), *hh, std::nullopt};
   auto change = classify(identity_, offset, p);
   std::optional<ssh::SftpFile> other;  // the file the path names, if opened
   std::string other_head;

@@ -40,22 +40,23 @@ class SftpFollower final : public FollowerBase {
   SftpFollower(SftpFollowOptions options, std::unique_ptr<Output> output, CheckpointFile file,
                Syncer& syncer, const Clock& clock);
 
-  Status start() override;
+  Result<void> start() override;
   void ask(Link& link) override;
-  Status poll(Link& link) override;
+  Result<void> poll(Link& link) override;
   void disconnected() override;
   bool busy() const override { return busy_; }
   bool active() const override { return got_data_; }
-  Status checkpoint(bool wait) override;
-  Status heartbeat(std::chrono::seconds interval, const std::vector<vault::Field>& fields) override;
+  Result<void> checkpoint(bool wait) override;
+  Result<void> heartbeat(std::chrono::seconds interval,
+                         const std::vector<vault::Field>& fields) override;
   void ask_close(Link& link) override;
-  Status close(Link& link, SteadyTime deadline) override;
+  Result<void> close(Link& link, SteadyTime deadline) override;
   FileStatus status() const override;
 
  private:
   // The stat of the path asked for in `stat` (problems as Kind; a missing path is lstat'ed).
-  RemoteResult<Attrs> path_attrs(RemoteFiles& files, RemoteFiles::Asked& stat);
-  RemoteResult<Attrs> look(RemoteFiles& files);  // stat of the path, now
+  RemoteResult<Stat> path_attrs(RemoteFiles& files, RemoteFiles::Asked& stat);
+  RemoteResult<Stat> look(RemoteFiles& files);  // stat of the path, now
   RemoteResult<std::string> head(RemoteFiles& files, const ssh::SftpFile& f);  // first bytes
   // Asks for the bytes just before the offset (none at 0); see tail_.
   RemoteFiles::Asked ask_tail(RemoteFiles& files, const ssh::SftpFile& f);
@@ -89,11 +90,11 @@ class SftpFollower final : public FollowerBase {
   // Ends the current generation and starts one on `file` (first bytes `start`) at offset 0.
   RemoteStatus start_generation(RemoteFiles& files, ssh::SftpFile file, std::string_view start,
                                 FileEvent event, const std::string& copy);
-  Status save(bool wait);             // sync + checkpoint (Syncer), when anything changed
-  Status local(Status st);            // notes a failure of the local output
-  void fail_locally(const Error& e);  // the output failed: start again from the checkpoint
-  void restore_output();              // ... which is this
-  void path_absent(const Attrs& a);
+  Result<void> save(bool wait);         // sync + checkpoint (Syncer), when anything changed
+  Result<void> local(Result<void> st);  // notes a failure of the local output
+  void fail_locally(const Error& e);    // the output failed: start again from the checkpoint
+  void restore_output();                // ... which is this
+  void path_absent(const Stat& a);
   void close_handle(RemoteFiles& files, std::optional<ssh::SftpFile>& f);
 
   SftpFollowOptions options_;
@@ -108,7 +109,7 @@ class SftpFollower final : public FollowerBase {
   // a full look asked for kMtimeGranularity after the first one's answer came found it
   // unchanged (that second was over on the host, however long the round trips took).
   struct QuietPath {
-    Attrs attrs;
+    Stat attrs;
     SteadyTime since{};
     bool trusted = false;
   };

@@ -13,7 +13,7 @@ SftpFollower::SftpFollower(SftpFollowOptions options, std::unique_ptr<Output> ou
     : FollowerBase(options.remote, std::move(output), std::move(file), syncer, clock),
       options_(std::move(options)) {}
 
-Status SftpFollower::start() {
+Result<void> SftpFollower::start() {
   auto c = recover();
   if (!c) return c.error();
   generation_ = c->generation;
@@ -42,11 +42,11 @@ void SftpFollower::restore_output() {
   broken_ = false;
 }
 
-Status SftpFollower::save(bool wait) {
+Result<void> SftpFollower::save(bool wait) {
   return FollowerBase::save(generation_, identity_, out_->resumable_offset(), wait);
 }
 
-Status SftpFollower::checkpoint(bool wait) {
+Result<void> SftpFollower::checkpoint(bool wait) {
   if (broken_) return {};
   if (auto st = save(wait); !st) {
     fail_locally(st.error());
@@ -66,7 +66,7 @@ void SftpFollower::fail_locally(const Error& e) {
   tail_known_ = false;
 }
 
-Status SftpFollower::local(Status st) {
+Result<void> SftpFollower::local(Result<void> st) {
   if (!st) local_error_ = st.error();
   return st;
 }
@@ -93,7 +93,7 @@ RemoteStatus SftpFollower::read_to_eof(RemoteFiles& files, const ssh::SftpFile& 
     own->start();
     started = own.get();
   }
-  auto sink = [this](std::string_view b) -> Status {
+  auto sink = [this](std::string_view b) -> Result<void> {
     appended(b);
     return local(out_->append(b));
   };
@@ -121,7 +121,7 @@ RemoteResult<std::string> SftpFollower::finish_from_copy(RemoteFiles& files) {
       if (!a.error().of_file()) return a.error();
       continue;
     }
-    const Attrs at = to_attrs(*a);
+    const Stat at = to_stat(*a);
     if (at.kind != Kind::regular || at.size < offset) continue;
     auto f = files.open(name);
     if (!f) {
@@ -210,8 +210,8 @@ RemoteStatus SftpFollower::start_generation(RemoteFiles& files, ssh::SftpFile fi
   return read_to_eof(files, *held_, false);
 }
 
-Status SftpFollower::heartbeat(std::chrono::seconds interval,
-                               const std::vector<vault::Field>& fields) {
+Result<void> SftpFollower::heartbeat(std::chrono::seconds interval,
+                                     const std::vector<vault::Field>& fields) {
   if (broken_) return {};
   if (auto st = write_heartbeat(interval, fields); !st) {
     fail_locally(st.error());
@@ -225,8 +225,8 @@ void SftpFollower::ask_close(Link& link) {
   held_.reset();
 }
 
-Status SftpFollower::close(Link& link, SteadyTime deadline) {
-  Status st;
+Result<void> SftpFollower::close(Link& link, SteadyTime deadline) {
+  Result<void> st;
   if (link.files && held_) st = link.files->close(*held_, deadline);
   if (link.files && closing_) st = link.files->take_closed(closing_, deadline);
   held_.reset();

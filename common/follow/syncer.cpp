@@ -26,14 +26,14 @@ void Syncer::submit(const void* owner, Job job) {
   changed_.notify_all();
 }
 
-Status Syncer::take_error(Slot& s) {
+Result<void> Syncer::take_error(Slot& s) {
   if (!s.error) return {};
   Error e = std::move(*s.error);
   s.error.reset();
   return e;
 }
 
-Status Syncer::wait(const void* owner) {
+Result<void> Syncer::wait(const void* owner) {
   std::unique_lock<std::mutex> l(mu_);
   auto it = slots_.find(owner);
   if (it == slots_.end()) return {};
@@ -41,10 +41,10 @@ Status Syncer::wait(const void* owner) {
   return take_error(it->second);
 }
 
-Status Syncer::failure(const void* owner) {
+Result<void> Syncer::failure(const void* owner) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = slots_.find(owner);
-  return it == slots_.end() ? Status() : take_error(it->second);
+  return it == slots_.end() ? Result<void>() : take_error(it->second);
 }
 
 void Syncer::run() {
@@ -65,7 +65,7 @@ void Syncer::run() {
     slot.queued.reset();
     slot.running = true;
     l.unlock();
-    Status st;
+    Result<void> st;
     if (::fdatasync(job.fd) != 0)
       st = make_error(ErrorKind::io,
                       std::string("fdatasync of a local copy: ") + std::strerror(errno));

@@ -35,9 +35,9 @@ class Syncer {
   void submit(const void* owner, Job job);
   // Waits until no job of `owner` is queued or running; then its first failure since the last
   // wait() or failure(), if any.
-  Status wait(const void* owner);
+  Result<void> wait(const void* owner);
   // The owner's first failure since the last call (without waiting), or success.
-  Status failure(const void* owner);
+  Result<void> failure(const void* owner);
 
  private:
   struct Slot {
@@ -46,7 +46,7 @@ class Syncer {
     std::optional<Error> error;
   };
   void run();
-  Status take_error(Slot& s);
+  Result<void> take_error(Slot& s);
 
   std::mutex mu_;
   std::condition_variable changed_;

@@ -12,20 +12,20 @@ TailFollower::TailFollower(TailFollowOptions options, std::unique_ptr<Output> ou
     : FollowerBase(options.remote, std::move(output), std::move(file), syncer, clock),
       options_(std::move(options)) {}
 
-Status TailFollower::start() {
+Result<void> TailFollower::start() {
   if (auto c = recover(); !c) return c.error();
   if (auto st = out_->set_origin({options_.remote, 0, 0}); !st) return st;
   return save(0, {}, 0, true);  // (nothing to resume: only the output's size and seal)
 }
 
-Status TailFollower::checkpoint(bool wait) {
+Result<void> TailFollower::checkpoint(bool wait) {
   auto st = save(0, {}, 0, wait);
   if (!st)
     spdlog::error("{}: saving the checkpoint failed: {}", options_.remote, cause(st.error()));
   return st;
 }
 
-Status TailFollower::poll(Link& link) {
+Result<void> TailFollower::poll(Link& link) {
   if (!channel_) {
     auto c = link.session->start_exec(options_.command);
     if (!c) return c.error();
@@ -64,13 +64,13 @@ void TailFollower::disconnected() {
   channel_.reset();
 }
 
-Status TailFollower::heartbeat(std::chrono::seconds interval,
-                               const std::vector<vault::Field>& fields) {
+Result<void> TailFollower::heartbeat(std::chrono::seconds interval,
+                                     const std::vector<vault::Field>& fields) {
   return write_heartbeat(interval, fields);
 }
 
-Status TailFollower::close(Link&, SteadyTime deadline) {
-  Status st;
+Result<void> TailFollower::close(Link&, SteadyTime deadline) {
+  Result<void> st;
   if (channel_) st = channel_->close(deadline);
   channel_.reset();
   return st;

@@ -23,14 +23,15 @@ class TailFollower final : public FollowerBase {
   TailFollower(TailFollowOptions options, std::unique_ptr<Output> output, CheckpointFile file,
                Syncer& syncer, const Clock& clock);
 
-  Status start() override;
-  Status poll(Link& link) override;
+  Result<void> start() override;
+  Result<void> poll(Link& link) override;
   void disconnected() override;
   bool busy() const override { return false; }
   bool active() const override { return false; }  // (the command streams; nothing to ask)
-  Status checkpoint(bool wait) override;
-  Status heartbeat(std::chrono::seconds interval, const std::vector<vault::Field>& fields) override;
-  Status close(Link& link, SteadyTime deadline) override;
+  Result<void> checkpoint(bool wait) override;
+  Result<void> heartbeat(std::chrono::seconds interval,
+                         const std::vector<vault::Field>& fields) override;
+  Result<void> close(Link& link, SteadyTime deadline) override;
   FileStatus status() const override;
 
  private:

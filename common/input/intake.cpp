@@ -51,7 +51,7 @@ void Intake::flush_splitter() {
   sink_.end_read();
 }
 
-void Intake::note(const Status& st, std::string_view what) {
+void Intake::note(const Result<void>& st, std::string_view what) {
   if (st) return;
   auto message = std::string(what) + ": " + st.error().message;
   if (message == last_error_) return;

@@ -19,10 +19,10 @@ class LineSink {
   virtual ~LineSink() = default;
   virtual void begin_read() {}
   // `partial`: a fragment without its '\n' (a longer line than the maximum, or the input's end).
-  virtual Status append(std::string_view piece, bool partial) = 0;
+  virtual Result<void> append(std::string_view piece, bool partial) = 0;
   virtual void end_read() {}
   // After each drain(): what was appended goes to disk as the sink's policy wants.
-  virtual Status flush() = 0;
+  virtual Result<void> flush() = 0;
 };
 
 class Intake {
@@ -49,7 +49,7 @@ class Intake {
   void flush_splitter();
   // Logs a failure, once until its message changes (a failing spool or input would repeat it
   // on every wake).
-  void note(const Status& st,
+  void note(const Result<void>& st,
             std::string_view what = "spool write failed, lines are being lost and counted");
 
   Input input_;

@@ -86,7 +86,7 @@ Result<std::optional<PushState>> PushStateFile::load() {
   return std::optional<PushState>{std::move(*s)};
 }
 
-Status PushStateFile::save(const PushState& state) {
+Result<void> PushStateFile::save(const PushState& state) {
   return file_.write(encode(state));
 }
 

@@ -47,7 +47,7 @@ class PushStateFile {
   static Result<PushStateFile> open(const std::filesystem::path& path);
   // nullopt when the file is new (run `logship-push init` first).
   Result<std::optional<PushState>> load();
-  Status save(const PushState& state);
+  Result<void> save(const PushState& state);
 
  private:
   explicit PushStateFile(SlotFile file) : file_(std::move(file)) {}

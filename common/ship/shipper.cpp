@@ -244,7 +244,7 @@ Result<spool::Plan> Shipper::plan(spool::Cursor c) {
   return p;
 }
 
-Status Shipper::close_open(Batch& b) {
+Result<void> Shipper::close_open(Batch& b) {
   InFlight& f = b.inflight;
   if (b.maybe_sent_before) {
     // A process before this one may have left it in the vault, grown past `last` by an unknown
@@ -280,7 +280,7 @@ void Shipper::rebuild_inflight() {
   spdlog::info("resuming batch seq {} from the state file", state_.seal.seq());
 }
 
-Status Shipper::begin(Batch& b) {
+Result<void> Shipper::begin(Batch& b) {
   InFlight& f = b.inflight;
   if (f.open && (b.attempts > 1 || b.maybe_sent_before)) {
     if (auto st = close_open(b); !st) return st;
@@ -397,7 +397,7 @@ void Shipper::grow() {
   if (auto st = end(b); !st) return fail(st.error());
 }
 
-Status Shipper::end(Batch& b) {
+Result<void> Shipper::end(Batch& b) {
   const InFlight& f = b.inflight;
   if (f.first != 0 && b.expect != f.last + 1) b.complete = false;
   if (!b.complete && !b.incomplete_logged) {

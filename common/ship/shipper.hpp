@@ -79,18 +79,18 @@ class Shipper {
   void attempt();                           // one delivery of batch_, up to its end or open
   void grow();                              // the open batch_: the lines that came, or its end
   // An attempt's first part: the link opened, the begin line and the planned records written.
-  Status begin(Batch& batch);
+  Result<void> begin(Batch& batch);
   // The lines that follow an open batch, written as they come. True: it is to close now
   // (policy.open_for has passed, the input paused, it is full, a hole, or a stop).
   Result<bool> write_following(Batch& batch);
   // An attempt's last part: the end line written and acknowledged; then the commit.
-  Status end(Batch& batch);
+  Result<void> end(Batch& batch);
   void commit(const vault::SealedBatch& sealed);
   void fail(const Error& e);  // the attempt failed: the same batch again after backoff
   // The records after cursor `c` that the next batch takes (batch_room()), pinned.
   Result<spool::Plan> plan(spool::Cursor c);
   // Records an open batch closed (after a first attempt: grown to every record there is now).
-  Status close_open(Batch& batch);
+  Result<void> close_open(Batch& batch);
   void add_slice(vault::BatchBuilder& builder);  // slice_'s records, framed, into out_
   void note_failure(const Error& e);
   bool stop_due() const;  // stopping, and the grace has passed

@@ -12,7 +12,7 @@ SshVaultLink::~SshVaultLink() {
   reset();
 }
 
-Status VaultLink::deliver(std::string_view batch) {
+Result<void> VaultLink::deliver(std::string_view batch) {
   if (auto st = open(); !st) return st;
   if (auto st = write(batch); !st) return st;
   return finish();
@@ -35,7 +35,7 @@ void SshVaultLink::set_interrupt(std::function<bool()> interrupted) {
   if (session_) session_->set_interrupt(std::move(interrupted));
 }
 
-Status SshVaultLink::failed(Status st) {
+Result<void> SshVaultLink::failed(Result<void> st) {
   // A refused command (vault disk full) leaves the session healthy; anything else leaves it
   // in doubt, so it is rebuilt.
   channel_.reset();
@@ -43,7 +43,7 @@ Status SshVaultLink::failed(Status st) {
   return st;
 }
 
-Status SshVaultLink::open() {
+Result<void> SshVaultLink::open() {
   channel_.reset();  // an abandoned attempt: its `cat` sees EOF, the resend starts on a new line
   if (!session_ || !session_->alive()) {
     reset();
@@ -68,7 +68,7 @@ Status SshVaultLink::open() {
   return {};
 }
 
-Status SshVaultLink::write(std::string_view piece) {
+Result<void> SshVaultLink::write(std::string_view piece) {
   if (!channel_) return make_error(ErrorKind::protocol, "vault link: write() without open()");
   // Liveness: every slice must get through within the session's op timeout.
   for (std::size_t off = 0; off < piece.size(); off += kSlice) {
@@ -78,7 +78,7 @@ Status SshVaultLink::write(std::string_view piece) {
   return {};
 }
 
-Status SshVaultLink::finish() {
+Result<void> SshVaultLink::finish() {
   if (!channel_) return make_error(ErrorKind::protocol, "vault link: finish() without open()");
   if (auto st = channel_->finish(session_->op_deadline()); !st) return failed(st);
   if (next_) next_->request();  // this appender has exited: the next may start

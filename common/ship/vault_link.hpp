@@ -25,9 +25,9 @@ class VaultLink {
   // One batch, streamed: open() readies a channel (connecting if needed), write() sends the
   // next piece, finish() sends EOF and waits for the acknowledgement. Any error means "not
   // known to be stored": the caller sends the same batch again later, from open() on.
-  virtual Status open() = 0;
-  virtual Status write(std::string_view piece) = 0;
-  virtual Status finish() = 0;
+  virtual Result<void> open() = 0;
+  virtual Result<void> write(std::string_view piece) = 0;
+  virtual Result<void> finish() = 0;
   // Forgets the connection (the next open reconnects).
   virtual void reset() = 0;
   // Called every few seconds while no batch is being sent: keeps the connection answering.
@@ -39,7 +39,7 @@ class VaultLink {
   virtual std::uint64_t connections() const = 0;
 
   // open, write, finish: one batch held whole.
-  Status deliver(std::string_view batch);
+  Result<void> deliver(std::string_view batch);
 };
 
 class SshVaultLink final : public VaultLink {
@@ -49,16 +49,17 @@ class SshVaultLink final : public VaultLink {
   SshVaultLink(ssh::SessionOptions options, std::string remote_command);
   ~SshVaultLink() override;
 
-  Status open() override;
-  Status write(std::string_view piece) override;
-  Status finish() override;
+  Result<void> open() override;
+  Result<void> write(std::string_view piece) override;
+  Result<void> finish() override;
   void reset() override;
   void idle() override;
   void set_interrupt(std::function<bool()> interrupted) override;
   std::uint64_t connections() const override { return connections_; }
 
  private:
-  Status failed(Status st);  // drops the channel, and the session unless only the command failed
+  Result<void> failed(
+      Result<void> st);  // drops the channel, and the session unless only the command failed
 
   ssh::SessionOptions options_;
   std::string command_;

@@ -78,8 +78,8 @@ std::size_t locate(const Segments& segments, Cursor& c) {
 
 }  // namespace
 
-Status read_slice(Segments& segments, Cursor& c, std::uint64_t through, std::size_t max_bytes,
-                  std::size_t max_records, Slice& out, bool verify) {
+Result<void> read_slice(Segments& segments, Cursor& c, std::uint64_t through, std::size_t max_bytes,
+                        std::size_t max_records, Slice& out, bool verify) {
   out.records.clear();
   if (c.after >= through || max_records == 0) return {};
   std::size_t bytes = 0;

@@ -54,8 +54,8 @@ inline constexpr std::size_t kSliceBytes = 256u << 10;  // bytes per read_slice 
 // (the next call returns the records after it) and at the end (then `out` is empty).
 // Advances the cursor past what it returned. `verify`: check each record's CRC (damage ends
 // the segment's readable part: its ids become a hole, recorded in corrupt_at).
-Status read_slice(Segments& segments, Cursor& cursor, std::uint64_t through, std::size_t max_bytes,
-                  std::size_t max_records, Slice& out, bool verify);
+Result<void> read_slice(Segments& segments, Cursor& cursor, std::uint64_t through,
+                        std::size_t max_bytes, std::size_t max_records, Slice& out, bool verify);
 
 // Reads up to n bytes at offset into a reused buffer, grown but never shrunk (no zero-filling
 // on every read): the bytes read are the first ones of `buf`, fewer than n only at end of file.

@@ -44,7 +44,7 @@ Result<std::unique_ptr<Spool>> Spool::open(Options options, const Clock& clock,
   return s;
 }
 
-Status Spool::recover(Recovery& rec) {
+Result<void> Spool::recover(Recovery& rec) {
   std::vector<std::pair<std::uint64_t, fs::path>> found;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(opt_.dir, ec)) {
@@ -110,7 +110,7 @@ Status Spool::recover(Recovery& rec) {
   return {};
 }
 
-Status Spool::start_segment_locked(std::uint64_t first_id, bool sync_dir_now) {
+Result<void> Spool::start_segment_locked(std::uint64_t first_id, bool sync_dir_now) {
   auto seg = std::make_unique<SegmentFile>();
   seg->first_id = first_id;
   seg->path = opt_.dir / segment_file_name(first_id);
@@ -131,11 +131,11 @@ Status Spool::start_segment_locked(std::uint64_t first_id, bool sync_dir_now) {
   return {};
 }
 
-Status Spool::append(std::string_view line, bool partial) {
+Result<void> Spool::append(std::string_view line, bool partial) {
   return Appender(*this).append(line, partial);
 }
 
-Status Spool::append_locked(std::string_view line, bool partial) {
+Result<void> Spool::append_locked(std::string_view line, bool partial) {
   if (line.size() > kMaxRecordPayload)
     return make_error(ErrorKind::data, "spool record of " + std::to_string(line.size()) +
                                            " bytes exceeds the maximum; split lines first");
@@ -148,12 +148,12 @@ Status Spool::append_locked(std::string_view line, bool partial) {
   return {};
 }
 
-Status Spool::flush() {
+Result<void> Spool::flush() {
   std::lock_guard lock(mu_);
   return flush_locked();
 }
 
-Status Spool::sync() {
+Result<void> Spool::sync() {
   std::unique_lock lock(mu_);
   if (auto st = write_locked(true); !st) return st;
   wait_for_syncer(lock);
@@ -166,10 +166,10 @@ void Spool::wait_for_syncer(std::unique_lock<std::mutex>& lock) {
   lock.lock();
 }
 
-Status Spool::write_locked(bool sync_here) {
+Result<void> Spool::write_locked(bool sync_here) {
   if (!buffer_.empty()) {
     SegmentFile& seg = *segments_.back();
-    Status st = write_all(seg.fd.get(), buffer_, seg.path);
+    Result<void> st = write_all(seg.fd.get(), buffer_, seg.path);
     if (!st) {
       // Lose the buffered records, not the segment: cut whatever part of them was written.
       std::string message = st.error().message;
@@ -205,7 +205,7 @@ Status Spool::write_locked(bool sync_here) {
   return {};
 }
 
-Status Spool::flush_locked() {
+Result<void> Spool::flush_locked() {
   // fsync here, in the caller, or leave it to the background sync
   const bool sync_here = !syncer_->background();
   if (auto st = write_locked(sync_here); !st) return st;
@@ -225,7 +225,7 @@ Status Spool::flush_locked() {
   return {};
 }
 
-Status Spool::sync_locked() {
+Result<void> Spool::sync_locked() {
   if (auto st = write_locked(true); !st) return st;
   // After what the background sync is doing: all it owes, and the rest.
   SegmentFile& seg = *segments_.back();
@@ -265,8 +265,8 @@ void Spool::drop_segment_locked(std::size_t index) {
   segments_.erase(segments_.begin() + static_cast<std::ptrdiff_t>(index));
 }
 
-Status Spool::read_slice(Cursor& c, std::uint64_t through, std::size_t max_bytes,
-                         std::size_t max_records, Slice& out, bool verify, bool pin) {
+Result<void> Spool::read_slice(Cursor& c, std::uint64_t through, std::size_t max_bytes,
+                               std::size_t max_records, Slice& out, bool verify, bool pin) {
   std::lock_guard lock(mu_);
   (void)flush_locked();  // a failure loses the buffered records: counted, kept in stats
   auto st = spool::read_slice(segments_, c, through, max_bytes, max_records, out, verify);
@@ -287,7 +287,7 @@ void Spool::pin(std::uint64_t through) {
   pinned_ = through;
 }
 
-Status Spool::release(std::uint64_t through) {
+Result<void> Spool::release(std::uint64_t through) {
   std::unique_lock lock(mu_);
   released_ = std::max(released_, through);
   if (released_ >= next_id_) wait_for_syncer(lock);  // may let appends in: decide after it

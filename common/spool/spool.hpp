@@ -63,14 +63,14 @@ class Spool {
 
   // Adds one line (`partial`: a fragment with no newline after it). Never blocks on anything
   // but local disk. A failure to write loses the buffered records (counted) and is returned.
-  Status append(std::string_view line, bool partial = false);
+  Result<void> append(std::string_view line, bool partial = false);
 
   // Holds the spool's lock while it lives, so that the lines of one input read are appended
   // under one lock, not one each. Keep it short-lived: the reader waits for it.
   class Appender {
    public:
     explicit Appender(Spool& spool) : spool_(spool), lock_(spool.mu_) {}
-    Status append(std::string_view line, bool partial = false) {
+    Result<void> append(std::string_view line, bool partial = false) {
       return spool_.append_locked(line, partial);
     }
 
@@ -80,14 +80,14 @@ class Spool {
   };
   // Writes buffered records to disk; when the interval has passed, has them fsynced (in the
   // background, unless the interval is 0).
-  Status flush();
+  Result<void> flush();
   // Writes buffered records and fsyncs now, with everything the background sync still owes.
-  Status sync();
+  Result<void> sync();
 
   // spool::read_slice() (reader.hpp) of this spool's records, after writing what is buffered.
   // `pin`: pin() what it returns in the same step.
-  Status read_slice(Cursor& cursor, std::uint64_t through, std::size_t max_bytes,
-                    std::size_t max_records, Slice& out, bool verify, bool pin);
+  Result<void> read_slice(Cursor& cursor, std::uint64_t through, std::size_t max_bytes,
+                          std::size_t max_records, Slice& out, bool verify, bool pin);
 
   // RunIndex::plan() (run_index.hpp) of the next batch, pinned.
   Result<std::optional<Plan>> plan(const Cursor& cursor, const SizeRule& rule);
@@ -95,25 +95,25 @@ class Spool {
   // Records with id <= `through` must survive: they are in a batch being sent.
   void pin(std::uint64_t through);
   // The vault holds every record with id <= `through`: their segments may go.
-  Status release(std::uint64_t through);
+  Result<void> release(std::uint64_t through);
 
   std::uint64_t next_id() const;  // the id the next append gets
   Stats stats() const;
 
  private:
   Spool(Options options, const Clock& clock);
-  Status recover(Recovery& recovery);
-  Status append_locked(std::string_view line, bool partial);
+  Result<void> recover(Recovery& recovery);
+  Result<void> append_locked(std::string_view line, bool partial);
   // Writes what is buffered; a segment that fills up is sealed: fsynced now if `sync_here`,
   // else owed to the next due sync.
-  Status write_locked(bool sync_here);
-  Status flush_locked();  // write_locked, then a sync if one is due
+  Result<void> write_locked(bool sync_here);
+  Result<void> flush_locked();  // write_locked, then a sync if one is due
   // Writes what is buffered, then fsyncs everything now (after the background sync running).
-  Status sync_locked();
+  Result<void> sync_locked();
   // Lets go of mu_ (held by `lock`) until no background sync runs.
   void wait_for_syncer(std::unique_lock<std::mutex>& lock);
   // sync_dir_now: fsync the directory before returning; otherwise the next due sync does.
-  Status start_segment_locked(std::uint64_t first_id, bool sync_dir_now);
+  Result<void> start_segment_locked(std::uint64_t first_id, bool sync_dir_now);
   void enforce_limit_locked();
   void drop_segment_locked(std::size_t index);
 

@@ -35,7 +35,7 @@ int Syncer::fdatasync(int fd) const {
   return fn_ ? fn_(fd) : ::fdatasync(fd);
 }
 
-Status Syncer::sync_dir() const {
+Result<void> Syncer::sync_dir() const {
   UniqueFd fd(::open(dir_path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) return make_error(ErrorKind::io, errno_message("open directory", dir_path_));
   const int r = fn_ ? fn_(fd.get()) : ::fsync(fd.get());
@@ -43,7 +43,7 @@ Status Syncer::sync_dir() const {
   return {};
 }
 
-Status Syncer::owe_segment(int fd, const fs::path& path) {
+Result<void> Syncer::owe_segment(int fd, const fs::path& path) {
   UniqueFd dup(::dup(fd));
   if (!dup.valid()) return make_error(ErrorKind::io, errno_message("dup", path));
   std::lock_guard lock(mu_);

@@ -30,12 +30,12 @@ class Syncer {
   Syncer& operator=(const Syncer&) = delete;
 
   bool background() const { return thread_.joinable(); }
-  int fdatasync(int fd) const;  // now, in the caller: 0 or -1 with errno
-  Status sync_dir() const;      // now, in the caller
+  int fdatasync(int fd) const;    // now, in the caller: 0 or -1 with errno
+  Result<void> sync_dir() const;  // now, in the caller
 
   // Owed to the next due sync: a completed segment (a duplicate of `fd` is kept), the
   // directory (a segment was created).
-  Status owe_segment(int fd, const std::filesystem::path& path);
+  Result<void> owe_segment(int fd, const std::filesystem::path& path);
   void owe_dir();
   // A deleted segment needs no fsync: its duplicate is closed, so that its blocks are freed.
   void forget(const std::filesystem::path& path);

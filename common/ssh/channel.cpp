@@ -91,7 +91,7 @@ void Channel::progress() {
   }
 }
 
-Status Channel::usable(std::string_view what) const {
+Result<void> Channel::usable(std::string_view what) const {
   if (failure_) return *failure_;
   if (session_ == nullptr) {
     return make_error(ErrorKind::network, std::string(what) + ": the session is gone");
@@ -105,7 +105,7 @@ void Channel::request() {
   progress();  // sends the request now if the channel is open
 }
 
-Status Channel::wait_started(Deadline deadline) {
+Result<void> Channel::wait_started(Deadline deadline) {
   if (auto st = usable("starting " + command_); !st) return st;
   request();
   auto started = [&] { return state_ != State::opening && state_ != State::requesting; };
@@ -114,7 +114,7 @@ Status Channel::wait_started(Deadline deadline) {
   return {};
 }
 
-Status Channel::write(std::string_view data, Deadline deadline) {
+Result<void> Channel::write(std::string_view data, Deadline deadline) {
   if (auto st = wait_started(deadline); !st) return st;
   if (eof_sent_) return make_error(ErrorKind::protocol, "write after EOF on " + describe());
   while (!data.empty()) {
@@ -150,7 +150,7 @@ Status Channel::write(std::string_view data, Deadline deadline) {
   return {};
 }
 
-Status Channel::send_eof(Deadline deadline) {
+Result<void> Channel::send_eof(Deadline deadline) {
   if (auto st = wait_started(deadline); !st) return st;
   if (eof_sent_ || remote_closed_) return {};
   // Nonblocking, SSH_AGAIN means the EOF is queued but not yet flushed to the socket (libssh
@@ -165,7 +165,8 @@ Result<int> Channel::wait_exit(Deadline deadline) {
   if (auto st = wait_started(deadline); !st) return st.error();
   // The exit status may come before the last stderr bytes; the close comes after everything.
   auto closed = [&] { return remote_closed_ || channel_ == nullptr; };
-  Status st = session_->run_until(deadline, closed, "waiting for the exit status of " + describe());
+  Result<void> st =
+      session_->run_until(deadline, closed, "waiting for the exit status of " + describe());
   if (exit_status_) return *exit_status_;
   if (!st) return st.error();
   if (!exit_signal_.empty()) {
@@ -178,7 +179,7 @@ Result<int> Channel::wait_exit(Deadline deadline) {
                         (stderr_.empty() ? std::string() : ": " + one_line(stderr_)));
 }
 
-Status Channel::finish(Deadline deadline) {
+Result<void> Channel::finish(Deadline deadline) {
   if (auto st = send_eof(deadline); !st) return st;
   auto status = wait_exit(deadline);
   if (!status) return status.error();
@@ -195,7 +196,7 @@ Result<std::size_t> Channel::read_some(std::string& out, Deadline deadline) {
     auto readable = [&] {
       return !stdout_.empty() || remote_eof_ || remote_closed_ || channel_ == nullptr;
     };
-    Status st = session_->run_until(deadline, readable, "reading from " + describe());
+    Result<void> st = session_->run_until(deadline, readable, "reading from " + describe());
     // The deadline passing is silence, not an error; an interruption is one.
     if (!st && (st.error().kind != ErrorKind::timeout || session_->interrupted()))
       return st.error();
@@ -207,7 +208,7 @@ Result<std::size_t> Channel::read_some(std::string& out, Deadline deadline) {
   return n;
 }
 
-Status Channel::close(Deadline deadline) {
+Result<void> Channel::close(Deadline deadline) {
   if (channel_ == nullptr || session_ == nullptr) return {};
   if (state_ == State::running && !remote_closed_) {
     // SSH_AGAIN: queued, not yet flushed. When it came from the EOF that close sends first,

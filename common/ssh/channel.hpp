@@ -37,16 +37,16 @@ class Channel {
   void request();
   // Waits until the vault accepted the command (channel opened, exec/subsystem granted);
   // requests it first if that has not been done.
-  Status wait_started(Deadline deadline);
+  Result<void> wait_started(Deadline deadline);
   // Writes all of `data` (in 64 KiB pieces, waiting for the peer's window), or fails.
-  Status write(std::string_view data, Deadline deadline);
+  Result<void> write(std::string_view data, Deadline deadline);
   // Sends EOF: the remote command sees the end of its input once the bytes before it have
   // crossed the link. Returns when the EOF is queued: the waits that follow flush it.
-  Status send_eof(Deadline deadline);
+  Result<void> send_eof(Deadline deadline);
   // Waits for the command's exit status and the channel's close; collects stderr meanwhile.
   Result<int> wait_exit(Deadline deadline);
   // send_eof + wait_exit: OK only for exit status 0; otherwise remote_refused with stderr.
-  Status finish(Deadline deadline);
+  Result<void> finish(Deadline deadline);
 
   // Appends available stdout to `out` and returns how many bytes: waits until some arrive,
   // the stream ends (0, at_eof()) or the deadline passes (0: silence is not an error).
@@ -55,7 +55,7 @@ class Channel {
 
   // Closes the channel and waits for the vault to close its side, so the remote command's
   // pipes are closed (a forced `tail -F` exits). Harmless when repeated.
-  Status close(Deadline deadline);
+  Result<void> close(Deadline deadline);
 
   std::string_view stderr_text() const { return stderr_; }  // the first kMaxStderr bytes
   std::optional<int> exit_status() const { return exit_status_; }
@@ -67,9 +67,9 @@ class Channel {
   Channel(Session& session, ssh_channel_struct* channel, std::string command, bool subsystem);
   void progress();  // called by Session::pump: advances open/exec, notices failures
   void orphan();    // the session is going away: forget the libssh channel
-  Status usable(std::string_view what) const;  // error if failed or the session is gone
-  std::string name() const;                    // "command 'cat >> x'"
-  std::string describe() const;                // "command 'cat >> x' on host:port"
+  Result<void> usable(std::string_view what) const;  // error if failed or the session is gone
+  std::string name() const;                          // "command 'cat >> x'"
+  std::string describe() const;                      // "command 'cat >> x' on host:port"
   static int on_data(ssh_session_struct*, ssh_channel_struct*, void* data, uint32_t len,
                      int is_stderr, void* self);
   static void on_eof(ssh_session_struct*, ssh_channel_struct*, void* self);

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <memory>
 
-#include "ssh/identity.hpp"
+#include "ssh/private_key.hpp"
 #include "util/files.hpp"
 
 namespace logship::ssh {
@@ -54,7 +54,7 @@ Result<OfferedKey> offered_key(ssh_session session) {
 }
 
 // Appends the session's host key to the known_hosts file (created 0644 if missing).
-Status append_known_host(ssh_session session, const SessionOptions& o) {
+Result<void> append_known_host(ssh_session session, const SessionOptions& o) {
   char* entry = nullptr;
   if (ssh_session_export_known_hosts_entry(session, &entry) != SSH_OK || entry == nullptr) {
     return make_error(ErrorKind::protocol,
@@ -91,7 +91,7 @@ std::string changed_host_key_message(const SessionOptions& o, const OfferedKey& 
          "' -f " + o.known_hosts_file.string() + "`";
 }
 
-Status verify_host_key(ssh_session_struct* session, const SessionOptions& o) {
+Result<void> verify_host_key(ssh_session_struct* session, const SessionOptions& o) {
   auto key = offered_key(session);
   if (!key) return key.error();
   const ssh_known_hosts_e state = ssh_session_is_known_server(session);

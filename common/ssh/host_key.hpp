@@ -21,7 +21,7 @@ struct OfferedKey {
 // Unknown key: appended when options.accept_new_host_key, else ErrorKind::host_key_unknown.
 // Different key: ErrorKind::host_key_changed. Each error is one line naming host:port, the
 // offered fingerprint and the fix.
-Status verify_host_key(ssh_session_struct* session, const SessionOptions& options);
+Result<void> verify_host_key(ssh_session_struct* session, const SessionOptions& options);
 
 // The one-line messages (exposed for tests).
 std::string unknown_host_key_message(const SessionOptions& options, const OfferedKey& key);

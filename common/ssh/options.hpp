@@ -38,6 +38,6 @@ struct SessionOptions {
 };
 
 // Checks the options without touching the network: ErrorKind::config with the fix.
-Status validate(const SessionOptions& options);
+Result<void> validate(const SessionOptions& options);
 
 }  // namespace logship::ssh

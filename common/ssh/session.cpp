@@ -12,7 +12,7 @@
 #include "ssh/channel.hpp"
 #include "ssh/deadline.hpp"
 #include "ssh/host_key.hpp"
-#include "ssh/identity.hpp"
+#include "ssh/private_key.hpp"
 #include "ssh/tcp.hpp"
 
 namespace logship::ssh {
@@ -52,7 +52,7 @@ std::string rc_text(int rc) {
 
 }  // namespace
 
-Status validate(const SessionOptions& o) {
+Result<void> validate(const SessionOptions& o) {
   if (o.host.empty()) return make_error(ErrorKind::config, "no vault host given; pass --host");
   if (o.port == 0) return make_error(ErrorKind::config, "port 0 is not a valid SSH port");
   if (o.identity_file.empty()) {
@@ -98,7 +98,7 @@ Session::~Session() {
 
 Result<std::unique_ptr<Session>> Session::connect(const SessionOptions& options) {
   if (auto st = validate(options); !st) return st.error();
-  auto key = load_identity(options.identity_file);  // refuse a bad key before connecting
+  auto key = load_private_key(options.identity_file);  // refuse a bad key before connecting
   if (!key) return key.error();
 
   // TCP's connect is bounded by connect_timeout; the SSH handshake and the authentication then
@@ -178,7 +178,7 @@ Result<std::unique_ptr<Session>> Session::connect(const SessionOptions& options)
   return s->transport_error("authentication", rc);
 }
 
-Status Session::handshake(Deadline deadline) {
+Result<void> Session::handshake(Deadline deadline) {
   // The first ssh_connect() call creates libssh's poll handle for the socket; only then can the
   // session join the event loop. Until it has, wait on the socket directly.
   const SteadyTime begun = clock().now();
@@ -286,8 +286,8 @@ void Session::pump() {
   for (Channel* c : std::vector<Channel*>(channels_)) c->progress();
 }
 
-Status Session::run_until(Deadline deadline, const std::function<bool()>& done,
-                          std::string_view what) {
+Result<void> Session::run_until(Deadline deadline, const std::function<bool()>& done,
+                                std::string_view what) {
   if (session_ == nullptr) return *broken_;
   const SteadyTime begun = clock().now();
   int errors = 0;
@@ -321,7 +321,7 @@ Status Session::run_until(Deadline deadline, const std::function<bool()>& done,
   }
 }
 
-Status Session::wait_for_io(Deadline deadline, std::string_view what) {
+Result<void> Session::wait_for_io(Deadline deadline, std::string_view what) {
   if (session_ == nullptr) return *broken_;
   const SteadyTime end = until(deadline);
   if (expired(clock(), end)) return timeout_error(what, deadline, clock().now());
@@ -365,7 +365,7 @@ Error Session::transport_error(std::string_view what, int rc) const {
                     std::string(what) + " with " + options_.endpoint() + " failed: " + detail);
 }
 
-Status Session::ping(Deadline deadline) {
+Result<void> Session::ping(Deadline deadline) {
   if (!connected()) return transport_error("ping");
   ssh_channel probe = ssh_channel_new(session_);
   if (probe == nullptr) return transport_error("ping");
@@ -374,7 +374,7 @@ Status Session::ping(Deadline deadline) {
     rc = ssh_channel_open_session(probe);
     return rc != SSH_AGAIN;
   };
-  Status st = run_until(deadline, opened, "ping");
+  Result<void> st = run_until(deadline, opened, "ping");
   if (st && rc != SSH_OK) st = transport_error("ping (opening a channel)", rc);
   if (session_ != nullptr) ssh_channel_free(probe);  // closes it if it was opened
   if (!st && st.error().kind == ErrorKind::timeout) broken_ = st.error();

@@ -50,7 +50,7 @@ class Session {
 
   // A real round trip: opens a session channel, waits for the vault's confirmation, closes it.
   // A frozen or dead peer gives ErrorKind::timeout / network, and the session is then unusable.
-  Status ping(Deadline deadline);
+  Result<void> ping(Deadline deadline);
 
   // Opens a channel and requests `command` without waiting: it progresses during any wait on
   // this session (so the next batch's channel can be opened while this one is written).
@@ -71,7 +71,8 @@ class Session {
 
   // Drives the connection (all channels) until done() or the deadline; `what` names the
   // operation in the timeout message. The one wait loop of common/ssh.
-  Status run_until(Deadline deadline, const std::function<bool()>& done, std::string_view what);
+  Result<void> run_until(Deadline deadline, const std::function<bool()>& done,
+                         std::string_view what);
 
   // Closes the connection; harmless when repeated.
   void disconnect();
@@ -79,10 +80,10 @@ class Session {
  private:
   friend class Channel;
   explicit Session(const SessionOptions& options);
-  Status handshake(Deadline deadline);
+  Result<void> handshake(Deadline deadline);
   Result<std::unique_ptr<Channel>> start(bool subsystem, const std::string& what, bool deferred);
   void pump();  // processes whatever the socket has ready, then advances every channel
-  Status wait_for_io(Deadline deadline, std::string_view what);  // one wake-up, then pump()
+  Result<void> wait_for_io(Deadline deadline, std::string_view what);  // one wake-up, then pump()
   void check_transport();
   // The wait for `what`, begun at `begun` with `deadline`, ended without an answer.
   Error timeout_error(std::string_view what, const Deadline& deadline, SteadyTime begun) const;

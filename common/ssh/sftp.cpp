@@ -17,7 +17,7 @@ using sftp::Type;
 
 namespace {
 
-FileAttrs to_file_attrs(const sftp::Attrs& a) {
+FileAttrs to_file_attrs(const sftp::WireAttrs& a) {
   FileAttrs f;
   f.size = a.size.value_or(0);
   f.mtime = WallTime(std::chrono::seconds(a.mtime.value_or(0)));
@@ -86,7 +86,7 @@ Error SftpSession::protocol_error(const std::string& what) const {
   return make_error(ErrorKind::protocol, what + " (" + endpoint_ + ")");
 }
 
-Status SftpSession::send(const std::string& packet, Deadline deadline) {
+Result<void> SftpSession::send(const std::string& packet, Deadline deadline) {
   outbox_ += packet;  // after whatever was asked for before it
   return flush(deadline);
 }
@@ -193,7 +193,7 @@ Result<FileAttrs> SftpSession::attrs_call(Type type, const std::string& arg,
   auto reply = call(packet, id, deadline);
   if (!reply) return reply.error();
   if (reply->type != Type::attrs) return status_error(*reply, what);
-  sftp::Attrs a;
+  sftp::WireAttrs a;
   if (!sftp::parse_attrs(reply->body, a)) return protocol_error(what + ": malformed ATTRS");
   return to_file_attrs(a);
 }
@@ -235,7 +235,7 @@ Result<SftpFile> SftpSession::open_read(const std::string& path, Deadline deadli
   return open(path, sftp::kRead, deadline);
 }
 
-Status SftpSession::close(SftpFile& file, Deadline deadline) {
+Result<void> SftpSession::close(SftpFile& file, Deadline deadline) {
   if (file.handle.empty()) return {};
   auto request = ask_close(file);
   return take_status(request, deadline);
@@ -248,7 +248,7 @@ Pending SftpSession::ask_close(SftpFile& file) {
   return Pending(this, id, 0, "close " + file.path);
 }
 
-Status SftpSession::take_status(Pending& request, Deadline deadline) {
+Result<void> SftpSession::take_status(Pending& request, Deadline deadline) {
   auto reply = take(request, deadline);
   if (!reply) return reply.error();
   Code code = Code::failure;
@@ -308,7 +308,7 @@ Pending SftpSession::ask_read(const SftpFile& file, std::uint64_t offset, std::u
   return Pending(this, id, length, "read " + file.path);
 }
 
-Status SftpSession::flush(Deadline deadline) {
+Result<void> SftpSession::flush(Deadline deadline) {
   if (outbox_.empty()) return {};
   // (a failed write leaves the channel unusable: what was queued is void with it)
   const std::string out = std::exchange(outbox_, std::string());
@@ -328,7 +328,7 @@ Result<FileAttrs> SftpSession::take_attrs(Pending& request, Deadline deadline) {
   auto reply = take(request, deadline);
   if (!reply) return reply.error();
   if (reply->type != Type::attrs) return status_error(*reply, request.what_);
-  sftp::Attrs a;
+  sftp::WireAttrs a;
   if (!sftp::parse_attrs(reply->body, a))
     return protocol_error(request.what_ + ": malformed ATTRS");
   return to_file_attrs(a);

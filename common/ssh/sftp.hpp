@@ -84,7 +84,7 @@ class SftpSession {
   // Opens with raw SSH_FXF_* flags (sftp::OpenFlags).
   Result<SftpFile> open(const std::string& path, std::uint32_t flags, Deadline deadline);
   Result<FileAttrs> fstat(const SftpFile& file, Deadline deadline);
-  Status close(SftpFile& file, Deadline deadline);
+  Result<void> close(SftpFile& file, Deadline deadline);
 
   // Pipelining: ask_*() queue a request; everything queued goes out in one channel write at
   // the next flush() or wait for a reply. Replies are taken in any order.
@@ -92,11 +92,11 @@ class SftpSession {
   Pending ask_fstat(const SftpFile& file);
   Pending ask_read(const SftpFile& file, std::uint64_t offset, std::uint32_t length);
   Pending ask_close(SftpFile& file);  // (the handle is void from now on)
-  Status flush(Deadline deadline);
+  Result<void> flush(Deadline deadline);
   // The reply to a stat or fstat.
   Result<FileAttrs> take_attrs(Pending& request, Deadline deadline);
   // The reply to a close: OK, or why not.
-  Status take_status(Pending& request, Deadline deadline);
+  Result<void> take_status(Pending& request, Deadline deadline);
   // The reply to a READ: its bytes (at most those asked for; a view valid until the next wait),
   // or nullopt at end of file.
   Result<std::optional<std::string_view>> take_data(Pending& request, Deadline deadline);
@@ -112,7 +112,7 @@ class SftpSession {
   friend class Pending;
   SftpSession(Session& session, std::unique_ptr<Channel> channel);
   std::uint32_t next_id() { return ++last_id_; }
-  Status send(const std::string& packet, Deadline deadline);  // queues it, then flush()
+  Result<void> send(const std::string& packet, Deadline deadline);  // queues it, then flush()
   void forget(std::uint32_t id);  // the reply to `id` is dropped when it arrives
   Result<sftp::Reply> take(Pending& request, Deadline deadline);
   // The reply to request `id`; its body stays valid until the next await().

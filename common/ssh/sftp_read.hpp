@@ -38,7 +38,7 @@ struct ReadResult {
 };
 
 // Receives file bytes in order; an error stops the read.
-using Sink = std::function<Status(std::string_view)>;
+using Sink = std::function<Result<void>(std::string_view)>;
 
 class SftpRead {
  public:

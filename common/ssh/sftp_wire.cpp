@@ -137,11 +137,11 @@ bool parse_string(std::string_view body, std::string_view& out) {
   return Reader(body).str(out);
 }
 
-bool parse_attrs(std::string_view body, Attrs& out) {
+bool parse_attrs(std::string_view body, WireAttrs& out) {
   Reader r(body);
   std::uint32_t flags = 0;
   if (!r.u32(flags)) return false;
-  out = Attrs{};
+  out = WireAttrs{};
   if (flags & kAttrSize) {
     std::uint64_t v = 0;
     if (!r.u64(v)) return false;

@@ -44,8 +44,9 @@ enum OpenFlags : std::uint32_t { kRead = 1, kWrite = 2, kAppend = 4, kCreate = 8
 
 constexpr std::uint32_t kMaxPacket = 4 * 1024 * 1024;  // bytes; larger frames are refused
 
-// File attributes; absent fields are nullopt.
-struct Attrs {
+// File attributes as an ATTRS reply carries them; absent fields are nullopt. SftpSession turns
+// them into FileAttrs, the one attribute type its callers see.
+struct WireAttrs {
   std::optional<std::uint64_t> size;
   std::optional<std::uint32_t> uid, gid;
   std::optional<std::uint32_t> permissions;   // st_mode, file type bits included
@@ -77,7 +78,7 @@ std::optional<Reply> take_reply(std::string_view buffer, std::size_t& used, bool
 bool parse_status(std::string_view body, Code& code, std::string& message);
 bool parse_string(std::string_view body, std::string& out);       // HANDLE and DATA
 bool parse_string(std::string_view body, std::string_view& out);  // ... without a copy
-bool parse_attrs(std::string_view body, Attrs& out);              // ATTRS
+bool parse_attrs(std::string_view body, WireAttrs& out);          // ATTRS
 bool parse_version(std::string_view body, std::uint32_t& version);
 
 }  // namespace logship::ssh::sftp

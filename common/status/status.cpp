@@ -11,17 +11,6 @@
 
 namespace logship::status {
 
-namespace {
-
-std::string format_double(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
-}  // namespace
-
 JsonObject& add_time(JsonObject& o, std::string_view key, const std::optional<WallTime>& t) {
   return t ? o.add(key, iso_time(*t)) : o.add_null(key);
 }
@@ -64,13 +53,13 @@ std::string prometheus_text(const std::vector<Metric>& metrics) {
       out += '}';
     }
     out += ' ';
-    out += std::isfinite(m.value) ? format_double(m.value) : "NaN";
+    out += std::isfinite(m.value) ? json_number(m.value) : "NaN";
     out += '\n';
   }
   return out;
 }
 
-Status write_status_file(const std::filesystem::path& path, std::string_view content) {
+Result<void> write_status_file(const std::filesystem::path& path, std::string_view content) {
   return atomic_write_file(path, content, 0644);
 }
 

@@ -38,7 +38,7 @@ struct Metric {
 std::string prometheus_text(const std::vector<Metric>& metrics);
 
 // Atomically replaces `path` (mode 0644: monitoring may read it; it holds no secrets).
-Status write_status_file(const std::filesystem::path& path, std::string_view content);
+Result<void> write_status_file(const std::filesystem::path& path, std::string_view content);
 
 // Writes `content` to `path` as write_status_file() does; logs "WHAT: error" on failure.
 void write_logged(const std::filesystem::path& path, std::string_view content, const char* what);

@@ -24,7 +24,7 @@ std::string errno_message(std::string_view action, const std::filesystem::path& 
   return std::string(action) + " " + path.string() + ": " + std::strerror(errno);
 }
 
-Status write_all(int fd, std::string_view data, const std::filesystem::path& what) {
+Result<void> write_all(int fd, std::string_view data, const std::filesystem::path& what) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
@@ -36,21 +36,22 @@ Status write_all(int fd, std::string_view data, const std::filesystem::path& wha
   return {};
 }
 
-Status fsync_dir(const std::filesystem::path& dir) {
+Result<void> fsync_dir(const std::filesystem::path& dir) {
   UniqueFd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) return make_error(ErrorKind::io, errno_message("open directory", dir));
   if (::fsync(fd.get()) != 0) return make_error(ErrorKind::io, errno_message("fsync", dir));
   return {};
 }
 
-Status atomic_write_file(const std::filesystem::path& path, std::string_view data, mode_t mode) {
+Result<void> atomic_write_file(const std::filesystem::path& path, std::string_view data,
+                               mode_t mode) {
   const auto dir = path.parent_path();
   std::random_device rd;
   const auto tmp =
       path.string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
   if (!fd.valid()) return make_error(ErrorKind::io, errno_message("create", tmp));
-  auto fail = [&](std::string msg) -> Status {
+  auto fail = [&](std::string msg) -> Result<void> {
     ::unlink(tmp.c_str());
     return make_error(ErrorKind::io, std::move(msg));
   };

@@ -37,17 +37,17 @@ class UniqueFd {
 
 // Replaces `path` with `data` so that a reader or a crash sees the old or the new content,
 // never a mix: write a temporary file beside it, fsync, rename, fsync the directory.
-Status atomic_write_file(const std::filesystem::path& path, std::string_view data,
-                         mode_t mode = 0600);
+Result<void> atomic_write_file(const std::filesystem::path& path, std::string_view data,
+                               mode_t mode = 0600);
 
 // Reads a whole (small) file.
 Result<std::string> read_file(const std::filesystem::path& path);
 
 // Writes all of `data` to fd, retrying on EINTR and short writes.
-Status write_all(int fd, std::string_view data, const std::filesystem::path& what);
+Result<void> write_all(int fd, std::string_view data, const std::filesystem::path& what);
 
 // fsync of a directory, so that a rename or create inside it survives power loss.
-Status fsync_dir(const std::filesystem::path& dir);
+Result<void> fsync_dir(const std::filesystem::path& dir);
 
 // "open FILE: No such file or directory" style message for the current errno.
 std::string errno_message(std::string_view action, const std::filesystem::path& path);

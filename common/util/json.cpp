@@ -34,14 +34,14 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   return n;
 }
 
-std::string format_double(double v) {
+}  // namespace
+
+std::string json_number(double v) {
   if (!std::isfinite(v)) return "null";
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", v);
   return buf;
 }
-
-}  // namespace
 
 std::string json_quote(std::string_view s) {
   std::string out = "\"";
@@ -102,7 +102,7 @@ JsonObject& JsonObject::add(std::string_view k, std::uint64_t v) {
 }
 JsonObject& JsonObject::add(std::string_view k, double v) {
   key(k);
-  body_ += format_double(v);
+  body_ += json_number(v);
   return *this;
 }
 JsonObject& JsonObject::add(std::string_view k, bool v) {

@@ -12,6 +12,10 @@ namespace logship {
 // bytes (file names, log lines) give valid JSON.
 std::string json_quote(std::string_view s);
 
+// A number as JSON writes it: the shortest text that reads back as exactly `v` (%.17g), or
+// null when `v` is not finite.
+std::string json_number(double v);
+
 // Whether s is valid UTF-8 (then json_quote keeps every byte: it is lossless).
 bool valid_utf8(std::string_view s);
 

@@ -63,6 +63,4 @@ class [[nodiscard]] Result<void> {
   bool failed_ = false;
 };
 
-using Status = Result<void>;
-
 }  // namespace logship

@@ -62,8 +62,8 @@ Result<std::optional<std::string>> SlotFile::read() {
   return std::optional<std::string>{std::move(best->record)};
 }
 
-Status SlotFile::write_slot(int slot, std::string_view record, std::uint64_t generation,
-                            bool sync) {
+Result<void> SlotFile::write_slot(int slot, std::string_view record, std::uint64_t generation,
+                                  bool sync) {
   std::string b(kMagic, 8);
   b.append(reinterpret_cast<const char*>(&generation), 8);
   const auto len = static_cast<std::uint32_t>(record.size());
@@ -89,7 +89,7 @@ Status SlotFile::write_slot(int slot, std::string_view record, std::uint64_t gen
   return {};
 }
 
-Status SlotFile::write(std::string_view record) {
+Result<void> SlotFile::write(std::string_view record) {
   if (record.size() > kMaxRecord)
     return make_error(ErrorKind::data, "state record too large for " + path_.string());
   const std::uint64_t gen = generation_ + 1;

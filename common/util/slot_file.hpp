@@ -31,11 +31,11 @@ class SlotFile {
   Result<std::optional<std::string>> read();
 
   // Replaces the record durably, overwriting the previous one on disk.
-  Status write(std::string_view record);
+  Result<void> write(std::string_view record);
 
  private:
   SlotFile(UniqueFd fd, std::filesystem::path path) : fd_(std::move(fd)), path_(std::move(path)) {}
-  Status write_slot(int slot, std::string_view record, std::uint64_t generation, bool sync);
+  Result<void> write_slot(int slot, std::string_view record, std::uint64_t generation, bool sync);
 
   UniqueFd fd_;
   std::filesystem::path path_;

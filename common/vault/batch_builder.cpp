@@ -50,7 +50,7 @@ std::string_view BatchBuilder::frame(const Piece& p, std::string& out) {
   return std::string_view(out).substr(start, out.size() - start - 1);
 }
 
-Status BatchBuilder::add(std::string_view bytes, LineEnd end, std::string& out) {
+Result<void> BatchBuilder::add(std::string_view bytes, LineEnd end, std::string& out) {
   if (sealed_) return make_error(ErrorKind::data, "add() after seal()");
   if (bytes.find('\n') != std::string_view::npos)
     return make_error(ErrorKind::data, "a payload piece must not contain a newline");
@@ -58,9 +58,9 @@ Status BatchBuilder::add(std::string_view bytes, LineEnd end, std::string& out) 
   return {};
 }
 
-Status BatchBuilder::add_all(std::span<const Piece> pieces, std::string& out) {
+Result<void> BatchBuilder::add_all(std::span<const Piece> pieces, std::string& out) {
   if (sealed_) return make_error(ErrorKind::data, "add_all() after seal()");
-  Status first_error;
+  Result<void> first_error;
   added_.clear();
   for (std::size_t i = 0; i < pieces.size(); ++i) {
     if (pieces[i].bytes.find('\n') != std::string_view::npos) {

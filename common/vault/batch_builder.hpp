@@ -45,7 +45,7 @@ class BatchBuilder {
 
   // Appends the vault line for one payload piece (which must not contain '\n'), with its '\n',
   // to `out`.
-  Status add(std::string_view bytes, LineEnd end, std::string& out);
+  Result<void> add(std::string_view bytes, LineEnd end, std::string& out);
 
   struct Piece {
     std::string_view bytes;
@@ -55,7 +55,7 @@ class BatchBuilder {
   static std::size_t vault_size(const Piece& piece);
   // add() for each piece in order, their lines hashed two at a time (crypto::sha256_x2). A piece
   // with a '\n' is left out, and the first such error is returned after the others are added.
-  Status add_all(std::span<const Piece> pieces, std::string& out);
+  Result<void> add_all(std::span<const Piece> pieces, std::string& out);
 
   std::uint64_t lines() const { return lines_; }  // payload vault lines so far
   std::uint64_t bytes() const { return bytes_; }  // their bytes, newlines included

@@ -6,7 +6,7 @@
 
 namespace logship::vault {
 
-Status FdSink::write(std::string_view bytes) {
+Result<void> FdSink::write(std::string_view bytes) {
   if (buf_.size() + bytes.size() > kBuffer) {
     if (auto st = flush(); !st) return st;
     if (bytes.size() >= kBuffer) return write_all(fd_, bytes, name_);
@@ -15,14 +15,14 @@ Status FdSink::write(std::string_view bytes) {
   return {};
 }
 
-Status FdSink::flush() {
+Result<void> FdSink::flush() {
   if (buf_.empty()) return {};
   auto st = write_all(fd_, buf_, name_);
   buf_.clear();
   return st;
 }
 
-Status Extractor::marker(std::string_view text) {
+Result<void> Extractor::marker(std::string_view text) {
   if (mid_line_)
     if (auto st = sink_.write("\n"); !st) return st;
   mid_line_ = false;
@@ -31,7 +31,7 @@ Status Extractor::marker(std::string_view text) {
   return sink_.write("\n");
 }
 
-Status Extractor::line(std::string_view vault_line) {
+Result<void> Extractor::line(std::string_view vault_line) {
   const auto kind = classify(vault_line);
   switch (kind) {
     case LineKind::payload:
@@ -66,8 +66,8 @@ std::optional<Extractor::Origin> Extractor::origin_of(const BeginLine& begin) {
   return Origin{begin.src + '\n' + begin.stream + '\n' + fid->value, *at};
 }
 
-Status Extractor::range(int fd, std::uint64_t begin, std::uint64_t end,
-                        const std::optional<Origin>& origin) {
+Result<void> Extractor::range(int fd, std::uint64_t begin, std::uint64_t end,
+                              const std::optional<Origin>& origin) {
   LineReader reader(fd, max_line_, begin, end);
   Cursor c{origin ? &extracted_[origin->key] : nullptr, origin ? origin->offset : 0};
   Line l;
@@ -81,7 +81,7 @@ Status Extractor::range(int fd, std::uint64_t begin, std::uint64_t end,
   return {};
 }
 
-Status Extractor::lines_of(std::string_view bytes, const std::optional<Origin>& origin) {
+Result<void> Extractor::lines_of(std::string_view bytes, const std::optional<Origin>& origin) {
   Cursor c{origin ? &extracted_[origin->key] : nullptr, origin ? origin->offset : 0};
   while (!bytes.empty()) {
     const auto nl = bytes.find('\n');
@@ -93,7 +93,7 @@ Status Extractor::lines_of(std::string_view bytes, const std::optional<Origin>& 
   return {};
 }
 
-Status Extractor::take(std::string_view bytes, bool too_long, Cursor& c) {
+Result<void> Extractor::take(std::string_view bytes, bool too_long, Cursor& c) {
   if (too_long) {  // reported by the verifier; its bytes are not all at hand
     c.done = nullptr;
     return {};

@@ -18,8 +18,8 @@ namespace logship::vault {
 class ByteSink {
  public:
   virtual ~ByteSink() = default;
-  virtual Status write(std::string_view bytes) = 0;  // appends bytes
-  virtual Status flush() { return {}; }              // pushes buffered bytes out
+  virtual Result<void> write(std::string_view bytes) = 0;  // appends bytes
+  virtual Result<void> flush() { return {}; }              // pushes buffered bytes out
   // A sealed batch's payload follows (logship-verify --follow --emit-format json).
   struct Batch {
     std::string_view src, stream;  // decoded
@@ -34,8 +34,8 @@ class FdSink final : public ByteSink {
  public:
   explicit FdSink(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
   ~FdSink() override { (void)flush(); }
-  Status write(std::string_view bytes) override;
-  Status flush() override;
+  Result<void> write(std::string_view bytes) override;
+  Result<void> flush() override;
 
  private:
   static constexpr std::size_t kBuffer = 1 << 20;  // bytes
@@ -47,7 +47,7 @@ class FdSink final : public ByteSink {
 // Collects everything in memory (tests, fuzzing).
 class StringSink final : public ByteSink {
  public:
-  Status write(std::string_view bytes) override {
+  Result<void> write(std::string_view bytes) override {
     out.append(bytes);
     return {};
   }
@@ -72,17 +72,17 @@ class Extractor {
 
   // One vault line inside a batch (without '\n'); control lines other than part/redacted are
   // skipped.
-  Status line(std::string_view vault_line);
+  Result<void> line(std::string_view vault_line);
 
   // A line "@logship TEXT" that is not payload (marks unsealed lines), on a line of its own.
-  Status marker(std::string_view text);
+  Result<void> marker(std::string_view text);
 
   // Every vault line in [begin, end) of fd, read again from the file; with an origin, repeats
   // of bytes already extracted are dropped.
-  Status range(int fd, std::uint64_t begin, std::uint64_t end,
-               const std::optional<Origin>& origin = std::nullopt);
+  Result<void> range(int fd, std::uint64_t begin, std::uint64_t end,
+                     const std::optional<Origin>& origin = std::nullopt);
   // The same for vault lines held in memory (LF-separated).
-  Status lines_of(std::string_view bytes, const std::optional<Origin>& origin = std::nullopt);
+  Result<void> lines_of(std::string_view bytes, const std::optional<Origin>& origin = std::nullopt);
 
   // What a resumed extractor must know (logship-verify --follow): remote bytes extracted per
   // origin, and whether the last bytes written were a fragment.
@@ -101,7 +101,7 @@ class Extractor {
     std::uint64_t* done;  // remote bytes [0, *done) of the origin extracted, if tracked
     std::uint64_t at;     // remote offset of the next payload byte
   };
-  Status take(std::string_view line, bool too_long, Cursor& c);
+  Result<void> take(std::string_view line, bool too_long, Cursor& c);
 
   ByteSink& sink_;
   std::size_t max_line_;

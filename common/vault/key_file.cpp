@@ -53,8 +53,8 @@ Result<crypto::Digest> parse_key_file(std::string_view text) {
   return *key;
 }
 
-Status write_key_file(const std::filesystem::path& path, const crypto::Digest& k0,
-                      std::string_view comment) {
+Result<void> write_key_file(const std::filesystem::path& path, const crypto::Digest& k0,
+                            std::string_view comment) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd.valid())
     return make_error(ErrorKind::io, errno_message("create key file", path) +

@@ -23,8 +23,8 @@ std::string format_key_file(const crypto::Digest& k0, std::string_view comment);
 Result<crypto::Digest> parse_key_file(std::string_view text);
 
 // Creates `path` with mode 0600, refusing to overwrite an existing file; fsyncs it.
-Status write_key_file(const std::filesystem::path& path, const crypto::Digest& k0,
-                      std::string_view comment);
+Result<void> write_key_file(const std::filesystem::path& path, const crypto::Digest& k0,
+                            std::string_view comment);
 
 // Reads and parses a key file; errors name the file and the fix (ErrorKind::config).
 Result<crypto::Digest> read_key_file(const std::filesystem::path& path);

@@ -28,7 +28,7 @@ void LineReader::grow() {
   cap_ = want;
 }
 
-Status LineReader::fill() {
+Result<void> LineReader::fill() {
   if (start_ > 0) {  // move the partial line to the front
     std::memmove(buf_.get(), buf_.get() + start_, fill_ - start_);
     fill_ -= start_;

@@ -46,7 +46,7 @@ class LineReader {
   bool in_long_line() const { return skipping_; }
 
  private:
-  Status fill();  // reads more bytes after fill_, compacting and growing the buffer as needed
+  Result<void> fill();  // reads more bytes after fill_, compacting and growing the buffer as needed
   void grow();
 
   int fd_;

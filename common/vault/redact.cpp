@@ -99,7 +99,7 @@ Result<RedactStats> redact_file(const std::filesystem::path& in, const std::file
         case LineKind::redacted:
           break;
       }
-      Status st = sink.write(write);
+      Result<void> st = sink.write(write);
       if (st && l.terminated) st = sink.write("\n");
       if (!st) return fail(st.error());
     }

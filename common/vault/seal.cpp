@@ -82,7 +82,7 @@ Result<SealState> SealState::restore(std::string_view text) {
   return s;
 }
 
-Status SealState::commit(const SealedBatch& batch) {
+Result<void> SealState::commit(const SealedBatch& batch) {
   if (batch.seq != seq_)
     return make_error(ErrorKind::data, "commit of batch seq " + std::to_string(batch.seq) +
                                            " but the seal state is at seq " + std::to_string(seq_));

@@ -53,7 +53,7 @@ class SealState {
 
   // Call once the vault acknowledged `batch` (sealed from this state): seq+1, prev = its chain,
   // key = H(key), the old key wiped. Refuses a batch sealed for another seq.
-  Status commit(const SealedBatch& batch);
+  Result<void> commit(const SealedBatch& batch);
 
  private:
   SealState(std::uint64_t seq, const crypto::Digest& prev, const crypto::Digest& key,

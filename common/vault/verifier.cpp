@@ -126,7 +126,7 @@ bool Verifier::Impl::is_settled() const {
 
 // Reads the current file from the cursor up to `end`. `final`: the file ends there (an open
 // batch is cut, a run of stray lines ends); otherwise only complete lines are given.
-Status Verifier::Impl::read_lines(std::uint64_t end, bool final) {
+Result<void> Verifier::Impl::read_lines(std::uint64_t end, bool final) {
   const std::uint64_t begin = cursor.offset;
   LineReader reader(fds[file].get(), opt.max_line_bytes, begin, end);
   reader.resume(cursor.lines, cursor.in_long_line);
@@ -189,7 +189,7 @@ void Verifier::Impl::release_old_files() {
   }
 }
 
-Status Verifier::Impl::add(UniqueFd fd, std::string file_name) {
+Result<void> Verifier::Impl::add(UniqueFd fd, std::string file_name) {
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0)
     return make_error(ErrorKind::io, errno_message("stat", file_name));
@@ -221,14 +221,14 @@ void Verifier::on_progress(Progress progress) {
   impl_->progress = std::move(progress);
 }
 
-Status Verifier::add_file(const std::filesystem::path& path) {
+Result<void> Verifier::add_file(const std::filesystem::path& path) {
   // (O_NONBLOCK: a FIFO given or planted as a vault file must not block; add() refuses it)
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (!fd.valid()) return make_error(ErrorKind::io, errno_message("open", path));
   return add_fd(std::move(fd), path.string());
 }
 
-Status Verifier::add_fd(UniqueFd fd, std::string name) {
+Result<void> Verifier::add_fd(UniqueFd fd, std::string name) {
   Impl& m = *impl_;
   if (auto st = m.add(std::move(fd), std::move(name)); !st) return st;
   return m.read_lines(m.sizes.back(), true);
@@ -250,7 +250,7 @@ void Verifier::on_settled(std::function<void()> callback) {
   impl_->settled_callback = std::move(callback);
 }
 
-Status Verifier::finish() {
+Result<void> Verifier::finish() {
   Impl& m = *impl_;
   m.stray_flush(nullptr, nullptr);
   for (StreamState* s : m.order)
@@ -272,7 +272,7 @@ Status Verifier::finish() {
     }
   }
   if (!m.extract_error) return m.extract_error;
-  return m.sink ? m.sink->flush() : Status{};
+  return m.sink ? m.sink->flush() : Result<void>{};
 }
 
 Summary Verifier::summary() const {

@@ -67,13 +67,13 @@ class Verifier {
 
   // Verifies the next file of the stream (files in order, oldest first). Fails (ErrorKind::io)
   // when it cannot be opened or read; findings are not errors.
-  Status add_file(const std::filesystem::path& path);
+  Result<void> add_file(const std::filesystem::path& path);
 
   // Same, for an open descriptor (a regular file or a memfd) named `name` in findings.
-  Status add_fd(UniqueFd fd, std::string name);
+  Result<void> add_fd(UniqueFd fd, std::string name);
 
   // End of input: torn batches never completed, --expect-seq, flushes the extract sink.
-  Status finish();
+  Result<void> finish();
 
   // Counts so far (per stream and totals).
   Summary summary() const;
@@ -89,7 +89,7 @@ class Verifier {
 
   // Makes fd the live file (the stream's next file), read from `start` (0: its beginning;
   // more when the bytes before are unknowable, e.g. after the file was truncated).
-  Status add_live(UniqueFd fd, std::string name, std::uint64_t start = 0);
+  Result<void> add_live(UniqueFd fd, std::string name, std::uint64_t start = 0);
   // The name findings in the live file carry from now on (it was rotated to that name).
   void rename_live(std::string name);
   // Batches completed so far (any verdict, duplicates included).
@@ -98,7 +98,7 @@ class Verifier {
   // longer backlog is read over several calls); returns the bytes read.
   Result<std::uint64_t> read_live(std::uint64_t max_bytes = UINT64_MAX);
   // The live file is finished (rotated away): its last bytes are read as a file's end is.
-  Status end_live();
+  Result<void> end_live();
   // Bytes of the live file read so far (the start of the first line not read yet).
   std::uint64_t live_offset() const;
 

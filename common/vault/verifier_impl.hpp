@@ -41,7 +41,7 @@ struct Verifier::Impl {
   detail::StrayRun stray;
   BatchHasher batch;
   crypto::Sha256 hasher;
-  Status extract_error;
+  Result<void> extract_error;
   std::size_t file = 0;       // index of the file being read
   std::uint64_t skip_to = 0;  // bytes of the file before it are a recognised remnant
   bool redo = false;          // a repair ended before the line that triggered it: process that line
@@ -84,9 +84,9 @@ struct Verifier::Impl {
   void process(const Line& line);
   void dispatch(const Line& l);
   bool is_settled() const;
-  Status read_lines(std::uint64_t end, bool final);
+  Result<void> read_lines(std::uint64_t end, bool final);
   void release_old_files();
-  Status add(UniqueFd fd, std::string file_name);
+  Result<void> add(UniqueFd fd, std::string file_name);
   // ---- lines outside a batch (verifier_stray.cpp) ----
   void stray_add(const Line& l, std::string what);
   void stray_flush(const std::string_view* next_begin, detail::StreamState* next_stream,
@@ -111,6 +111,9 @@ struct Verifier::Impl {
   std::uint64_t verifies_as_batch(detail::StreamState& s, std::string_view bytes);
   static bool only_separators_after(std::string_view reg, std::uint64_t end, const Line& l,
                                     std::uint64_t c0);
+  std::optional<std::uint64_t> verifies_without(detail::StreamState& s, std::string_view reg,
+                                                std::size_t q, std::size_t n, const Line& l,
+                                                std::uint64_t c0, std::string& rebuilt);
   void after_repair(std::uint64_t end, const Line& l);
   bool repaired(const Line& l);
   bool repair_resend(const Line& l);
@@ -144,7 +147,7 @@ struct Verifier::Impl {
   Result<std::uint64_t> first_line_end(std::uint64_t from, std::uint64_t limit);
   // ---- the state of a verifier that follows a live file (verifier_state.cpp) ----
   std::string state() const;
-  Status load_state(std::string_view text, UniqueFd live_fd, std::string live_name);
+  Result<void> load_state(std::string_view text, UniqueFd live_fd, std::string live_name);
 };
 
 }  // namespace logship::vault

@@ -60,7 +60,7 @@ Result<std::uint64_t> Verifier::Impl::first_line_end(std::uint64_t from, std::ui
   return limit - cursor.offset > opt.max_line_bytes ? limit : cursor.offset;
 }
 
-Status Verifier::add_live(UniqueFd fd, std::string name, std::uint64_t start) {
+Result<void> Verifier::add_live(UniqueFd fd, std::string name, std::uint64_t start) {
   Impl& m = *impl_;
   if (m.live != SIZE_MAX) return make_error(ErrorKind::config, "a live file is already open");
   if (auto st = m.add(std::move(fd), std::move(name)); !st) return st;
@@ -109,7 +109,7 @@ Result<std::uint64_t> Verifier::read_live(std::uint64_t max_bytes) {
   return m.cursor.offset - before;
 }
 
-Status Verifier::end_live() {
+Result<void> Verifier::end_live() {
   Impl& m = *impl_;
   if (m.live == SIZE_MAX) return make_error(ErrorKind::config, "no live file");
   struct stat st {};

@@ -124,6 +124,7 @@ bool Verifier::Impl::repair_resend(const Line& l) {
   if (got <= 0) return false;
   region.resize(static_cast<std::size_t>(got));
   const std::string_view reg(region);
+  std::string rebuilt;
   for (const TornBatch& t : s.torn) {
     if (t.begin_digest != o.begin_digest) continue;
     const auto cut = t.cut_at - t.begin_offset;
@@ -139,20 +140,16 @@ bool Verifier::Impl::repair_resend(const Line& l) {
         std::size_t most = 0;
         const auto cap = q - static_cast<std::size_t>(a);
         while (most < cap && q + most < reg.size() && reg[q + most] == reg[a + most]) ++most;
-        for (std::size_t n = most; n >= 1 && n + kRepairNeedle + 1 > most; --n) {
-          if (n < kRepairNeedle) break;
-          if (reg.size() > repair_budget) return false;
-          repair_budget -= reg.size();
-          std::string rebuilt(reg.substr(0, q));
-          rebuilt += reg.substr(q + n);
-          const auto len = verifies_as_batch(s, rebuilt);
-          if (len == 0 || len <= q || !only_separators_after(reg, len + n, l, c0)) continue;
-          replay_rebuilt(o, rebuilt.substr(0, static_cast<std::size_t>(len)), q, n, l,
+        for (std::size_t n = most; n >= kRepairNeedle && n + kRepairNeedle + 1 > most; --n) {
+          const auto len = verifies_without(s, reg, q, n, l, c0, rebuilt);
+          if (!len) return false;
+          if (*len == 0) continue;
+          replay_rebuilt(o, rebuilt.substr(0, static_cast<std::size_t>(*len)), q, n, l,
                          "bytes " + std::to_string(a) + "-" + std::to_string(a + n) +
                              " of that batch again, the rest of its copy interrupted at " +
                              where(t.file, t.line) +
                              ", written by that transfer between two writes of the resend");
-          after_repair(c0 + len + n, l);
+          after_repair(c0 + *len + n, l);
           return true;
         }
       }
@@ -183,12 +180,9 @@ bool Verifier::Impl::repair_resend(const Line& l) {
           if (!same) return false;
           const auto most = static_cast<std::size_t>(*same);
           for (std::size_t n = most; n >= kRepairNeedle && n + kRepairNeedle + 1 > most; --n) {
-            if (reg.size() > repair_budget) return false;
-            repair_budget -= reg.size();
-            std::string rebuilt(reg.substr(0, q));
-            rebuilt += reg.substr(q + n);
-            const auto len = verifies_as_batch(s, rebuilt);
-            if (len == 0 || len <= q || !only_separators_after(reg, len + n, l, c0)) continue;
+            const auto len = verifies_without(s, reg, q, n, l, c0, rebuilt);
+            if (!len) return false;
+            if (*len == 0) continue;
             const auto what = "bytes " + std::to_string(from) + "-" + std::to_string(from + n) +
                               " of batch seq " + seq_str(c->seq) + " (sealed at " +
                               where(sb->file, sb->line) +
@@ -197,8 +191,8 @@ bool Verifier::Impl::repair_resend(const Line& l) {
             c->next = from + n;
             c->alt = false;
             if (c->next == size) st->continuations.erase(std::next(c).base());
-            replay_rebuilt(o, rebuilt.substr(0, static_cast<std::size_t>(len)), q, n, l, what);
-            after_repair(c0 + len + n, l);
+            replay_rebuilt(o, rebuilt.substr(0, static_cast<std::size_t>(*len)), q, n, l, what);
+            after_repair(c0 + *len + n, l);
             return true;
           }
         }
@@ -206,6 +200,22 @@ bool Verifier::Impl::repair_resend(const Line& l) {
     }
   }
   return false;
+}
+
+// The region `reg` (from c0) without the n bytes at q, in `rebuilt`: the length of the batch it
+// verifies as, when that batch ends after q and only separators follow it up to line l; 0 when
+// it does not. nullopt when the repair budget is spent (every try charges the region's size).
+std::optional<std::uint64_t> Verifier::Impl::verifies_without(StreamState& s, std::string_view reg,
+                                                              std::size_t q, std::size_t n,
+                                                              const Line& l, std::uint64_t c0,
+                                                              std::string& rebuilt) {
+  if (reg.size() > repair_budget) return std::nullopt;
+  repair_budget -= reg.size();
+  rebuilt.assign(reg.substr(0, q));
+  rebuilt += reg.substr(q + n);
+  const auto len = verifies_as_batch(s, rebuilt);
+  if (len == 0 || len <= q || !only_separators_after(reg, len + n, l, c0)) return 0;
+  return len;
 }
 
 // Verifies and extracts the rebuilt resend as its batch, from a memfd.

@@ -192,7 +192,8 @@ std::string Verifier::Impl::state() const {
   return w.finish();
 }
 
-Status Verifier::Impl::load_state(std::string_view text, UniqueFd live_fd, std::string live_name) {
+Result<void> Verifier::Impl::load_state(std::string_view text, UniqueFd live_fd,
+                                        std::string live_name) {
   auto bad = [](std::string why) {
     return make_error(ErrorKind::data, "verifier state: " + std::move(why));
   };

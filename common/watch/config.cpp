@@ -47,7 +47,7 @@ Result<std::vector<StreamConfig>> read_streams(const std::filesystem::path& path
   auto fail = [&](const std::string& why) {
     return make_error(ErrorKind::config, path.string() + ":" + std::to_string(number) + ": " + why);
   };
-  auto finish = [&]() -> Status {
+  auto finish = [&]() -> Result<void> {
     if (out.empty()) return {};
     auto& s = out.back();
     if (s.file.empty()) return fail("stream [" + s.name + "] has no 'file = PATH'");

@@ -35,7 +35,7 @@ void EmitBuffer::put(std::string_view bytes) {
   out_.append(bytes);
 }
 
-Status EmitBuffer::write(std::string_view bytes) {
+Result<void> EmitBuffer::write(std::string_view bytes) {
   if (format_ == EmitFormat::raw) {
     put(bytes);
     return {};
@@ -82,7 +82,7 @@ Result<EmitFile> EmitFile::open(const std::filesystem::path& path) {
   return f;
 }
 
-Status EmitFile::reopen() {
+Result<void> EmitFile::reopen() {
   if (is_stdout()) {
     fd_.reset(::dup(STDOUT_FILENO));
     inode_ = 0;
@@ -101,21 +101,21 @@ Status EmitFile::reopen() {
   return {};
 }
 
-Status EmitFile::reopen_if_moved() {
+Result<void> EmitFile::reopen_if_moved() {
   if (is_stdout()) return {};
   struct stat st {};
   if (::stat(path_.c_str(), &st) == 0 && st.st_ino == inode_) return {};
   return reopen();
 }
 
-Status EmitFile::append(std::string_view bytes) {
+Result<void> EmitFile::append(std::string_view bytes) {
   if (bytes.empty()) return {};
   if (auto st = write_all(fd_.get(), bytes, path_); !st) return st;
   size_ += bytes.size();
   return {};
 }
 
-Status EmitFile::sync() {
+Result<void> EmitFile::sync() {
   if (is_stdout() || ::fdatasync(fd_.get()) == 0) return {};
   return make_error(ErrorKind::io, errno_message("fdatasync", path_));
 }

@@ -27,7 +27,7 @@ class EmitBuffer final : public vault::ByteSink {
  public:
   explicit EmitBuffer(EmitFormat format) : format_(format) {}
 
-  Status write(std::string_view bytes) override;
+  Result<void> write(std::string_view bytes) override;
   void batch(const Batch& b) override;
 
   // The bytes formatted so far and not taken yet.
@@ -63,11 +63,11 @@ class EmitBuffer final : public vault::ByteSink {
 class EmitFile {
  public:
   static Result<EmitFile> open(const std::filesystem::path& path);
-  Status append(std::string_view bytes);
-  Status sync();
+  Result<void> append(std::string_view bytes);
+  Result<void> sync();
   // Opens the path again if it names another file than the one open (renamed, removed).
-  Status reopen_if_moved();
-  Status reopen();
+  Result<void> reopen_if_moved();
+  Result<void> reopen();
   // The identity of the file open and its size (after the last append).
   ino_t inode() const { return inode_; }
   std::uint64_t size() const { return size_; }

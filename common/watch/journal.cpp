@@ -134,7 +134,7 @@ Result<Journal::Loaded> Journal::load() {
   return out;
 }
 
-Status Journal::append(const Round& r, bool sync) {
+Result<void> Journal::append(const Round& r, bool sync) {
   std::string body;
   put_u64(body, r.number);
   put_u64(body, r.emit_inode);
@@ -156,8 +156,8 @@ Status Journal::append(const Round& r, bool sync) {
   return {};
 }
 
-Status Journal::compact(const std::map<std::string, std::string>& streams,
-                        std::uint64_t last_round) {
+Result<void> Journal::compact(const std::map<std::string, std::string>& streams,
+                              std::uint64_t last_round) {
   std::string body;
   put_u64(body, last_round);
   body += encode_streams(streams);

@@ -55,9 +55,9 @@ class Journal {
   Result<Loaded> load();
 
   // Appends a round; `sync`: fdatasync before returning (lines to emit follow).
-  Status append(const Round& round, bool sync);
+  Result<void> append(const Round& round, bool sync);
   // Writes every stream's latest record as the new checkpoint, then empties the journal.
-  Status compact(const std::map<std::string, std::string>& streams, std::uint64_t last_round);
+  Result<void> compact(const std::map<std::string, std::string>& streams, std::uint64_t last_round);
 
   std::uint64_t journal_bytes() const { return journal_bytes_; }
 

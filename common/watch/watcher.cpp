@@ -72,7 +72,7 @@ Result<std::unique_ptr<Watcher>> Watcher::start(WatchOptions options, const Cloc
   return w;
 }
 
-Status Watcher::load() {
+Result<void> Watcher::load() {
   std::error_code ec;
   std::filesystem::create_directories(opt_.state_dir, ec);
   if (ec)
@@ -175,7 +175,7 @@ void Watcher::on_report(const WatchedStream& s, const vault::Finding& f) {
   if (alarm_) alarm_->finding(s.name(), f);
 }
 
-Status Watcher::round(const std::function<bool()>& interrupted) {
+Result<void> Watcher::round(const std::function<bool()>& interrupted) {
   if (alarm_) alarm_->tick();
   {  // what the re-verification found
     std::vector<std::pair<std::size_t, vault::Finding>> found;
@@ -211,7 +211,7 @@ Status Watcher::round(const std::function<bool()>& interrupted) {
   return {};
 }
 
-Status Watcher::commit_round() {
+Result<void> Watcher::commit_round() {
   Round r;
   std::vector<WatchedStream*> emitting;
   for (auto& s : streams_) {
@@ -244,7 +244,7 @@ Status Watcher::commit_round() {
   return {};
 }
 
-Status Watcher::write_status() {
+Result<void> Watcher::write_status() {
   const auto wall = clock_.wall_now();
   std::vector<status::Metric> m;
   m.push_back({"logship_watch_up", "1 while the watcher runs", "gauge", 1, {}});
@@ -329,14 +329,14 @@ std::chrono::milliseconds Watcher::poll_interval() const {
   return opt_.poll_interval;
 }
 
-Status Watcher::reopen_emit() {
+Result<void> Watcher::reopen_emit() {
   if (!emit_) return {};
   if (auto st = emit_->sync(); !st) return st;  // (the lines in the file left behind)
   emit_unsynced_ = false;
   return emit_->reopen();
 }
 
-Status Watcher::stop() {
+Result<void> Watcher::stop() {
   auto st = commit_round();
   if (emit_)
     if (auto e = emit_->sync(); !e && st) st = e;
@@ -391,10 +391,11 @@ void Watcher::rescan_loop() {
       for (std::size_t k = 0; k < job.files.size(); ++k) {
         if (k + 1 == job.files.size() && job.live_limit) v.limit_next_file(*job.live_limit);
         const bool live = k + 1 == job.files.size() && job.live_limit;
-        auto st = !live ? v.add_file(job.files[k])
-                  : job.fds[k].valid()
-                      ? v.add_fd(std::move(job.fds[k]), job.files[k].string())
-                      : Status(make_error(ErrorKind::io, errno_message("open", job.files[k])));
+        auto st =
+            !live ? v.add_file(job.files[k])
+            : job.fds[k].valid()
+                ? v.add_fd(std::move(job.fds[k]), job.files[k].string())
+                : Result<void>(make_error(ErrorKind::io, errno_message("open", job.files[k])));
         if (!st) {
           found.push_back({job.files[k].string(), 0, vault::FindingKind::rescan_failed,
                            "re-verification could not read it: " + st.error().message});

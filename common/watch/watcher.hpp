@@ -50,22 +50,22 @@ class Watcher {
 
   // One round over every stream; `interrupted` is asked between streams (a stop request: the
   // round ends early, what was read is kept).
-  Status round(const std::function<bool()>& interrupted = {});
+  Result<void> round(const std::function<bool()>& interrupted = {});
   // When the next round is due: at once while a stream catches up, else after the interval.
   std::chrono::milliseconds poll_interval() const;
   // A re-verification of every stream from the start (SIGUSR1).
   void request_rescan();
   // The emit file is opened again (SIGHUP, after it was rotated).
-  Status reopen_emit();
+  Result<void> reopen_emit();
   // The last round and a checkpoint (SIGTERM).
-  Status stop();
+  Result<void> stop();
 
  private:
   Watcher(WatchOptions options, const Clock& clock);
-  Status load();
+  Result<void> load();
   void on_report(const WatchedStream& s, const vault::Finding& f);
-  Status commit_round();
-  Status write_status();
+  Result<void> commit_round();
+  Result<void> write_status();
   void rescan_loop();
 
   WatchOptions opt_;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "follow/identity.hpp"
+#include "follow/file_identity.hpp"
 
 namespace logship::follow {
 namespace {
@@ -14,22 +14,22 @@ namespace {
 const std::string kOld = "Nov 22 02:00:01 web1 sshd[1]: session opened for user alice\n";
 const std::string kNew = "Nov 22 03:00:00 web1 sshd[2]: session opened for user bob\n";
 
-Attrs reg(std::uint64_t size, int mtime = 100, std::uint32_t mode = 0640) {
-  return Attrs{Kind::regular, size, WallTime(std::chrono::seconds(mtime)), mode};
+Stat reg(std::uint64_t size, int mtime = 100, std::uint32_t mode = 0640) {
+  return Stat{Kind::regular, size, WallTime(std::chrono::seconds(mtime)), mode};
 }
-Attrs kind(Kind k) {
-  return Attrs{k, 0, {}, 0};
+Stat kind(Kind k) {
+  return Stat{k, 0, {}, 0};
 }
 
 // A first look: the path and maybe its first bytes.
-Probe first(Attrs path, std::optional<std::string> head = std::nullopt) {
+Probe first(Stat path, std::optional<std::string> head = std::nullopt) {
   Probe p;
   p.path = path;
   p.path_head = std::move(head);
   return p;
 }
 // A look with a file held open: its fstat and first bytes, maybe the path's first bytes.
-Probe held(Attrs path, Attrs handle, std::string handle_head,
+Probe held(Stat path, Stat handle, std::string handle_head,
            std::optional<std::string> path_head = std::nullopt) {
   Probe p;
   p.path = path;

@@ -153,7 +153,7 @@ RemoteResult<ssh::SftpFile> FakeRemoteFiles::open(const std::string& path) {
   return f;
 }
 
-Status FakeRemoteFiles::close(ssh::SftpFile& file, std::optional<SteadyTime> /*deadline*/) {
+Result<void> FakeRemoteFiles::close(ssh::SftpFile& file, std::optional<SteadyTime> /*deadline*/) {
   handles_.erase(file.handle);
   file.handle.clear();
   return {};
@@ -208,7 +208,7 @@ RemoteResult<std::string> FakeRemoteFiles::take_bytes(Asked& a) {
   return std::move(*answer_of(answer)->bytes);
 }
 
-Status FakeRemoteFiles::take_closed(Asked& a, SteadyTime /*deadline*/) {
+Result<void> FakeRemoteFiles::take_closed(Asked& a, SteadyTime /*deadline*/) {
   auto answer = a.take();
   if (!answer) return make_error(ErrorKind::protocol, "not asked");
   return {};

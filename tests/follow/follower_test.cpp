@@ -40,7 +40,7 @@ class FollowerTest : public ::testing::Test {
   }
 
   // One look, a poll interval after the last, as the Puller schedules them.
-  Status poll() {
+  Result<void> poll() {
     clock_.advance(std::chrono::milliseconds(500));
     Link link{nullptr, &host_};
     return follower_->poll(link);

@@ -20,7 +20,7 @@ class VectorSink : public LineSink {
     EXPECT_FALSE(open) << "reads do not nest";
     open = true;
   }
-  Status append(std::string_view piece, bool partial) override {
+  Result<void> append(std::string_view piece, bool partial) override {
     EXPECT_TRUE(open) << "pieces come only inside a read";
     pieces.emplace_back(std::string(piece), partial);
     if (failure) return make_error(ErrorKind::io, *failure);
@@ -31,7 +31,7 @@ class VectorSink : public LineSink {
     open = false;
     ++reads;
   }
-  Status flush() override {
+  Result<void> flush() override {
     EXPECT_FALSE(open);
     ++flushes;
     return {};

@@ -17,11 +17,11 @@ using namespace std::chrono_literals;
 class ScriptedLink final : public VaultLink {
  public:
   explicit ScriptedLink(ManualClock& clock) : clock_(clock) {}
-  Status open() override {
+  Result<void> open() override {
     writing.clear();
     return {};
   }
-  Status write(std::string_view piece) override {
+  Result<void> write(std::string_view piece) override {
     clock_.advance(write_delay);  // a slow link (the fault injected)
     writing += piece;
     ++writes;
@@ -34,7 +34,7 @@ class ScriptedLink final : public VaultLink {
     }
     return {};
   }
-  Status finish() override {
+  Result<void> finish() override {
     const std::string batch = std::move(writing);
     attempts.push_back(batch);
     attempt_times.push_back(clock_.now());

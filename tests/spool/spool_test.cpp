@@ -79,7 +79,7 @@ class SpoolTest : public ::testing::Test {
 
   // Appends lines first..last, then flushes them onto a full disk, injected as a file size
   // limit just above segment 1's size (write(2) fails with EFBIG); the flush's result.
-  Status flush_with_full_disk(Spool& s, int first, int last) {
+  Result<void> flush_with_full_disk(Spool& s, int first, int last) {
     const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
     rlimit old{};
     ::getrlimit(RLIMIT_FSIZE, &old);

@@ -1,4 +1,4 @@
-#include "ssh/identity.hpp"
+#include "ssh/private_key.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

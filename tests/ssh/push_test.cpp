@@ -140,7 +140,7 @@ TEST_F(PushTest, CommandThatStopsReadingIsRefusedNotAHang) {
   auto c = s->exec("cat", in_seconds(10));
   ASSERT_TRUE(c) << c.error().message;
   const auto start = std::chrono::steady_clock::now();
-  Status st = (*c)->write(random_bytes(8 * 1024 * 1024), in_seconds(10));
+  Result<void> st = (*c)->write(random_bytes(8 * 1024 * 1024), in_seconds(10));
   if (st) st = (*c)->finish(in_seconds(10));
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().kind, ErrorKind::remote_refused) << st.error().message;
@@ -154,7 +154,7 @@ TEST_F(PushTest, RefusedChannelIsRemoteRefusedAndTheSessionLives) {
   auto s = connect(options_for(sshd_, sshd_.client_key()));
   ASSERT_TRUE(s);
   std::vector<std::unique_ptr<Channel>> open;  // sshd allows MaxSessions (10) per connection
-  Status refused;
+  Result<void> refused;
   for (int i = 0; i < 11 && refused; ++i) {
     auto c = s->exec("cat", in_seconds(10));
     if (c) {
@@ -187,7 +187,7 @@ TEST_F(PushTest, ConnectionCutMidWriteIsARetryableErrorNotAHang) {
   ASSERT_TRUE((*c)->write(mib, s->op_deadline()));
   sshd_.cut_connections();
   const auto start = std::chrono::steady_clock::now();
-  Status st;
+  Result<void> st;
   for (int i = 0; i < 256 && st; ++i) st = (*c)->write(mib, s->op_deadline());
   if (st) st = (*c)->finish(s->op_deadline());
   ASSERT_FALSE(st);

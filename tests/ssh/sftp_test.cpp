@@ -40,7 +40,7 @@ class SftpTest : public SshdTest {
         *sftp_, *f, offset, max,
         [&](std::string_view bytes) {
           out.append(bytes);
-          return Status{};
+          return Result<void>{};
         },
         std::chrono::seconds(30), tuning_);
     if (!r) return r.error();
@@ -216,7 +216,7 @@ TEST_F(SftpTest, AFollowReadEndsAtTheShortReply) {
   std::string got;
   auto sink = [&](std::string_view b) {
     got.append(b);
-    return Status{};
+    return Result<void>{};
   };
   SftpRead one(*sftp_, *f, 0, 1u << 20);
   one.start(1);

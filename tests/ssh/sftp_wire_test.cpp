@@ -59,7 +59,7 @@ TEST(SftpWire, OversizedOrTruncatedFramesAreRejected) {
   std::size_t used = 0;
   EXPECT_FALSE(take_reply(huge, used, bad));
   EXPECT_TRUE(bad);
-  Attrs a;
+  WireAttrs a;
   EXPECT_FALSE(parse_attrs(std::string("\0\0\0\x01\0\0", 6), a));  // size flag, 2 of 8 bytes
   std::string s;
   EXPECT_FALSE(parse_string(std::string("\0\0\0\x09"
@@ -75,7 +75,7 @@ TEST(SftpWire, AttrsWithAllFields) {
                            std::string("\0\0\x81\xa4", 4) +                      // 0100644
                            std::string("\0\0\0\x03\0\0\0\x04", 8) +              // atime mtime
                            std::string("\0\0\0\x01\0\0\0\x01k\0\0\0\x01v", 14);  // 1 extension
-  Attrs a;
+  WireAttrs a;
   ASSERT_TRUE(parse_attrs(body, a));
   EXPECT_EQ(a.size, 256u);
   EXPECT_EQ(a.permissions, 0100644u);

@@ -20,6 +20,6 @@ using KeyPtr = std::unique_ptr<ssh_key_struct, KeyDeleter>;
 // or unreadable file, one that group or others may access (like OpenSSH: "permissions 0644
 // for KEY are too open; run chmod 600 KEY"), and one libssh cannot parse or that needs a
 // passphrase.
-Result<KeyPtr> load_identity(const std::filesystem::path& path);
+Result<KeyPtr> load_private_key(const std::filesystem::path& path);
 
 }  // namespace logship::ssh

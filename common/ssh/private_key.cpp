@@ -1,4 +1,4 @@
-#include "ssh/identity.hpp"
+#include "ssh/private_key.hpp"
 
 #include <libssh/libssh.h>
 #include <sys/stat.h>
@@ -13,7 +13,7 @@ void KeyDeleter::operator()(ssh_key_struct* key) const {
   ssh_key_free(key);
 }
 
-Result<KeyPtr> load_identity(const std::filesystem::path& path) {
+Result<KeyPtr> load_private_key(const std::filesystem::path& path) {
   const std::string p = path.string();
   if (p.empty()) {
     return make_error(ErrorKind::config, "no identity file given; pass --identity FILE");

@@ -1,4 +1,4 @@
-#include "follow/identity.hpp"
+#include "follow/file_identity.hpp"
 
 #include <algorithm>
 
