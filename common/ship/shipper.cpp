@@ -138,7 +138,7 @@ void Shipper::tick() {
     }
     if (!cut_batch(d->action)) return;
   }
-  if (backoff_.ready()) attempt();
+  if (backoff_.ready() && !stop_due()) attempt();  // none begins once the grace is over
   finish_if_stop_due();
 }
 
