@@ -1,5 +1,9 @@
 #include "ship/push_state.hpp"
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <sstream>
 
 namespace logship::ship {
@@ -71,6 +75,52 @@ Result<PushState> decode(std::string_view text) {
   return PushState{*acked, inflight, std::move(*seal)};
 }
 
+// The thread that syncs what record() wrote: it syncs whenever a generation newer than the
+// durable one is wanted, and after a failure waits until it is asked again.
+struct PushStateFile::Background {
+  explicit Background(SlotFile& f) : file(f), thread([this] { run(); }) {}
+  ~Background() {
+    {
+      std::lock_guard lock(mu);
+      stop = true;
+    }
+    wake.notify_all();
+    thread.join();
+  }
+  void run() {
+    std::unique_lock lock(mu);
+    for (;;) {
+      wake.wait(lock, [&] { return stop || retry || (wanted > synced && !error); });
+      if (stop && (wanted <= synced || error)) return;
+      retry = false;
+      lock.unlock();
+      auto r = file.sync();
+      lock.lock();
+      if (r) {
+        synced = std::max(synced, *r);
+        error.reset();
+      } else {
+        error = r.error();
+      }
+      done.notify_all();
+    }
+  }
+
+  SlotFile& file;
+  std::mutex mu;
+  std::condition_variable wake, done;
+  std::uint64_t wanted = 0;  // the newest generation recorded
+  std::uint64_t synced = 0;  // the newest known to be on the disk
+  std::optional<Error> error;
+  bool retry = false, stop = false;
+  std::thread thread;  // last: starts once the rest is ready
+};
+
+PushStateFile::PushStateFile(SlotFile file) : file_(std::make_unique<SlotFile>(std::move(file))) {}
+PushStateFile::PushStateFile(PushStateFile&&) noexcept = default;
+PushStateFile& PushStateFile::operator=(PushStateFile&&) noexcept = default;
+PushStateFile::~PushStateFile() = default;
+
 Result<PushStateFile> PushStateFile::open(const std::filesystem::path& path) {
   auto f = SlotFile::open(path);
   if (!f) return f.error();
@@ -78,7 +128,7 @@ Result<PushStateFile> PushStateFile::open(const std::filesystem::path& path) {
 }
 
 Result<std::optional<PushState>> PushStateFile::load() {
-  auto r = file_.read();
+  auto r = file_->read();
   if (!r) return r.error();
   if (!r->has_value()) return std::optional<PushState>{};
   auto s = decode(**r);
@@ -87,7 +137,41 @@ Result<std::optional<PushState>> PushStateFile::load() {
 }
 
 Result<void> PushStateFile::save(const PushState& state) {
-  return file_.write(encode(state));
+  auto g = record(state);
+  if (!g) return g.error();
+  return durable(*g);
+}
+
+Result<std::uint64_t> PushStateFile::record(const PushState& state) {
+  if (!background_) {
+    if (auto st = file_->write(encode(state)); !st) return st.error();
+    return file_->sync();  // the generation just written, already durable
+  }
+  auto g = file_->write_unsynced(encode(state));
+  if (!g) return g.error();
+  {
+    std::lock_guard lock(background_->mu);
+    background_->wanted = std::max(background_->wanted, *g);
+  }
+  background_->wake.notify_one();
+  return *g;
+}
+
+Result<void> PushStateFile::durable(std::uint64_t generation) {
+  if (!background_) return {};
+  Background& b = *background_;
+  std::unique_lock lock(b.mu);
+  b.done.wait(lock, [&] { return b.synced >= generation || b.error; });
+  if (b.synced >= generation) return {};
+  const Error e = *b.error;
+  b.error.reset();
+  b.retry = true;
+  b.wake.notify_one();
+  return e;
+}
+
+void PushStateFile::sync_in_background() {
+  if (!background_) background_ = std::make_unique<Background>(*file_);
 }
 
 }  // namespace logship::ship

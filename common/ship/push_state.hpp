@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,13 +46,31 @@ Result<PushState> decode(std::string_view text);
 class PushStateFile {
  public:
   static Result<PushStateFile> open(const std::filesystem::path& path);
+  PushStateFile(PushStateFile&&) noexcept;
+  PushStateFile& operator=(PushStateFile&&) noexcept;
+  ~PushStateFile();  // syncs what was recorded, then stops the background thread
+
   // nullopt when the file is new (run `logship-push init` first).
   Result<std::optional<PushState>> load();
+  // Records `state` durably: on the disk (fdatasync) when it returns.
   Result<void> save(const PushState& state);
 
+  // Records `state` where a crash of the process cannot lose it (the page cache) and has it
+  // synced: on the background thread once sync_in_background() was called, else at once.
+  // Returns the record's generation, for durable().
+  Result<std::uint64_t> record(const PushState& state);
+  // Waits until the record of `generation` (and every earlier one) is on the disk. A failed
+  // fdatasync is returned once, and tried again at the next call.
+  Result<void> durable(std::uint64_t generation);
+  // From now on record() leaves the fdatasync to a thread of its own, so that the sender does
+  // not wait for a busy disk.
+  void sync_in_background();
+
  private:
-  explicit PushStateFile(SlotFile file) : file_(std::move(file)) {}
-  SlotFile file_;
+  struct Background;
+  explicit PushStateFile(SlotFile file);
+  std::unique_ptr<SlotFile> file_;  // on the heap: the background thread holds it
+  std::unique_ptr<Background> background_;
 };
 
 }  // namespace logship::ship

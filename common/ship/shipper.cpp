@@ -23,6 +23,9 @@ struct Shipper::Batch {
   bool maybe_sent_before = false;  // restored after a restart: part of it may be in the vault
   bool verified = false;           // its records' checksums were checked when it was planned
   bool incomplete_logged = false;
+  // The generation of the state record that recorded it: on the disk before its end line is
+  // sent, so that no batch is sealed in the vault without its record surviving a power loss.
+  std::uint64_t recorded = 0;
   // The last record an attempt of this process handed to the link (0: none): an open batch
   // that failed is resent with exactly the records up to here, whatever came since, so a
   // resend is never larger than what its attempt may have left in the vault.
@@ -97,12 +100,13 @@ bool Shipper::finished() const {
   return finished_;
 }
 
-bool Shipper::persist() {
-  if (auto st = file_.save(state_); !st) {
-    spdlog::error("cannot save the push state: {}", st.error().message);
-    return false;
+std::optional<std::uint64_t> Shipper::persist() {
+  auto g = file_.record(state_);
+  if (!g) {
+    spdlog::error("cannot save the push state: {}", g.error().message);
+    return std::nullopt;
   }
-  return true;
+  return *g;
 }
 
 std::optional<Decision> Shipper::decide_now() {
@@ -204,13 +208,15 @@ bool Shipper::cut_batch(Decision::Action action) {
              action == Decision::Action::send_lines;
   }
   state_.inflight = f;
-  if (!persist()) {  // never send what could not be recorded: a resend must be identical
+  const auto recorded = persist();
+  if (!recorded) {  // never send what could not be recorded: a resend must be identical
     state_.inflight.reset();
     (void)backoff_.failed();
     restore_pending();
     return false;
   }
   batch_ = std::make_unique<Batch>();
+  batch_->recorded = *recorded;
   batch_->inflight = f;
   batch_->start = read_pos_;
   batch_->verified = true;
@@ -398,6 +404,11 @@ void Shipper::grow() {
 }
 
 Result<void> Shipper::end(Batch& b) {
+  // Its lines went out while its record was being synced; its seal waits for the disk.
+  if (auto st = file_.durable(b.recorded); !st) {
+    link_.reset();
+    return st;
+  }
   const InFlight& f = b.inflight;
   if (f.first != 0 && b.expect != f.last + 1) b.complete = false;
   if (!b.complete && !b.incomplete_logged) {

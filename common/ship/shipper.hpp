@@ -95,7 +95,9 @@ class Shipper {
   void note_failure(const Error& e);
   bool stop_due() const;  // stopping, and the grace has passed
   void finish_if_stop_due();
-  bool persist();
+  // The state recorded (the page cache: safe from a crash of the process at once, on the disk
+  // soon); its generation, nullopt when it could not be written.
+  std::optional<std::uint64_t> persist();
 
   ShipperOptions opt_;
   spool::Spool& spool_;

@@ -51,19 +51,29 @@ Result<std::optional<std::string>> SlotFile::read() {
   buf.resize(static_cast<std::size_t>(n));
   if (buf.empty()) return std::optional<std::string>{};
   std::optional<Slot> best;
+  std::size_t best_off = 0;
   for (std::size_t off = 0; off < buf.size(); off += kSlotSize) {
     auto s = decode(std::string_view(buf).substr(off, kSlotSize));
-    if (s && (!best || s->generation > best->generation)) best = std::move(s);
+    if (s && (!best || s->generation > best->generation)) {
+      best = std::move(s);
+      best_off = off;
+    }
   }
   if (!best)
     return make_error(ErrorKind::data,
                       "state file " + path_.string() + " is damaged (no slot passes its checksum)");
-  generation_ = best->generation;
+  // A crash of the process may have left the newest record unsynced: it is made durable before
+  // the next write overwrites the other slot.
+  if (::fdatasync(fd_.get()) != 0)
+    return make_error(ErrorKind::io, errno_message("fsync state file", path_));
+  std::lock_guard lock(*mu_);
+  generation_ = durable_generation_ = best->generation;
+  durable_slot_ = static_cast<int>(best_off / kSlotSize);  // the other slot is written next
+  record_ = best->record;
   return std::optional<std::string>{std::move(best->record)};
 }
 
-Result<void> SlotFile::write_slot(int slot, std::string_view record, std::uint64_t generation,
-                                  bool sync) {
+Result<void> SlotFile::write_slot(int slot, std::string_view record, std::uint64_t generation) {
   std::string b(kMagic, 8);
   b.append(reinterpret_cast<const char*>(&generation), 8);
   const auto len = static_cast<std::uint32_t>(record.size());
@@ -84,24 +94,49 @@ Result<void> SlotFile::write_slot(int slot, std::string_view record, std::uint64
     }
     done += static_cast<std::size_t>(w);
   }
-  if (sync && ::fdatasync(fd_.get()) != 0)
-    return make_error(ErrorKind::io, errno_message("fsync state file", path_));
   return {};
 }
 
 Result<void> SlotFile::write(std::string_view record) {
-  if (record.size() > kMaxRecord)
-    return make_error(ErrorKind::data, "state record too large for " + path_.string());
-  const std::uint64_t gen = generation_ + 1;
-  // The newest record is in slot (generation_ % 2); write the other one first.
   // The fresh slot is synced before the other is touched, so one valid slot always survives.
   // The overwrite of the old record is synced by the next write's fdatasync (or the kernel's
   // writeback): one fdatasync per write.
-  const int fresh = static_cast<int>(gen % 2);
-  if (auto st = write_slot(fresh, record, gen, true); !st) return st;
-  if (auto st = write_slot(1 - fresh, record, gen, false); !st) return st;
-  generation_ = gen;
+  if (auto g = write_unsynced(record); !g) return g.error();
+  if (auto d = sync(); !d) return d.error();
   return {};
+}
+
+Result<std::uint64_t> SlotFile::write_unsynced(std::string_view record) {
+  if (record.size() > kMaxRecord)
+    return make_error(ErrorKind::data, "state record too large for " + path_.string());
+  std::lock_guard lock(*mu_);
+  const std::uint64_t gen = generation_ + 1;
+  if (auto st = write_slot(1 - durable_slot_, record, gen); !st) return st.error();
+  generation_ = gen;
+  record_.assign(record);
+  return gen;
+}
+
+Result<std::uint64_t> SlotFile::sync() {
+  for (;;) {
+    std::uint64_t target = 0;
+    {
+      std::lock_guard lock(*mu_);
+      if (durable_generation_ == generation_) return durable_generation_;
+      target = generation_;
+    }
+    if (::fdatasync(fd_.get()) != 0)
+      return make_error(ErrorKind::io, errno_message("fsync state file", path_));
+    std::lock_guard lock(*mu_);
+    // Written again while it synced: that slot is not known to be whole on the disk. Sync again;
+    // the durable slot was not touched meanwhile.
+    if (generation_ != target) continue;
+    durable_slot_ = 1 - durable_slot_;
+    durable_generation_ = target;
+    // The previous record (a replaced key) is overwritten with the new one.
+    if (auto st = write_slot(1 - durable_slot_, record_, target); !st) return st.error();
+    return target;
+  }
 }
 
 }  // namespace logship

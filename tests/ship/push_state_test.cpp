@@ -68,5 +68,32 @@ TEST(PushState, FileSavesAndLoads) {
   std::filesystem::remove(path);
 }
 
+TEST(PushState, RecordsSyncedInTheBackgroundAreDurableWhenAskedAndAtTheEnd) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("logship-pushstate-bg-" + std::to_string(::getpid()));
+  std::filesystem::remove(path);
+  {
+    auto f = PushStateFile::open(path);
+    ASSERT_TRUE(f && f->load());
+    f->sync_in_background();
+    std::uint64_t g = 0;
+    for (std::uint64_t acked = 1; acked <= 200; ++acked) {
+      auto r = f->record(PushState{acked, std::nullopt, vault::SealState::initial(key0())});
+      ASSERT_TRUE(r);
+      EXPECT_GT(*r, g);
+      g = *r;
+      if (acked % 50 == 0) {
+        ASSERT_TRUE(f->durable(g));
+      }
+    }
+    ASSERT_TRUE(f->record(PushState{201, std::nullopt, vault::SealState::initial(key0())}));
+  }  // the last record is synced before the file closes
+  auto f = PushStateFile::open(path);
+  auto loaded = f->load();
+  ASSERT_TRUE(loaded && loaded->has_value());
+  EXPECT_EQ((*loaded)->acked, 201u);
+  std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace logship::ship

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace logship {
 namespace {
@@ -87,6 +89,55 @@ TEST_F(SlotFileTest, BothSlotsDamagedIsAnErrorNamingTheFile) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorKind::data);
   EXPECT_NE(r.error().message.find(path_.string()), std::string::npos);
+}
+
+TEST_F(SlotFileTest, UnsyncedWritesLeaveTheDurableRecordAloneUntilTheSync) {
+  auto f = SlotFile::open(path_);
+  ASSERT_TRUE(f && f->read());
+  ASSERT_TRUE(f->write("key=DURABLE-KEY"));
+  const auto first = f->write_unsynced("key=second");
+  const auto second = f->write_unsynced("key=third");
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(*second, *first + 1);
+  // A power loss now finds the durable record whole in its slot: both unsynced writes went to
+  // the other slot.
+  EXPECT_NE(raw().find("DURABLE-KEY"), std::string::npos);
+  EXPECT_EQ(raw().find("key=second"), std::string::npos) << "written over by the third";
+  // A crash of the process finds the newest record (it is in the page cache).
+  {
+    auto g = SlotFile::open(path_);
+    auto r = g->read();
+    ASSERT_TRUE(r && r->has_value());
+    EXPECT_EQ(r->value(), "key=third");
+  }
+  const auto synced = f->sync();
+  ASSERT_TRUE(synced);
+  EXPECT_EQ(*synced, *second);
+  EXPECT_EQ(raw().find("DURABLE-KEY"), std::string::npos) << "the replaced key is erased";
+  ASSERT_TRUE(f->write_unsynced("key=fourth"));
+  EXPECT_NE(raw().find("key=third"), std::string::npos) << "the durable record is kept";
+}
+
+TEST_F(SlotFileTest, WritesDuringASyncOnAnotherThreadLoseNothing) {
+  auto f = SlotFile::open(path_);
+  ASSERT_TRUE(f && f->read());
+  std::atomic<bool> done{false};
+  std::thread syncer([&] {
+    while (!done) ASSERT_TRUE(f->sync());
+  });
+  std::uint64_t last = 0;
+  for (int i = 0; i < 300; ++i) {
+    auto g = f->write_unsynced("record " + std::to_string(i));
+    ASSERT_TRUE(g);
+    last = *g;
+  }
+  done = true;
+  syncer.join();
+  const auto synced = f->sync();
+  ASSERT_TRUE(synced);
+  EXPECT_EQ(*synced, last);
+  auto g = SlotFile::open(path_);
+  EXPECT_EQ(g->read()->value(), "record 299");
 }
 
 TEST_F(SlotFileTest, OversizedRecordIsRefused) {
