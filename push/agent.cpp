@@ -127,9 +127,10 @@ int run_agent(const Config& c) {
   Backoff::Policy backoff;
   backoff.cap = c.retry_max;
   backoff.base = std::min(backoff.base, c.retry_max);
-  // The sender writes the state at each batch and never waits for the disk to sync it, except
-  // before an end line: a busy disk delays a batch's seal, not its lines (PUSH.md, Delivery).
-  file->sync_in_background();
+  // --state-sync seal: the sender writes the state at each batch and waits for the disk only
+  // before an end line, so a busy disk delays a batch's seal, not its lines. With send, every
+  // record is synced as it is written (PUSH.md, Delivery).
+  if (!c.state_sync_before_send) file->sync_in_background();
   ship::Shipper shipper({c.source, c.stream, c.policy, backoff}, spool, *file, std::move(state),
                         link, clock);
   // The sender: the shipper stepped by the clock, on its own thread, so that a slow vault never

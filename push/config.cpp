@@ -51,6 +51,10 @@ void add_run_options(cli::OptionSet& set) {
      "spool size on disk; when full, the oldest unsent lines are dropped and counted")
     ("fsync-interval", po::value<int>()->default_value(1000)->value_name("MS"),
      "fdatasync the spool at most this often (0: after every write); see SPOOL.md")
+    ("state-sync", po::value<std::string>()->default_value("seal")->value_name("WHEN"),
+     "seal: the push state is synced in the background and a batch's end line waits for it "
+     "(a busy disk delays seals, not lines); send: each state record is synced before the "
+     "bytes it describes leave (a power loss then never tears a batch; see PUSH.md)")
     ("batch-max-bytes", po::value<std::string>()->default_value("64M")->value_name("BYTES"),
      "largest batch payload; batches grow to this under backlog (streamed: memory does not "
      "grow with it)")
@@ -100,6 +104,10 @@ Config run_config(const po::variables_map& vm) {
   c.spool_max = cli::parse_size(vm["spool-max"].as<std::string>(), "spool-max");
   if (c.spool_max < (1u << 20)) throw cli::UsageError("--spool-max must be at least 1M");
   c.fsync_interval = std::chrono::milliseconds(cli::int_at_least(vm, "fsync-interval", 0));
+  const auto state_sync = vm["state-sync"].as<std::string>();
+  if (state_sync != "seal" && state_sync != "send")
+    throw cli::UsageError("--state-sync must be seal or send, not '" + state_sync + "'");
+  c.state_sync_before_send = state_sync == "send";
   c.policy.max_bytes = cli::parse_size(vm["batch-max-bytes"].as<std::string>(), "batch-max-bytes");
   if (c.policy.max_bytes < 4096 || c.policy.max_bytes > (64u << 20))
     throw cli::UsageError("--batch-max-bytes must be between 4K and 64M");

@@ -27,6 +27,7 @@ struct Config {
   std::filesystem::path state_dir;
   std::uint64_t spool_max = 256ull << 20;
   std::chrono::milliseconds fsync_interval{1000};
+  bool state_sync_before_send = false;  // --state-sync send
   ship::BatchPolicy policy;
   std::chrono::milliseconds retry_max{30'000};
   cli::StatusOptions status;

@@ -170,6 +170,31 @@ TEST_F(PushTest, BatchOpenBeyondWhatVerifyCallsLiveIsAUsageError) {
   EXPECT_EQ(r.code, 2) << r.err;
 }
 
+TEST_F(PushTest, StateSyncIsSealOrSend) {
+  auto r = run_program(args({"--state-sync", "never"}));
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--state-sync must be seal or send, not 'never'"), std::string::npos)
+      << r.err;
+}
+
+TEST_F(PushTest, EitherStateSyncDeliversEveryLineOnceAndVerifies) {
+  std::string data;
+  for (int i = 0; i < 5000; ++i) data += "line " + std::to_string(i) + "\n";
+  const auto input = home_ / "input.txt";
+  std::ofstream(input, std::ios::binary) << data;
+  std::string expected;
+  for (const char* mode : {"send", "seal"}) {
+    auto a = args({"--state-sync", mode, "--batch-max-bytes", "4K"});  // many batches
+    a[2] = "-";                                                        // --input -
+    Child agent(a, log(), input);
+    EXPECT_EQ(agent.wait_for(60s), 0) << slurp(log());
+    expected += data;
+    EXPECT_TRUE(extract() == expected)
+        << mode << ": extracted " << extract().size() << " of " << expected.size();
+    EXPECT_EQ(verify({"--key", key().string()}).code, 0) << mode;
+  }
+}
+
 TEST_F(PushTest, CiphersAreOfferedAsGivenAndUnknownNamesAreAUsageError) {
   auto r = run_program(args({"--ciphers", "no-such-cipher"}));
   EXPECT_EQ(r.code, 2) << r.err;
