@@ -60,7 +60,9 @@ std::string prometheus_text(const std::vector<Metric>& metrics) {
 }
 
 Result<void> write_status_file(const std::filesystem::path& path, std::string_view content) {
-  return atomic_write_file(path, content, 0644);
+  // Rewritten every few seconds by the thread that reads syslog's FIFO: never an fsync, which
+  // on a busy disk would hold that thread for 100 ms or more.
+  return replace_file(path, content, 0644);
 }
 
 void write_logged(const std::filesystem::path& path, std::string_view content, const char* what) {

@@ -37,7 +37,8 @@ struct Metric {
 // The text exposition format (HELP and TYPE once per name, in first-seen order).
 std::string prometheus_text(const std::vector<Metric>& metrics);
 
-// Atomically replaces `path` (mode 0644: monitoring may read it; it holds no secrets).
+// Atomically replaces `path` (mode 0644: monitoring may read it; it holds no secrets): a
+// reader sees the old or the new file. Not fsynced (util/files.hpp, replace_file).
 Result<void> write_status_file(const std::filesystem::path& path, std::string_view content);
 
 // Writes `content` to `path` as write_status_file() does; logs "WHAT: error" on failure.

@@ -43,8 +43,10 @@ Result<void> fsync_dir(const std::filesystem::path& dir) {
   return {};
 }
 
-Result<void> atomic_write_file(const std::filesystem::path& path, std::string_view data,
-                               mode_t mode) {
+namespace {
+
+Result<void> write_and_rename(const std::filesystem::path& path, std::string_view data, mode_t mode,
+                              bool durable) {
   const auto dir = path.parent_path();
   std::random_device rd;
   const auto tmp =
@@ -57,10 +59,21 @@ Result<void> atomic_write_file(const std::filesystem::path& path, std::string_vi
   };
   if (::fchmod(fd.get(), mode) != 0) return fail(errno_message("chmod", tmp));  // umask-proof
   if (auto st = write_all(fd.get(), data, tmp); !st) return fail(st.error().message);
-  if (::fsync(fd.get()) != 0) return fail(errno_message("fsync", tmp));
+  if (durable && ::fsync(fd.get()) != 0) return fail(errno_message("fsync", tmp));
   fd.reset();
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(errno_message("rename to", path));
-  return fsync_dir(dir);
+  return durable ? fsync_dir(dir) : Result<void>{};
+}
+
+}  // namespace
+
+Result<void> atomic_write_file(const std::filesystem::path& path, std::string_view data,
+                               mode_t mode) {
+  return write_and_rename(path, data, mode, /*durable=*/true);
+}
+
+Result<void> replace_file(const std::filesystem::path& path, std::string_view data, mode_t mode) {
+  return write_and_rename(path, data, mode, /*durable=*/false);
 }
 
 Result<std::string> read_file(const std::filesystem::path& path) {

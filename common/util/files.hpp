@@ -40,6 +40,12 @@ class UniqueFd {
 Result<void> atomic_write_file(const std::filesystem::path& path, std::string_view data,
                                mode_t mode = 0600);
 
+// The same without the fsyncs: a reader sees the old or the new content, never a mix, and so
+// does a crash of the process; after a power loss the file may hold either, or be empty. For
+// files rewritten every few seconds that nothing needs back after a reboot (status files):
+// they never wait for a busy disk.
+Result<void> replace_file(const std::filesystem::path& path, std::string_view data, mode_t mode);
+
 // Reads a whole (small) file.
 Result<std::string> read_file(const std::filesystem::path& path);
 

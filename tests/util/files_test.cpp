@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 namespace logship {
 namespace {
@@ -34,6 +36,32 @@ TEST_F(FilesTest, AtomicWriteReplacesContentAndSetsMode) {
   int entries = 0;
   for ([[maybe_unused]] auto& e : fs::directory_iterator(dir_)) ++entries;
   EXPECT_EQ(entries, 1);
+}
+
+TEST_F(FilesTest, ReplaceFileIsSeenWholeOldOrNewByAReader) {
+  const auto p = dir_ / "status.json";
+  const std::string a(64 << 10, 'a'), b(64 << 10, 'b');
+  ASSERT_TRUE(replace_file(p, a, 0644));
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 200; ++i) ASSERT_TRUE(replace_file(p, i % 2 ? a : b, 0644));
+    done = true;
+  });
+  int reads = 0;
+  while (!done) {
+    auto r = read_file(p);
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_TRUE(*r == a || *r == b) << "a mix of " << r->size() << " bytes";
+    ++reads;
+  }
+  writer.join();
+  EXPECT_GT(reads, 0);
+  struct stat st {};
+  ASSERT_EQ(::stat(p.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+  int entries = 0;
+  for ([[maybe_unused]] auto& e : fs::directory_iterator(dir_)) ++entries;
+  EXPECT_EQ(entries, 1) << "no temporary file is left";
 }
 
 TEST_F(FilesTest, AtomicWriteIntoMissingDirectoryFailsWithPath) {
