@@ -20,7 +20,9 @@ class PushTest : public SshdTest {
   void SetUp() override {
     SshdTest::SetUp();
     vault_file_ = sshd_.dir() / "vault.log";
-    sshd_.add_authorized_key(test::push_key_options(vault_file_), sshd_.client_key());
+    // These tests drive channels directly, without an agent's --timeout: a channel queued
+    // behind another's megabytes may wait for the lock longer than 1 s on a loaded machine.
+    sshd_.add_authorized_key(test::push_key_options(vault_file_, 20), sshd_.client_key());
   }
   std::string vault() const {
     auto r = read_file(vault_file_);
