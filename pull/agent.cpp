@@ -9,6 +9,7 @@
 #include "follow/pull_status.hpp"
 #include "follow/sftp_follower.hpp"
 #include "follow/tail_follower.hpp"
+#include "status/publisher.hpp"
 
 namespace logship::pull {
 
@@ -17,8 +18,9 @@ namespace fs = std::filesystem;
 namespace {
 
 // Writes the JSON status file and the Prometheus textfile, if configured.
-void write_status(const Config& c, const follow::Puller& puller, const Clock& clock) {
-  status::publish(c.status.files, [&] {
+void write_status(status::Publisher& publisher, const Config& c, const follow::Puller& puller,
+                  const Clock& clock) {
+  publisher.publish([&] {
     const auto& h = puller.host();
     return follow::PullStatus{.source = c.source,
                               .pid = ::getpid(),
@@ -69,6 +71,7 @@ int run_agent(const Config& c) {
   }
 
   cli::AgentLoop loop(clock, c.status.interval);  // before the Syncer's thread: it inherits
+  status::Publisher publisher(c.status.files);    // writes the status files on its own thread
                                                   // the signal mask
   follow::Syncer syncer;  // outlives the followers, which wait for it when destroyed
   std::vector<std::unique_ptr<follow::Follower>> followers;
@@ -119,11 +122,11 @@ int run_agent(const Config& c) {
   auto stopping = [&] { return loop.stopping(); };
   while (!stopping()) {
     puller.tick(stopping);
-    if (loop.status_due()) write_status(c, puller, clock);
+    if (loop.status_due()) write_status(publisher, c, puller, clock);
     loop.wait(-1, puller.next_deadline());
   }
   puller.shutdown();
-  write_status(c, puller, clock);
+  write_status(publisher, c, puller, clock);
   return cli::kExitOk;
 }
 

@@ -11,6 +11,7 @@
 #include "input/intake.hpp"
 #include "ship/shipper.hpp"
 #include "spool/spool.hpp"
+#include "status/publisher.hpp"
 #include "status/push_status.hpp"
 #include "util/wakeup.hpp"
 
@@ -38,10 +39,10 @@ class SpoolSink final : public input::LineSink {
   std::optional<spool::Spool::Appender> locked_;
 };
 
-// Writes the JSON status file and the Prometheus textfile, if configured.
-void write_status(const Config& c, const ship::Shipper& shipper, const spool::Spool& spool,
-                  const std::string& input, const SystemClock& clock) {
-  status::publish(c.status.files, [&] {
+// Hands the JSON status and the Prometheus text, if configured, to the publisher.
+void write_status(status::Publisher& publisher, const Config& c, const ship::Shipper& shipper,
+                  const spool::Spool& spool, const std::string& input, const SystemClock& clock) {
+  publisher.publish([&] {
     const auto s = shipper.status();
     const auto sp = spool.stats();
     return status::PushStatus{.source = c.source,
@@ -120,6 +121,8 @@ int run_agent(const Config& c) {
 
   // before the sender starts, so that it inherits the mask (the spool's own thread blocks all)
   cli::AgentLoop loop(clock, c.status.interval);
+  // The status files are written on a thread of their own: never by the thread reading the FIFO.
+  status::Publisher publisher(c.status.files);
 
   ssh::SessionOptions session = c.ssh;
   session.clock = &clock;  // every deadline is measured on the agent's clock
@@ -150,7 +153,7 @@ int run_agent(const Config& c) {
     }
     if (loop.status_due()) {
       (void)spool.flush();  // lets the fsync interval run while input is quiet
-      write_status(c, shipper, spool, intake.description(), clock);
+      write_status(publisher, c, shipper, spool, intake.description(), clock);
     }
   }
 
@@ -163,7 +166,7 @@ int run_agent(const Config& c) {
   sender.join();
   const auto left = spool.stats().pending_records;
   if (left) spdlog::info("{} lines stay in the spool for the next start", left);
-  write_status(c, shipper, spool, intake.description(), clock);
+  write_status(publisher, c, shipper, spool, intake.description(), clock);
   return cli::kExitOk;
 }
 

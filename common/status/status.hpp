@@ -50,15 +50,4 @@ struct StatusFiles {
   std::optional<std::filesystem::path> prometheus;
 };
 
-// Writes the report that `build` returns (a struct with json() and metrics()) to the files
-// given, building it only when one is; a failure is logged and does not stop the agent.
-template <class Build>
-void publish(const StatusFiles& files, const Build& build) {
-  if (!files.json && !files.prometheus) return;
-  const auto report = build();
-  if (files.json) write_logged(*files.json, report.json() + "\n", "status file");
-  if (files.prometheus)
-    write_logged(*files.prometheus, prometheus_text(report.metrics()), "prometheus file");
-}
-
 }  // namespace logship::status
