@@ -1,6 +1,5 @@
-// The verifier's state and steps (Verifier::Impl), shared by the verifier*.cpp files it is
-// written in, one concern each (the sections below). Each step is commented where it is
-// defined. Not public API.
+// The verifier's state and steps (Verifier::Impl), shared by the verifier*.cpp files, one concern
+// each (the sections below); each step is commented where it is defined. Not public API.
 #pragma once
 
 #include <cstdint>
@@ -109,8 +108,6 @@ struct Verifier::Impl {
   bool continues_interrupted(const Line& l);
   // ---- a remnant inside the resend (verifier_resend.cpp) ----
   std::uint64_t verifies_as_batch(detail::StreamState& s, std::string_view bytes);
-  static bool only_separators_after(std::string_view reg, std::uint64_t end, const Line& l,
-                                    std::uint64_t c0);
   std::optional<std::uint64_t> verifies_without(detail::StreamState& s, std::string_view reg,
                                                 std::size_t q, std::size_t n, const Line& l,
                                                 std::uint64_t c0, std::string& rebuilt);

@@ -27,6 +27,17 @@ constexpr std::size_t kMaxRepairBytes = 8 << 20;  // of the resend and what foll
 constexpr std::size_t kRepairNeedle = 8;          // bytes a remnant must start with
 constexpr int kRepairPlaces = 32;                 // places tried per torn copy
 
+// The lines between the end of a rebuilt copy (`end`, from c0) and the line l where the copy
+// failed were read as the copy's and will not be read again: a repair stands only if they
+// are empty lines (separators), so that nothing after the batch escapes verification.
+bool only_separators_after(std::string_view reg, std::uint64_t end, const Line& l,
+                           std::uint64_t c0) {
+  if (l.offset <= c0 + end) return true;
+  const auto upto = l.offset - c0;
+  if (upto > reg.size()) return false;
+  return reg.substr(end, upto - end).find_first_not_of('\n') == std::string_view::npos;
+}
+
 }  // namespace
 
 // The length of the batch `bytes` starts with (its end line's LF included) if it verifies as
@@ -71,17 +82,6 @@ std::uint64_t Verifier::Impl::verifies_as_batch(StreamState& s, std::string_view
     }
     return at;
   }
-}
-
-// The lines between the end of a rebuilt copy (`end`, from c0) and the line l where the copy
-// failed were read as the copy's and will not be read again: a repair stands only if they
-// are empty lines (separators), so that nothing after the batch escapes verification.
-bool Verifier::Impl::only_separators_after(std::string_view reg, std::uint64_t end, const Line& l,
-                                           std::uint64_t c0) {
-  if (l.offset <= c0 + end) return true;
-  const auto upto = l.offset - c0;
-  if (upto > reg.size()) return false;
-  return reg.substr(end, upto - end).find_first_not_of('\n') == std::string_view::npos;
 }
 
 // The rebuilt batch ends at `end` of the file. The failing line l, when it starts there or
