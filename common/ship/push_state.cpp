@@ -170,6 +170,12 @@ Result<void> PushStateFile::durable(std::uint64_t generation) {
   return e;
 }
 
+bool PushStateFile::is_durable(std::uint64_t generation) {
+  if (!background_) return true;
+  std::lock_guard lock(background_->mu);
+  return background_->synced >= generation;
+}
+
 void PushStateFile::sync_in_background() {
   if (!background_) background_ = std::make_unique<Background>(*file_);
 }

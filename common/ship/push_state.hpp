@@ -62,6 +62,8 @@ class PushStateFile {
   // Waits until the record of `generation` (and every earlier one) is on the disk. A failed
   // fdatasync is returned once, and tried again at the next call.
   Result<void> durable(std::uint64_t generation);
+  // Whether the record of `generation` is on the disk now (never waits).
+  bool is_durable(std::uint64_t generation);
   // From now on record() leaves the fdatasync to a thread of its own, so that the sender does
   // not wait for a busy disk.
   void sync_in_background();

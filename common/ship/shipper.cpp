@@ -14,6 +14,8 @@ namespace {
 // The longest idle wait before the link is given a turn (VaultLink::idle): well under the
 // vault's ClientAliveInterval (scripts/vault/sshd_config-logship.conf).
 constexpr std::chrono::seconds kLinkIdle{5};
+// How often an open batch due to close looks again whether its record is on the disk.
+constexpr std::chrono::milliseconds kRecordCheck{5};
 }  // namespace
 
 Shipper::Shipper(ShipperOptions options, spool::Spool& spool, PushStateFile& file, PushState state,
@@ -128,6 +130,7 @@ SteadyTime Shipper::next_deadline() const {
   if (finished_) return SteadyTime::max();
   if (batch_ && batch_->growing) {
     if (stopping_ || pending_since_) return now;
+    if (batch_->awaiting_record) return now + kRecordCheck;
     return std::min(batch_->close_at, batch_->last_line + opt_.policy.open_idle);
   }
   if (batch_) {

@@ -135,9 +135,14 @@ Result<bool> Shipper::write_following(Batch& b) {
     out_.clear();
   }
   if (!batch_room(p, b.lines, b.payload).left()) return true;
+  const bool recorded = file_.is_durable(b.recorded);
   std::lock_guard lock(mu_);
   // Closed when its time is up, or when the input has paused: the file then ends sealed.
-  return stopping_ || clock_.now() >= std::min(b.close_at, b.last_line + p.open_idle);
+  const bool due = stopping_ || clock_.now() >= std::min(b.close_at, b.last_line + p.open_idle);
+  // Its end line waits for its record on the disk (end()): until the record is there it stays
+  // open and takes the lines that come, so a slow fdatasync delays the seal, not the lines.
+  b.awaiting_record = due && !stopping_ && !recorded;
+  return due && !b.awaiting_record;
 }
 
 void Shipper::grow() {

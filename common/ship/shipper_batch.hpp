@@ -32,8 +32,9 @@ struct Shipper::Batch {
   std::optional<vault::BatchBuilder> builder;
   spool::Cursor cursor;  // after the last record read
   std::uint64_t expect = 0, payload = 0, lines = 0;
-  bool complete = true;  // every record from first on was found, in order
-  bool growing = false;  // open on the wire: ticks write the lines that follow
+  bool complete = true;          // every record from first on was found, in order
+  bool growing = false;          // open on the wire: ticks write the lines that follow
+  bool awaiting_record = false;  // due to close, but its record is not on the disk yet
   SteadyTime close_at{}, last_line{};
 };
 
