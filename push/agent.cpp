@@ -81,6 +81,7 @@ void keep_key(const fs::path& dir, const crypto::Digest& k0) {
 
 int run_agent(const Config& c) {
   SystemClock clock;
+  Wakeup wake;  // wakes the sender; outlives the state file, whose sync thread rings it
   if (!fs::exists(state_file(c.state_dir)))
     throw cli::UsageError("state directory " + c.state_dir.string() +
                           " is not initialised; run: logship-push init --state-dir " +
@@ -133,12 +134,11 @@ int run_agent(const Config& c) {
   // --state-sync seal: the sender writes the state at each batch and waits for the disk only
   // before an end line, so a busy disk delays a batch's seal, not its lines. With send, every
   // record is synced as it is written (PUSH.md, Delivery).
-  if (!c.state_sync_before_send) file->sync_in_background();
+  if (!c.state_sync_before_send) file->sync_in_background([&wake] { wake.notify(); });
   ship::Shipper shipper({c.source, c.stream, c.policy, backoff}, spool, *file, std::move(state),
                         link, clock);
   // The sender: the shipper stepped by the clock, on its own thread, so that a slow vault never
   // holds up the reading of the FIFO.
-  Wakeup wake;
   std::thread sender([&] {
     for (shipper.tick(); !shipper.finished(); shipper.tick())
       wake.wait_until(shipper.next_deadline());

@@ -78,7 +78,8 @@ Result<PushState> decode(std::string_view text) {
 // The thread that syncs what record() wrote: it syncs whenever a generation newer than the
 // durable one is wanted, and after a failure waits until it is asked again.
 struct PushStateFile::Background {
-  explicit Background(SlotFile& f) : file(f), thread([this] { run(); }) {}
+  Background(SlotFile& f, std::function<void()> on_settled)
+      : file(f), settled(std::move(on_settled)), thread([this] { run(); }) {}
   ~Background() {
     {
       std::lock_guard lock(mu);
@@ -103,10 +104,16 @@ struct PushStateFile::Background {
         error = r.error();
       }
       done.notify_all();
+      if (settled) {
+        lock.unlock();
+        settled();
+        lock.lock();
+      }
     }
   }
 
   SlotFile& file;
+  std::function<void()> settled;
   std::mutex mu;
   std::condition_variable wake, done;
   std::uint64_t wanted = 0;  // the newest generation recorded
@@ -170,14 +177,14 @@ Result<void> PushStateFile::durable(std::uint64_t generation) {
   return e;
 }
 
-bool PushStateFile::is_durable(std::uint64_t generation) {
+bool PushStateFile::sync_settled(std::uint64_t generation) {
   if (!background_) return true;
   std::lock_guard lock(background_->mu);
-  return background_->synced >= generation;
+  return background_->synced >= generation || background_->error;
 }
 
-void PushStateFile::sync_in_background() {
-  if (!background_) background_ = std::make_unique<Background>(*file_);
+void PushStateFile::sync_in_background(std::function<void()> settled) {
+  if (!background_) background_ = std::make_unique<Background>(*file_, std::move(settled));
 }
 
 }  // namespace logship::ship

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,11 +63,12 @@ class PushStateFile {
   // Waits until the record of `generation` (and every earlier one) is on the disk. A failed
   // fdatasync is returned once, and tried again at the next call.
   Result<void> durable(std::uint64_t generation);
-  // Whether the record of `generation` is on the disk now (never waits).
-  bool is_durable(std::uint64_t generation);
+  // Whether durable(generation) would return at once: the record is on the disk, or its sync
+  // failed (durable() then says why). Never waits.
+  bool sync_settled(std::uint64_t generation);
   // From now on record() leaves the fdatasync to a thread of its own, so that the sender does
-  // not wait for a busy disk.
-  void sync_in_background();
+  // not wait for a busy disk. `settled` runs on that thread after each sync, failed or not.
+  void sync_in_background(std::function<void()> settled = {});
 
  private:
   struct Background;

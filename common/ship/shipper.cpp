@@ -14,8 +14,6 @@ namespace {
 // The longest idle wait before the link is given a turn (VaultLink::idle): well under the
 // vault's ClientAliveInterval (scripts/vault/sshd_config-logship.conf).
 constexpr std::chrono::seconds kLinkIdle{5};
-// How often an open batch due to close looks again whether its record is on the disk.
-constexpr std::chrono::milliseconds kRecordCheck{5};
 }  // namespace
 
 Shipper::Shipper(ShipperOptions options, spool::Spool& spool, PushStateFile& file, PushState state,
@@ -130,8 +128,9 @@ SteadyTime Shipper::next_deadline() const {
   if (finished_) return SteadyTime::max();
   if (batch_ && batch_->growing) {
     if (stopping_ || pending_since_) return now;
-    if (batch_->awaiting_record) return now + kRecordCheck;
-    return std::min(batch_->close_at, batch_->last_line + opt_.policy.open_idle);
+    const SteadyTime due_at = std::min(batch_->close_at, batch_->last_line + opt_.policy.open_idle);
+    // Waiting for its record's sync, which wakes the sender when it settles (push/agent.cpp).
+    return batch_->awaiting_record ? due_at + kRecordWait : due_at;
   }
   if (batch_) {
     const SteadyTime retry = backoff_.next_deadline();

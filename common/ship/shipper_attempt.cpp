@@ -135,13 +135,17 @@ Result<bool> Shipper::write_following(Batch& b) {
     out_.clear();
   }
   if (!batch_room(p, b.lines, b.payload).left()) return true;
-  const bool recorded = file_.is_durable(b.recorded);
+  const bool settled = file_.sync_settled(b.recorded);
   std::lock_guard lock(mu_);
   // Closed when its time is up, or when the input has paused: the file then ends sealed.
-  const bool due = stopping_ || clock_.now() >= std::min(b.close_at, b.last_line + p.open_idle);
-  // Its end line waits for its record on the disk (end()): until the record is there it stays
-  // open and takes the lines that come, so a slow fdatasync delays the seal, not the lines.
-  b.awaiting_record = due && !stopping_ && !recorded;
+  const SteadyTime due_at = std::min(b.close_at, b.last_line + p.open_idle);
+  const auto now = clock_.now();
+  const bool due = stopping_ || now >= due_at;
+  // Its end line waits for its record on the disk (end()): until the sync has settled it stays
+  // open and takes the lines that come, so a slow fdatasync delays the seal, not the lines. For
+  // kRecordWait at most: an unsealed tail stays bounded (verify calls one open for 120 s torn),
+  // and a stalled disk then holds the end line in end().
+  b.awaiting_record = due && !stopping_ && !settled && now < due_at + kRecordWait;
   return due && !b.awaiting_record;
 }
 

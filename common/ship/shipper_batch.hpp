@@ -13,6 +13,10 @@
 
 namespace logship::ship {
 
+// The longest an open batch due to close stays open for its record's sync (beyond, its end line
+// waits in Shipper::end()).
+inline constexpr std::chrono::seconds kRecordWait{10};
+
 struct Shipper::Batch {
   InFlight inflight;
   spool::Cursor start;  // where its first record is read from
@@ -34,7 +38,7 @@ struct Shipper::Batch {
   std::uint64_t expect = 0, payload = 0, lines = 0;
   bool complete = true;          // every record from first on was found, in order
   bool growing = false;          // open on the wire: ticks write the lines that follow
-  bool awaiting_record = false;  // due to close, but its record is not on the disk yet
+  bool awaiting_record = false;  // due to close, but its record's sync has not settled yet
   SteadyTime close_at{}, last_line{};
 };
 

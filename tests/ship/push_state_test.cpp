@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 
 namespace logship::ship {
@@ -75,7 +76,8 @@ TEST(PushState, RecordsSyncedInTheBackgroundAreDurableWhenAskedAndAtTheEnd) {
   {
     auto f = PushStateFile::open(path);
     ASSERT_TRUE(f && f->load());
-    f->sync_in_background();
+    std::atomic<int> settled{0};
+    f->sync_in_background([&] { ++settled; });
     std::uint64_t g = 0;
     for (std::uint64_t acked = 1; acked <= 200; ++acked) {
       auto r = f->record(PushState{acked, std::nullopt, vault::SealState::initial(key0())});
@@ -84,6 +86,8 @@ TEST(PushState, RecordsSyncedInTheBackgroundAreDurableWhenAskedAndAtTheEnd) {
       g = *r;
       if (acked % 50 == 0) {
         ASSERT_TRUE(f->durable(g));
+        EXPECT_TRUE(f->sync_settled(g));
+        EXPECT_GT(settled.load(), 0) << "the sync thread tells the sender";
       }
     }
     ASSERT_TRUE(f->record(PushState{201, std::nullopt, vault::SealState::initial(key0())}));
