@@ -64,11 +64,10 @@ bool Shipper::stop_due() const {
 }
 
 void Shipper::finish_if_stop_due() {
+  if (!stop_due()) return;
   std::lock_guard lock(mu_);
-  if (stopping_ && clock_.now() >= stop_deadline_) {
-    finished_ = true;
-    status_.state = "stopped";
-  }
+  finished_ = true;
+  status_.state = "stopped";
 }
 
 bool Shipper::finished() const {
