@@ -20,6 +20,8 @@
 # Elsewhere than 127.0.0.1 (e.g. a vault behind an emulated WAN, scripts/lib/wan.sh): set
 # LOGSHIP_SSHD_ADDR to the address to listen on and LOGSHIP_SSHD_NETNS to the network namespace
 # that has it; the server then runs in that namespace, and known_hosts names that address.
+# LOGSHIP_SSHD_EXTRA_CONFIG: more sshd_config lines, appended to the config (e.g. MaxStartups
+# for a benchmark with hundreds of clients, bench/fanin/run).
 
 logship_sshd__die() {
   echo "sshd.sh: $*" >&2
@@ -87,6 +89,9 @@ LogLevel VERBOSE
 # files (e.g. a pyenv rehash and its lock) out of forced commands and their timings.
 SetEnv SHLVL=1
 CONF
+  if [[ -n ${LOGSHIP_SSHD_EXTRA_CONFIG:-} ]]; then
+    printf '%s\n' "$LOGSHIP_SSHD_EXTRA_CONFIG" >> "$dir/sshd_config"
+  fi
 }
 
 logship_sshd_key() {
