@@ -3,14 +3,18 @@
 //
 //   gen OUT BYTES SENTINEL        syslog-like lines of 100-200 bytes, about BYTES in all, the
 //                                 last one being SENTINEL; prints "lines=N bytes=B"
-//   feed-wait FIFO DATA VAULT (--sentinel S | --size N) [--pid P] [--chunk B] [--poll-ms M]
-//             [--timeout S] [--pipe-size B]
+//   feed-wait FIFO DATA VAULT (--sentinel S | --last-line S | --size N) [--pid P] [--chunk B]
+//             [--poll-ms M] [--timeout S] [--pipe-size B]
 //                                 writes DATA into FIFO at full speed with a non-blocking writer
 //                                 (EAGAIN counted, then poll(POLLOUT)), while polling VAULT until
 //                                 it holds the framed SENTINEL line followed by a complete end
-//                                 line (--sentinel) or reaches N bytes (--size). Reports wall
-//                                 time from the first byte written, and the CPU of P over it.
-//                                 FIFO and DATA "-": only wait; VAULT "-": only feed.
+//                                 line (--sentinel), ends with the line S (--last-line: a plain
+//                                 output file) or reaches N bytes (--size; with --last-line,
+//                                 whichever comes first: lines may arrive out of order, or be
+//                                 lost). Reports wall time
+//                                 from the first byte written, and the CPU of P over it.
+//                                 FIFO and DATA "-": only wait; VAULT "-": only feed. FIFO may
+//                                 be a regular file (written from offset 0, no EAGAIN).
 //                                 --pipe-size: raise the FIFO's capacity to B first (F_SETPIPE_SZ),
 //                                 as logship-push does for its own FIFO.
 //   exec-wait DATA VAULT SIZE [--poll-ms M] [--timeout S] -- CMD...
@@ -34,6 +38,10 @@
 //   count N ACCEPTED              reads payload lines on stdin; prints how many of seq 0..N-1
 //                                 arrived once, twice or more, not at all, and how many of the
 //                                 accepted ones are missing.
+//   compare DATA OUT              matches OUT's lines to DATA's: how many of DATA's arrived
+//                                 once, more than once (duplicated, extra_copies) or not at all
+//                                 (lost); lines of OUT not in DATA (unknown); first copies that
+//                                 came after a line that follows them in DATA (out_of_order)
 //   treecpu PID                   CPU seconds of PID and its live descendants, with what they
 //                                 reaped (utime+stime+cutime+cstime), as "cpu_s=X"
 //   libssh-send, hash-lines, intake  the floors (floors.cpp)
@@ -212,6 +220,10 @@ struct Mapped {
     struct stat st {};
     ::fstat(fd, &st);
     size = static_cast<std::size_t>(st.st_size);
+    if (size == 0) {  // nothing to map
+      ::close(fd);
+      return;
+    }
     void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
     if (p == MAP_FAILED) die_errno("mmap");
     ::close(fd);
@@ -220,11 +232,13 @@ struct Mapped {
 };
 
 // Waits until `path` (a vault file) is complete: either `size` bytes, or the framed sentinel
-// line followed by a whole line (the batch's end line).
+// line followed by a whole line (the batch's end line), or a plain file that ends with the
+// sentinel line (`last_line`, as rsyslog's omfile writes it).
 struct VaultWaiter {
   std::string path;
   std::uint64_t want_size = 0;  // 0: use the sentinel
   std::string sentinel;         // "\n" SENTINEL "\n@logship end "
+  std::string last_line;        // or "\n" SENTINEL "\n"
   int fd = -1;
   std::uint64_t seen = 0;
 
@@ -238,7 +252,15 @@ struct VaultWaiter {
     const auto size = static_cast<std::uint64_t>(st.st_size);
     if (size == seen) return false;
     seen = size;
-    if (want_size) return size >= want_size;
+    if (want_size && size >= want_size) return true;
+    if (!last_line.empty()) {  // or (with --size) all the bytes, the last line elsewhere
+      if (size < last_line.size()) return false;
+      std::string buf(last_line.size(), '\0');
+      return ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(size - buf.size())) ==
+                 static_cast<ssize_t>(buf.size()) &&
+             buf == last_line;
+    }
+    if (want_size) return false;
     const std::uint64_t tail = std::min<std::uint64_t>(size, 8192);
     std::string buf(tail, '\0');
     if (::pread(fd, buf.data(), tail, static_cast<off_t>(size - tail)) !=
@@ -266,6 +288,8 @@ int cmd_feed_wait(int argc, char** argv) {
     const std::string o = argv[i];
     if (o == "--sentinel")
       w.sentinel = "\n" + std::string(argv[i + 1]) + "\n@logship end ";
+    else if (o == "--last-line")
+      w.last_line = "\n" + std::string(argv[i + 1]) + "\n";
     else if (o == "--size")
       w.want_size = to_u64(argv[i + 1], "size");
     else if (o == "--pid")
@@ -281,7 +305,8 @@ int cmd_feed_wait(int argc, char** argv) {
     else
       die("unknown option " + o);
   }
-  if (w.sentinel.empty() && !w.want_size) die("feed-wait needs --sentinel or --size");
+  if (w.sentinel.empty() && w.last_line.empty() && !w.want_size)
+    die("feed-wait needs --sentinel, --last-line or --size");
   ::signal(SIGPIPE, SIG_IGN);
   const bool feed = std::string(fifo) != "-", wait_vault = w.path != "-";
   int fd = -1;
@@ -710,6 +735,71 @@ int cmd_count(int argc, char** argv) {
   return 0;
 }
 
+// --- compare -------------------------------------------------------------------------------
+
+std::vector<std::string_view> split_lines(const Mapped& m) {
+  std::vector<std::string_view> lines;
+  std::size_t at = 0;
+  while (at < m.size) {
+    const void* nl = std::memchr(m.data + at, '\n', m.size - at);
+    const std::size_t end =
+        nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - m.data) : m.size;
+    lines.emplace_back(m.data + at, end - at);  // a last line without newline counts too
+    at = end + 1;
+  }
+  return lines;
+}
+
+int cmd_compare(int argc, char** argv) {
+  if (argc != 2) die("usage: compare DATA OUT");
+  const Mapped data(argv[0]), out(argv[1]);
+  const auto lines = split_lines(data);
+  // DATA's lines by hash; equal lines are matched to their occurrences in order
+  std::vector<std::pair<std::size_t, std::uint32_t>> index(lines.size());
+  const std::hash<std::string_view> hash;
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    index[i] = {hash(lines[i]), static_cast<std::uint32_t>(i)};
+  std::sort(index.begin(), index.end());
+  std::vector<std::uint32_t> seen(lines.size(), 0);
+  std::uint64_t out_lines = 0, unknown = 0, late = 0;
+  std::int64_t furthest = -1;  // the furthest line of DATA delivered so far
+  for (const auto l : split_lines(out)) {
+    ++out_lines;
+    const std::pair<std::size_t, std::uint32_t> key{hash(l), 0};
+    std::int64_t match = -1, repeat = -1;
+    for (auto it = std::lower_bound(index.begin(), index.end(), key);
+         it != index.end() && it->first == key.first && match < 0; ++it) {
+      if (lines[it->second] != l) continue;
+      if (seen[it->second] == 0)
+        match = it->second;
+      else if (repeat < 0)
+        repeat = it->second;
+    }
+    if (match < 0 && repeat < 0) {
+      ++unknown;
+      continue;
+    }
+    if (match < 0) {
+      ++seen[static_cast<std::size_t>(repeat)];
+      continue;
+    }
+    ++seen[static_cast<std::size_t>(match)];
+    if (match < furthest) ++late;
+    furthest = std::max(furthest, match);
+  }
+  std::uint64_t once = 0, lost = 0, repeated = 0, extra = 0;
+  for (const auto n : seen) {
+    if (n == 0) ++lost;
+    if (n == 1) ++once;
+    if (n > 1) ++repeated, extra += n - 1;
+  }
+  std::printf(
+      "lines=%zu out_lines=%" PRIu64 " once=%" PRIu64 " lost=%" PRIu64 " duplicated=%" PRIu64
+      " extra_copies=%" PRIu64 " unknown=%" PRIu64 " out_of_order=%" PRIu64 " in_order=%s\n",
+      lines.size(), out_lines, once, lost, repeated, extra, unknown, late, late ? "no" : "yes");
+  return 0;
+}
+
 // --- treecpu -------------------------------------------------------------------------------
 
 int cmd_treecpu(int argc, char** argv) {
@@ -752,7 +842,7 @@ int cmd_treecpu(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   if (argc < 2)
-    die("usage: logship-bench-push gen|feed-wait|exec-wait|paced|tail|count|treecpu|"
+    die("usage: logship-bench-push gen|feed-wait|exec-wait|paced|tail|count|compare|treecpu|"
         "libssh-send|hash-lines ...");
   const std::string cmd = argv[1];
   argc -= 2;
@@ -763,6 +853,7 @@ int main(int argc, char** argv) {
   if (cmd == "paced") return cmd_paced(argc, argv);
   if (cmd == "tail") return cmd_tail(argc, argv);
   if (cmd == "count") return cmd_count(argc, argv);
+  if (cmd == "compare") return cmd_compare(argc, argv);
   if (cmd == "treecpu") return cmd_treecpu(argc, argv);
   if (cmd == "libssh-send") return cmd_libssh_send(argc, argv);
   if (cmd == "hash-lines") return cmd_hash_lines(argc, argv);
