@@ -1,5 +1,6 @@
 #include "push/config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "cli/agent.hpp"
@@ -61,8 +62,14 @@ void add_run_options(cli::OptionSet& set) {
     ("linger", po::value<int>()->default_value(5)->value_name("MS"),
      "how long a first line waits for others before its batch leaves")
     ("batch-open", po::value<int>()->default_value(250)->value_name("MS"),
-     "a batch that took every pending line stays open this long for the lines that follow, "
-     "written as they come and acknowledged together (0: close at once)")
+     "a batch that took every pending line stays open for the lines that follow, written as "
+     "they come and sealed together: this long, or until the input pauses, once it holds "
+     "--batch-open-bytes (0: close at once)")
+    ("batch-open-bytes", po::value<std::string>()->default_value("256K")->value_name("BYTES"),
+     "an open batch holding less stays open, whatever the pauses, up to --batch-open-max: "
+     "at a trickle an agent costs the vault one channel per --batch-open-max")
+    ("batch-open-max", po::value<int>()->default_value(10000)->value_name("MS"),
+     "the longest a batch stays open (its lines are in the vault file, not sealed yet)")
     ("heartbeat", po::value<int>()->default_value(60)->value_name("SECONDS"),
      "an empty batch after this long without one, so the vault sees we are alive")
     ("retry-max", po::value<int>()->default_value(30)->value_name("SECONDS"),
@@ -113,11 +120,19 @@ Config run_config(const po::variables_map& vm) {
     throw cli::UsageError("--batch-max-bytes must be between 4K and 64M");
   c.policy.linger = std::chrono::milliseconds(cli::int_at_least(vm, "linger", 0));
   c.policy.open_for = std::chrono::milliseconds(cli::int_at_least(vm, "batch-open", 0));
+  c.policy.open_worth =
+      cli::parse_size(vm["batch-open-bytes"].as<std::string>(), "batch-open-bytes");
+  c.policy.open_max = std::chrono::milliseconds(cli::int_at_least(vm, "batch-open-max", 0));
+  if (vm["batch-open-max"].defaulted())
+    c.policy.open_max = std::max(c.policy.open_max, c.policy.open_for);
+  if (c.policy.open_max < c.policy.open_for)
+    throw cli::UsageError("--batch-open-max must be at least --batch-open");
   // Its lines stay unsealed in the vault while it is open; logship-verify takes a final batch
   // open for longer than 120 s for a torn one.
-  if (c.policy.open_for > std::chrono::seconds(60))
+  if (c.policy.open_max > std::chrono::seconds(60))
     throw cli::UsageError(
-        "--batch-open must be at most 60000 ms: an open batch's lines are not sealed yet, and "
+        std::string(vm["batch-open-max"].defaulted() ? "--batch-open" : "--batch-open-max") +
+        " must be at most 60000 ms: an open batch's lines are not sealed yet, and "
         "logship-verify reports one open for over 120 s as torn");
   c.policy.heartbeat = std::chrono::seconds(cli::int_at_least(vm, "heartbeat", 1));
   c.retry_max = std::chrono::seconds(cli::int_at_least(vm, "retry-max", 1));

@@ -17,6 +17,12 @@ Decision decide(const BatchPolicy& p, SteadyTime now, std::uint64_t pending_byte
   return {A::wait, beat};
 }
 
+SteadyTime open_batch_due(const BatchPolicy& p, SteadyTime opened, SteadyTime last_line,
+                          std::uint64_t payload) {
+  if (payload >= p.open_worth) return std::min(opened + p.open_for, last_line + p.open_idle);
+  return opened + std::max(p.open_for, p.open_max);
+}
+
 spool::Room batch_room(const BatchPolicy& p, std::uint64_t records, std::uint64_t bytes) {
   return {p.max_lines - std::min(records, p.max_lines), p.max_bytes - std::min(bytes, p.max_bytes)};
 }

@@ -127,7 +127,8 @@ SteadyTime Shipper::next_deadline() const {
   if (finished_) return SteadyTime::max();
   if (batch_ && batch_->growing) {
     if (stopping_ || pending_since_) return now;
-    const SteadyTime due_at = std::min(batch_->close_at, batch_->last_line + opt_.policy.open_idle);
+    const SteadyTime due_at =
+        open_batch_due(opt_.policy, batch_->opened, batch_->last_line, batch_->payload);
     // Waiting for its record's sync, which wakes the sender when it settles (push/agent.cpp).
     return batch_->awaiting_record ? due_at + kRecordWait : due_at;
   }

@@ -81,7 +81,7 @@ class Shipper {
   // An attempt's first part: the link opened, the begin line and the planned records written.
   Result<void> begin(Batch& batch);
   // The lines that follow an open batch, written as they come. True: it is to close now
-  // (policy.open_for has passed, the input paused, it is full, a hole, or a stop).
+  // (open_batch_due() has come, it is full, a hole, or a stop).
   Result<bool> write_following(Batch& batch);
   // An attempt's last part: the end line written and acknowledged; then the commit.
   Result<void> end(Batch& batch);

@@ -94,8 +94,7 @@ Result<void> Shipper::begin(Batch& b) {
     if (auto st = link_.write(out_); !st) return st;
     out_.clear();
     b.growing = true;
-    b.close_at = b.last_line = clock_.now();
-    b.close_at += opt_.policy.open_for;
+    b.opened = b.last_line = clock_.now();
   }
   return {};
 }
@@ -137,8 +136,7 @@ Result<bool> Shipper::write_following(Batch& b) {
   if (!batch_room(p, b.lines, b.payload).left()) return true;
   const bool settled = file_.sync_settled(b.recorded);
   std::lock_guard lock(mu_);
-  // Closed when its time is up, or when the input has paused: the file then ends sealed.
-  const SteadyTime due_at = std::min(b.close_at, b.last_line + p.open_idle);
+  const SteadyTime due_at = open_batch_due(p, b.opened, b.last_line, b.payload);
   const auto now = clock_.now();
   const bool due = stopping_ || now >= due_at;
   // Its end line waits for its record on the disk (end()): until the sync has settled it stays

@@ -39,7 +39,7 @@ struct Shipper::Batch {
   bool complete = true;          // every record from first on was found, in order
   bool growing = false;          // open on the wire: ticks write the lines that follow
   bool awaiting_record = false;  // due to close, but its record's sync has not settled yet
-  SteadyTime close_at{}, last_line{};
+  SteadyTime opened{}, last_line{};
 };
 
 }  // namespace logship::ship

@@ -42,6 +42,34 @@ TEST(BatchPolicy, Table) {
   }
 }
 
+TEST(BatchPolicy, OpenBatchCloseTable) {
+  BatchPolicy p;
+  p.open_for = milliseconds(250);
+  p.open_idle = milliseconds(50);
+  p.open_worth = 1000;
+  p.open_max = milliseconds(10'000);
+  const SteadyTime opened{std::chrono::hours(1)};
+  struct Case {
+    const char* name;
+    milliseconds last_line;  // after it opened
+    std::uint64_t payload;
+    milliseconds due;  // after it opened
+  };
+  const Case cases[] = {
+      {"worth it, steady input: open_for", milliseconds(240), 1000, milliseconds(250)},
+      {"worth it, input paused: the pause", milliseconds(100), 5000, milliseconds(150)},
+      {"worth it at once, no line since", milliseconds(0), 1000, milliseconds(50)},
+      {"a trickle: open_max, whatever the pauses", milliseconds(0), 999, milliseconds(10'000)},
+      {"a trickle grown late: still open_max", milliseconds(9'990), 10, milliseconds(10'000)},
+  };
+  for (const auto& c : cases)
+    EXPECT_EQ(open_batch_due(p, opened, opened + c.last_line, c.payload), opened + c.due)
+        << c.name;
+  p.open_max = milliseconds(100);
+  EXPECT_EQ(open_batch_due(p, opened, opened, 10), opened + milliseconds(250))
+      << "never before open_for";
+}
+
 TEST(BatchPolicy, SizeRuleTable) {
   BatchPolicy p;
   p.max_bytes = 1000;

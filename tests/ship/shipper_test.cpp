@@ -295,8 +295,9 @@ TEST_F(ShipperTest, AFailedOpenBatchIsResentAsItWasNotGrown) {
   EXPECT_EQ(saved().acked, 4u);
 }
 
-TEST_F(ShipperTest, AnOpenBatchClosesWhenTheInputPauses) {
-  start({4096, 1000, 1ms, 60s, 60s, 30ms});
+// BatchPolicy{max_bytes, max_lines, linger, heartbeat, open_for, open_idle, open_worth, open_max}
+TEST_F(ShipperTest, AnOpenBatchWorthItsChannelClosesWhenTheInputPauses) {
+  start({4096, 1000, 1ms, 60s, 60s, 30ms, 4, 60s});
   const auto t0 = clock_.now();
   add("only");
   ASSERT_TRUE(wait_delivered(1));
@@ -305,7 +306,7 @@ TEST_F(ShipperTest, AnOpenBatchClosesWhenTheInputPauses) {
 }
 
 TEST_F(ShipperTest, AnOpenBatchUnderSteadyInputClosesAfterOpenFor) {
-  start({4096, 1000, 1ms, 60s, 250ms, 50ms});
+  start({4096, 1000, 1ms, 60s, 250ms, 50ms, 1, 10s});
   const auto t0 = clock_.now();
   add("l0");
   for (int i = 1; i < 10; ++i) {  // a line every 40 ms: never the 50 ms pause that closes it
@@ -318,6 +319,42 @@ TEST_F(ShipperTest, AnOpenBatchUnderSteadyInputClosesAfterOpenFor) {
       << link_.delivered[0];
   EXPECT_NE(link_.delivered[1].find("\nl7\nl8\nl9\n@logship end seq=1 lines=3 "), std::string::npos)
       << link_.delivered[1];
+}
+
+TEST_F(ShipperTest, AnOpenBatchAtATrickleStaysOpenUntilOpenMax) {
+  // A line a second, far less than open_worth: the pauses do not close it, open_max does, so
+  // the vault starts one process per 10 s instead of one per line.
+  start({4096, 1000, 1ms, 60s, 250ms, 50ms, 1000, 10s});
+  const auto t0 = clock_.now();
+  add("t0");
+  for (int i = 1; i < 15; ++i) {
+    run_for(1s);
+    if (i != 10) {  // (at 10 s the clock may stand at the close, not yet ticked)
+      ASSERT_EQ(link_.delivered.size(), i < 10 ? 0u : 1u) << i;
+    }
+    add("t" + std::to_string(i));
+  }
+  run_for(10ms);
+  ASSERT_EQ(link_.attempts.size(), 1u) << "one channel closed in 15 s";
+  EXPECT_EQ(link_.attempt_times[0], t0 + 1ms + 10s);
+  EXPECT_NE(link_.delivered[0].find("t0\nt1\n"), std::string::npos) << link_.delivered[0];
+  EXPECT_NE(link_.delivered[0].find("t9\nt10\n@logship end seq=0 lines=11 "), std::string::npos)
+      << link_.delivered[0];
+  EXPECT_NE(link_.writing.find("t14\n"), std::string::npos)
+      << "the next batch is open and has every line so far: " << link_.writing;
+}
+
+TEST_F(ShipperTest, AnOpenBatchThatBecomesWorthItsChannelPastOpenForClosesAtOnce) {
+  start({4096, 1000, 1ms, 60s, 250ms, 50ms, 100, 10s});
+  const auto t0 = clock_.now();
+  add("small");
+  run_for(2s);
+  EXPECT_EQ(link_.delivered.size(), 0u) << "5 bytes: open past open_for and the pauses";
+  add(std::string(100, 'x'));
+  ASSERT_TRUE(wait_delivered(1));
+  EXPECT_EQ(link_.attempt_times[0], t0 + 2s) << "worth it now, and open for longer than open_for";
+  EXPECT_NE(link_.delivered[0].find("small\n" + std::string(100, 'x') + "\n@logship end seq=0 "),
+            std::string::npos);
 }
 
 TEST_F(ShipperTest, AFirstLineLingersForCompany) {
