@@ -63,8 +63,7 @@ TEST(BatchPolicy, OpenBatchCloseTable) {
       {"a trickle grown late: still open_max", milliseconds(9'990), 10, milliseconds(10'000)},
   };
   for (const auto& c : cases)
-    EXPECT_EQ(open_batch_due(p, opened, opened + c.last_line, c.payload), opened + c.due)
-        << c.name;
+    EXPECT_EQ(open_batch_due(p, opened, opened + c.last_line, c.payload), opened + c.due) << c.name;
   p.open_max = milliseconds(100);
   EXPECT_EQ(open_batch_due(p, opened, opened, 10), opened + milliseconds(250))
       << "never before open_for";
