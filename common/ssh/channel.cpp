@@ -203,7 +203,11 @@ Result<std::size_t> Channel::read_some(std::string& out, Deadline deadline) {
     if (failure_) return *failure_;
   }
   const std::size_t n = stdout_.size();
-  out.append(stdout_);
+  if (out.empty()) {
+    out.swap(stdout_);  // (no copy; each keeps a buffer it can reuse)
+  } else {
+    out.append(stdout_);
+  }
   stdout_.clear();
   return n;
 }

@@ -93,7 +93,7 @@ Result<void> SftpSession::send(const std::string& packet, Deadline deadline) {
 
 Result<Reply> SftpSession::await(std::uint32_t id, Deadline deadline) {
   if (auto st = flush(deadline); !st) return st.error();  // never wait for an unsent request
-  compact_inbox();  // (the previous reply's body is no longer used)
+  inbox_.compact();  // (the previous reply's body is no longer used)
   if (auto it = early_.find(id); it != early_.end()) {
     current_ = std::move(it->second.body);
     const Reply r{it->second.type, id, current_};
@@ -102,15 +102,13 @@ Result<Reply> SftpSession::await(std::uint32_t id, Deadline deadline) {
   }
   for (;;) {
     bool bad = false;
-    std::size_t used = 0;
-    while (auto reply = sftp::take_reply(std::string_view(inbox_).substr(inbox_used_), used, bad)) {
-      inbox_used_ += used;
+    while (auto reply = inbox_.next(bad)) {
       if (abandoned_.erase(reply->id) != 0) continue;
       if (reply->id == id) return *reply;  // a view into inbox_, kept until the next await()
       early_[reply->id] = Stored{reply->type, std::string(reply->body)};
     }
     if (bad) return protocol_error("malformed SFTP reply");
-    compact_inbox();
+    inbox_.compact();
     if (channel_->at_eof()) {
       return make_error(
           ErrorKind::network,
@@ -132,21 +130,8 @@ Result<Reply> SftpSession::await(std::uint32_t id, Deadline deadline) {
     }
     // An interruption (Session::set_interrupt) ends the wait with an error; the requests in
     // flight are then forgotten by their Pending, and the session stays usable.
-    auto n = channel_->read_some(inbox_, deadline);
+    auto n = channel_->read_some(inbox_.input(), deadline);
     if (!n) return n.error();
-  }
-}
-
-void SftpSession::compact_inbox() {
-  // Replies are decoded where they lie; the bytes before inbox_used_ are dropped only now and
-  // then, so each byte is moved at most about once (erasing every reply from the front moved
-  // the whole backlog each time).
-  if (inbox_used_ == inbox_.size()) {
-    inbox_.clear();
-    inbox_used_ = 0;
-  } else if (inbox_used_ >= kCompactBytes && inbox_used_ >= inbox_.size() / 2) {
-    inbox_.erase(0, inbox_used_);
-    inbox_used_ = 0;
   }
 }
 

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "ssh/deadline.hpp"
+#include "ssh/reply_buffer.hpp"
 #include "ssh/sftp_wire.hpp"
 #include "util/clock.hpp"
 #include "util/result.hpp"
@@ -126,12 +127,8 @@ class SftpSession {
   Session& session_;
   std::string endpoint_;  // "host:port", for messages
   std::unique_ptr<Channel> channel_;
-  std::string outbox_;   // requests queued, not yet written
-  void compact_inbox();  // drops decoded bytes from inbox_ (now and then)
-  static constexpr std::size_t kCompactBytes = 256 * 1024;  // bytes decoded before a compaction
-
-  std::string inbox_;           // bytes received; those from inbox_used_ are not decoded yet
-  std::size_t inbox_used_ = 0;  // bytes at the front already decoded
+  std::string outbox_;  // requests queued, not yet written
+  ReplyBuffer inbox_;   // bytes received, decoded where they lie
   struct Stored {
     sftp::Type type{};
     std::string body;
