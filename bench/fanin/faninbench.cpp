@@ -54,6 +54,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/numbers.hpp"
+
 namespace {
 
 using i64 = std::int64_t;
@@ -81,19 +83,10 @@ void sleep_until(i64 t) {
   die(what + ": " + std::strerror(errno));
 }
 
-i64 to_i64(const char* s, const char* what) {
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(s, &end, 10);
-  if (errno || !end || *end || end == s) die(std::string("bad ") + what + ": " + s);
-  return v;
-}
-
-double to_double(const char* s, const char* what) {
-  char* end = nullptr;
-  const double v = std::strtod(s, &end);
-  if (!end || *end || end == s) die(std::string("bad ") + what + ": " + s);
-  return v;
+template <class T>
+T to_number(const char* s, const char* what) {
+  if (const auto v = logship::bench::parse_number<T>(s)) return *v;
+  die(std::string("bad ") + what + ": " + s);
 }
 
 volatile sig_atomic_t g_stop = 0;
@@ -133,9 +126,9 @@ i64 field(std::string_view line, std::string_view key) {
 int cmd_feed(int argc, char** argv) {
   if (argc != 7) die("usage: feed LIST RATE SECONDS START_NS OUT");
   const auto fifos = read_lines(argv[2]);
-  const double rate = to_double(argv[3], "RATE");
-  const double secs = to_double(argv[4], "SECONDS");
-  const i64 start = to_i64(argv[5], "START_NS");
+  const double rate = to_number<double>(argv[3], "RATE");
+  const double secs = to_number<double>(argv[4], "SECONDS");
+  const i64 start = to_number<i64>(argv[5], "START_NS");
   const std::string out_path = argv[6];
   const std::size_t n = fifos.size();
   if (n == 0 || rate <= 0 || secs <= 0) die("feed: nothing to do");
@@ -470,7 +463,7 @@ int cmd_sample(int argc, char** argv) {
     if (a == "--cgroup")
       vault.cgroup = argv[++i];
     else if (a == "--tree")
-      vault.root = static_cast<long>(to_i64(argv[++i], "PID"));
+      vault.root = static_cast<long>(to_number<i64>(argv[++i], "PID"));
     else if (a == "--agents")
       agents_file = argv[++i];
     else if (a == "--sshd-log")
@@ -561,9 +554,9 @@ double pct(std::vector<double>& v, double p) {  // nearest rank; v is sorted her
 
 int cmd_stats(int argc, char** argv) {
   if (argc != 9) die("usage: stats LINES BATCHES SAMPLES WIN_START WIN_END AGENTS_START N");
-  const i64 ws = to_i64(argv[5], "WIN_START"), we = to_i64(argv[6], "WIN_END");
-  const i64 t_agents = to_i64(argv[7], "AGENTS_START");
-  const std::size_t n = static_cast<std::size_t>(to_i64(argv[8], "N"));
+  const i64 ws = to_number<i64>(argv[5], "WIN_START"), we = to_number<i64>(argv[6], "WIN_END");
+  const i64 t_agents = to_number<i64>(argv[7], "AGENTS_START");
+  const std::size_t n = static_cast<std::size_t>(to_number<i64>(argv[8], "N"));
   const double win_s = static_cast<double>(we - ws) / 1e9;
   // lines: latency and sealed lag of those written in the window; first arrival per agent
   std::vector<double> lat_ms, sealed_s;
@@ -695,7 +688,7 @@ int cmd_stats(int argc, char** argv) {
 // ---------------------------------------------------------------------------------------------
 int cmd_check(int argc, char** argv) {
   if (argc != 4) die("usage: check AGENT SENT");
-  const i64 agent = to_i64(argv[2], "AGENT"), sent = to_i64(argv[3], "SENT");
+  const i64 agent = to_number<i64>(argv[2], "AGENT"), sent = to_number<i64>(argv[3], "SENT");
   std::vector<int> seen(static_cast<std::size_t>(sent), 0);
   i64 disorder = 0, foreign = 0, last = -1;
   for (std::string l; std::getline(std::cin, l);) {

@@ -46,6 +46,7 @@
 //                                 reaped (utime+stime+cutime+cstime), as "cpu_s=X"
 //   libssh-send, hash-lines, intake  the floors (floors.cpp)
 #include "floors.hpp"
+#include "lib/numbers.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -94,19 +95,10 @@ std::int64_t now_ns() {
   die(what + ": " + std::strerror(errno));
 }
 
-std::uint64_t to_u64(const char* s, const char* what) {
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = std::strtoull(s, &end, 10);
-  if (errno || !end || *end || end == s) die(std::string("bad ") + what + ": " + s);
-  return v;
-}
-
-double to_double(const char* s, const char* what) {
-  char* end = nullptr;
-  const double v = std::strtod(s, &end);
-  if (!end || *end || end == s) die(std::string("bad ") + what + ": " + s);
-  return v;
+template <class T>
+T to_number(const char* s, const char* what) {
+  if (const auto v = logship::bench::parse_number<T>(s)) return *v;
+  die(std::string("bad ") + what + ": " + s);
 }
 
 // utime+stime (and, with children, cutime+cstime) of a process from /proc/PID/stat, in ticks.
@@ -131,7 +123,7 @@ bool proc_ticks(long pid, bool children, std::uint64_t& ticks, long* ppid = null
 
 int cmd_gen(int argc, char** argv) {
   if (argc != 3) die("usage: gen OUT BYTES SENTINEL");
-  const std::uint64_t target = to_u64(argv[1], "BYTES");
+  const std::uint64_t target = to_number<std::uint64_t>(argv[1], "BYTES");
   const std::string sentinel = argv[2];
   FILE* out = std::fopen(argv[0], "wb");
   if (!out) die_errno(argv[0]);
@@ -291,17 +283,17 @@ int cmd_feed_wait(int argc, char** argv) {
     else if (o == "--last-line")
       w.last_line = "\n" + std::string(argv[i + 1]) + "\n";
     else if (o == "--size")
-      w.want_size = to_u64(argv[i + 1], "size");
+      w.want_size = to_number<std::uint64_t>(argv[i + 1], "size");
     else if (o == "--pid")
-      pid = static_cast<long>(to_u64(argv[i + 1], "pid"));
+      pid = static_cast<long>(to_number<std::uint64_t>(argv[i + 1], "pid"));
     else if (o == "--chunk")
-      chunk = to_u64(argv[i + 1], "chunk");
+      chunk = to_number<std::uint64_t>(argv[i + 1], "chunk");
     else if (o == "--poll-ms")
-      poll_ms = static_cast<int>(to_u64(argv[i + 1], "poll-ms"));
+      poll_ms = static_cast<int>(to_number<std::uint64_t>(argv[i + 1], "poll-ms"));
     else if (o == "--timeout")
-      timeout_s = to_double(argv[i + 1], "timeout");
+      timeout_s = to_number<double>(argv[i + 1], "timeout");
     else if (o == "--pipe-size")
-      want_pipe = static_cast<int>(to_u64(argv[i + 1], "pipe-size"));
+      want_pipe = static_cast<int>(to_number<std::uint64_t>(argv[i + 1], "pipe-size"));
     else
       die("unknown option " + o);
   }
@@ -393,14 +385,14 @@ int cmd_exec_wait(int argc, char** argv) {
   if (argc < 5) die("usage: exec-wait DATA VAULT SIZE [--poll-ms M] -- CMD...");
   VaultWaiter w;
   w.path = argv[1];
-  w.want_size = to_u64(argv[2], "SIZE");
+  w.want_size = to_number<std::uint64_t>(argv[2], "SIZE");
   int poll_ms = 10, i = 3;
   double timeout_s = 600;
   for (; i < argc && std::string(argv[i]) != "--"; i += 2) {
     if (std::string(argv[i]) == "--poll-ms" && i + 1 < argc)
-      poll_ms = static_cast<int>(to_u64(argv[i + 1], "poll-ms"));
+      poll_ms = static_cast<int>(to_number<std::uint64_t>(argv[i + 1], "poll-ms"));
     else if (std::string(argv[i]) == "--timeout" && i + 1 < argc)
-      timeout_s = to_double(argv[i + 1], "timeout");
+      timeout_s = to_number<double>(argv[i + 1], "timeout");
     else
       die(std::string("unknown option ") + argv[i]);
   }
@@ -463,19 +455,19 @@ int cmd_paced(int argc, char** argv) {
   if (argc < 4)
     die("usage: paced FIFO RATE SECONDS ACCEPTED [--warmup S] [--len B] [--ready VAULT]");
   const char* fifo = argv[0];
-  const double rate = to_double(argv[1], "RATE");
-  const double seconds = to_double(argv[2], "SECONDS");
+  const double rate = to_number<double>(argv[1], "RATE");
+  const double seconds = to_number<double>(argv[2], "SECONDS");
   double warmup = 0;
   std::size_t len = 150;
   const char* ready = nullptr;
   for (int i = 4; i + 1 < argc; i += 2) {
     const std::string o = argv[i];
     if (o == "--warmup")
-      warmup = to_double(argv[i + 1], "warmup");
+      warmup = to_number<double>(argv[i + 1], "warmup");
     else if (o == "--ready")
       ready = argv[i + 1];
     else if (o == "--len")
-      len = to_u64(argv[i + 1], "len");
+      len = to_number<std::uint64_t>(argv[i + 1], "len");
     else
       die("unknown option " + o);
   }
@@ -587,15 +579,15 @@ bool parse_seq(std::string_view line, std::uint64_t& seq, std::int64_t& t) {
 int cmd_tail(int argc, char** argv) {
   if (argc < 3) die("usage: tail VAULT N TIMEOUT_S [--idle S] [--dump FILE]");
   const std::string path = argv[0];
-  const std::uint64_t want = to_u64(argv[1], "N");
-  const double timeout = to_double(argv[2], "TIMEOUT_S");
+  const std::uint64_t want = to_number<std::uint64_t>(argv[1], "N");
+  const double timeout = to_number<double>(argv[2], "TIMEOUT_S");
   std::int64_t idle_ns = 0;
   const char* dump = nullptr;
   for (int i = 3; i < argc; i += 2) {
     const std::string o = argv[i];
     if (i + 1 >= argc) die("tail: " + o + " needs a value");
     if (o == "--idle")
-      idle_ns = static_cast<std::int64_t>(to_double(argv[i + 1], "idle") * 1e9);
+      idle_ns = static_cast<std::int64_t>(to_number<double>(argv[i + 1], "idle") * 1e9);
     else if (o == "--dump")
       dump = argv[i + 1];
     else
@@ -678,7 +670,7 @@ int cmd_tail(int argc, char** argv) {
 
 int cmd_count(int argc, char** argv) {
   if (argc != 2) die("usage: count N ACCEPTED < payload");
-  const std::uint64_t n = to_u64(argv[0], "N");
+  const std::uint64_t n = to_number<std::uint64_t>(argv[0], "N");
   std::vector<std::uint32_t> seen(n, 0);
   std::vector<char> accepted(n, 0);
   {
@@ -804,7 +796,7 @@ int cmd_compare(int argc, char** argv) {
 
 int cmd_treecpu(int argc, char** argv) {
   if (argc != 1) die("usage: treecpu PID");
-  const long root = static_cast<long>(to_u64(argv[0], "PID"));
+  const long root = static_cast<long>(to_number<std::uint64_t>(argv[0], "PID"));
   std::map<long, long> parent;
   std::map<long, std::uint64_t> ticks;
   DIR* d = ::opendir("/proc");
