@@ -74,20 +74,9 @@ void sleep_until(i64 t) {
   }
 }
 
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "logship-bench-fanin: %s\n", msg.c_str());
-  std::exit(2);
-}
-
-[[noreturn]] void die_errno(const std::string& what) {
-  die(what + ": " + std::strerror(errno));
-}
-
-template <class T>
-T to_number(const char* s, const char* what) {
-  if (const auto v = logship::bench::parse_number<T>(s)) return *v;
-  die(std::string("bad ") + what + ": " + s);
-}
+using logship::bench::die;
+using logship::bench::die_errno;
+using logship::bench::to_number;
 
 volatile sig_atomic_t g_stop = 0;
 void on_stop(int) {
@@ -716,6 +705,7 @@ int cmd_check(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  logship::bench::tool = {"logship-bench-fanin", 2};
   const std::string cmd = argc > 1 ? argv[1] : "";
   if (cmd == "feed") return cmd_feed(argc, argv);
   if (cmd == "watch") return cmd_watch(argc, argv);

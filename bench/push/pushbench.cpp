@@ -86,20 +86,9 @@ std::int64_t now_ns() {
   return std::int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
 }
 
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "logship-bench-push: %s\n", msg.c_str());
-  std::exit(1);
-}
-
-[[noreturn]] void die_errno(const std::string& what) {
-  die(what + ": " + std::strerror(errno));
-}
-
-template <class T>
-T to_number(const char* s, const char* what) {
-  if (const auto v = logship::bench::parse_number<T>(s)) return *v;
-  die(std::string("bad ") + what + ": " + s);
-}
+using logship::bench::die;
+using logship::bench::die_errno;
+using logship::bench::to_number;
 
 // utime+stime (and, with children, cutime+cstime) of a process from /proc/PID/stat, in ticks.
 bool proc_ticks(long pid, bool children, std::uint64_t& ticks, long* ppid = nullptr) {
@@ -833,6 +822,7 @@ int cmd_treecpu(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  logship::bench::tool = {"logship-bench-push", 1};
   if (argc < 2)
     die("usage: logship-bench-push gen|feed-wait|exec-wait|paced|tail|count|compare|treecpu|"
         "libssh-send|hash-lines ...");
