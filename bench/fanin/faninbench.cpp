@@ -54,7 +54,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/numbers.hpp"
+#include "lib/tool.hpp"
 
 namespace {
 

@@ -46,7 +46,7 @@
 //                                 reaped (utime+stime+cutime+cstime), as "cpu_s=X"
 //   libssh-send, hash-lines, intake  the floors (floors.cpp)
 #include "floors.hpp"
-#include "lib/numbers.hpp"
+#include "lib/tool.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -129,14 +129,14 @@ TEST(ReplyBuffer, EachByteIsMovedAtMostAboutOnce) {
   // what was received.)
   const std::string one = frame(Type::data, 7, u32(65536) + std::string(65536, 'x'));
   std::string backlog;
-  for (int i = 0; i < 32; ++i) backlog += one;
+  for (int i = 0; i < 30; ++i) backlog += one;
   ReplyBuffer b;
   b.append(std::string_view(one).substr(0, one.size() / 2));
   std::uint64_t received = one.size() / 2, replies = 0;
   for (int round = 0; round < 64; ++round) {
     // (the first piece completes the half reply before it; the last leaves half of one)
     b.append(std::string_view(one).substr(one.size() / 2));
-    b.append(std::string_view(backlog).substr(0, 30 * one.size()));
+    b.append(backlog);
     b.append(std::string_view(one).substr(0, one.size() / 2));
     received += 31 * one.size();
     for (;;) {

@@ -1,6 +1,6 @@
-// What every measuring tool under bench/ does with its arguments: numbers parsed strictly (the
-// whole string, decimal, no sign on an unsigned type, no leading blanks), and a one-line error
-// naming the tool when one is wrong.
+// What the measuring tools under bench/ share: a one-line error naming the tool (die), and
+// numbers in their arguments parsed strictly (the whole string, decimal, no sign on an unsigned
+// type, no leading blanks). Header-only: the tools link no logship code for this.
 #pragma once
 
 #include <cerrno>
