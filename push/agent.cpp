@@ -33,6 +33,7 @@ class SpoolSink final : public input::LineSink {
   }
   void end_read() override { locked_.reset(); }
   Result<void> flush() override { return spool_.flush(); }
+  std::uint64_t next_id() const override { return spool_.next_id(); }
 
  private:
   spool::Spool& spool_;
@@ -118,7 +119,10 @@ int run_agent(const Config& c) {
       c.input == "-" ? input::open_stdin() : input::open_fifo({c.input, c.fifo_mode, c.fifo_group});
   if (!input) throw cli::UsageError(input.error().message);
   SpoolSink sink(spool);
-  input::Intake intake(std::move(*input), sink, c.max_line);
+  // What the previous run took from the FIFO and did not spool (killed) is spooled first.
+  auto landing = input::Landing::open(c.state_dir);
+  if (!landing) throw std::runtime_error(landing.error().message);
+  input::Intake intake(std::move(*input), sink, c.max_line, landing->get());
 
   // before the sender starts, so that it inherits the mask (the spool's own thread blocks all)
   cli::AgentLoop loop(clock, c.status.interval);

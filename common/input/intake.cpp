@@ -1,5 +1,6 @@
 #include "input/intake.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -9,17 +10,88 @@
 
 namespace logship::input {
 
-Intake::Intake(Input input, LineSink& sink, std::size_t max_line)
-    : input_(std::move(input)), sink_(sink), splitter_(max_line), buf_(kReadChunk, '\0') {
+Intake::Intake(Input input, LineSink& sink, std::size_t max_line, Landing* landing)
+    : input_(std::move(input)),
+      sink_(sink),
+      max_line_(max_line),
+      landing_(landing),
+      splitter_(max_line),
+      buf_(kReadChunk, '\0') {
   to_sink_ = [this](std::string_view piece, vault::LineEnd end) {
     note(sink_.append(piece, end == vault::LineEnd::none));
   };
+  if (!landing_) return;
+  if (!landing_->stale_note().empty()) spdlog::warn("{}", landing_->stale_note());
+  if (auto left = landing_->take_leftover()) replay(std::move(*left));
+  struct stat st {};
+  if (::fstat(input_.read_fd.get(), &st) == 0 && S_ISFIFO(st.st_mode)) {
+    reset_landing();  // the replayed bytes are in the sink now
+    return;
+  }
+  // splice(2) takes only from a pipe: a file or terminal is read into memory, and the landing
+  // only records that nothing of it is left to replay.
+  note(landing_->reset(sink_.next_id(), {}, max_line_), "intake landing failed");
+  landing_ = nullptr;
+}
+
+// The previous run's last landed bytes: the first (next id - first id) pieces cut from them
+// reached the sink before it ended, the others did not.
+void Intake::replay(Landing::Leftover left) {
+  const std::uint64_t next = sink_.next_id();
+  if (next < left.first_id)
+    spdlog::warn(
+        "the spool ends before the intake landing begins (spool id {}, landing {}); "
+        "replaying all of the landing",
+        next, left.first_id);
+  const std::uint64_t skip = next > left.first_id ? next - left.first_id : 0;
+  vault::LineSplitter cut(left.max_line);
+  std::uint64_t seen = 0, replayed = 0;
+  sink_.begin_read();
+  cut.feed(left.bytes, [&](std::string_view piece, vault::LineEnd end) {
+    if (seen++ < skip) return;
+    note(sink_.append(piece, end == vault::LineEnd::none));
+    ++replayed;
+  });
+  // The unfinished line: in the sink already if it holds more pieces than the complete ones
+  // (a stop hands it over as a fragment), else the start of the next line read.
+  const bool fragment_spooled = seen < skip;
+  if (!fragment_spooled && cut.pending()) splitter_.feed(cut.pending_bytes(), to_sink_);
+  sink_.end_read();
+  note(sink_.flush());
+  if (replayed)
+    spdlog::warn(
+        "the previous run ended without a stop; {} lines it had taken from the input "
+        "but not spooled are spooled now",
+        replayed);
+}
+
+void Intake::reset_landing() {
+  if (!landing_) return;
+  auto st = landing_->reset(sink_.next_id(), splitter_.pending_bytes(), max_line_);
+  note(st, "intake landing failed, lines read until it recovers are lost if the agent is killed");
+}
+
+ssize_t Intake::read_some() {
+  const int fd = input_.read_fd.get();
+  if (landing_ && landing_->usable()) {
+    const ssize_t n = landing_->take(fd, buf_.size());
+    if (n > 0) {
+      auto got = landing_->read(buf_.data(), static_cast<std::size_t>(n));
+      if (got && *got == static_cast<std::size_t>(n)) return n;
+      errno = EIO;  // cannot happen short of a failing kernel: the bytes are in the page cache
+      return -1;
+    }
+    if (n == 0 || errno == EAGAIN || errno == EINTR) return n;
+    note(make_error(ErrorKind::io, std::string("splice: ") + std::strerror(errno)),
+         "intake landing failed, lines read until it recovers are lost if the agent is killed");
+  }
+  return ::read(fd, buf_.data(), buf_.size());
 }
 
 std::size_t Intake::drain() {
   std::size_t burst = 0;
   while (!ended_ && burst < kMaxBurst) {
-    const ssize_t n = ::read(input_.read_fd.get(), buf_.data(), buf_.size());
+    const ssize_t n = read_some();
     if (n > 0) {
       sink_.begin_read();
       splitter_.feed(std::string_view(buf_.data(), static_cast<std::size_t>(n)), to_sink_);
@@ -37,11 +109,14 @@ std::size_t Intake::drain() {
     break;
   }
   note(sink_.flush());
+  if (burst || ended_) reset_landing();
   return burst;
 }
 
 void Intake::finish() {
   flush_splitter();
+  note(sink_.flush());
+  reset_landing();
 }
 
 void Intake::flush_splitter() {

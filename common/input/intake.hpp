@@ -1,12 +1,15 @@
 // The push agent's intake: reads what the input holds, cuts it into lines and hands them to a
-// sink (the spool), never waiting on anything but the sink.
+// sink (the spool), never waiting on anything but the sink. From a FIFO, through a landing
+// file (landing.hpp), so that a kill between the read and the spool loses nothing.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "input/fifo.hpp"
+#include "input/landing.hpp"
 #include "util/result.hpp"
 #include "vault/line_splitter.hpp"
 
@@ -23,6 +26,9 @@ class LineSink {
   virtual void end_read() {}
   // After each drain(): what was appended goes to disk as the sink's policy wants.
   virtual Result<void> flush() = 0;
+  // The id the next piece will get: every piece appended takes the next one, refused or not,
+  // and after a restart the sink continues from its last piece that reached the disk.
+  virtual std::uint64_t next_id() const = 0;
 };
 
 class Intake {
@@ -30,8 +36,10 @@ class Intake {
   static constexpr std::size_t kReadChunk = 256 * 1024;  // bytes per read(2)
   static constexpr std::size_t kMaxBurst = 16u << 20;    // bytes per drain(), then signals
 
-  // `max_line`: longest piece in bytes; a longer line is cut into fragments.
-  Intake(Input input, LineSink& sink, std::size_t max_line);
+  // `max_line`: longest piece in bytes; a longer line is cut into fragments. With a landing,
+  // first appends what the previous run had taken from the input and not into the sink, then
+  // takes a FIFO's bytes through it.
+  Intake(Input input, LineSink& sink, std::size_t max_line, Landing* landing = nullptr);
 
   // The descriptor to poll for reading; -1 once the input ended.
   int fd() const { return ended_ ? -1 : input_.read_fd.get(); }
@@ -47,6 +55,10 @@ class Intake {
 
  private:
   void flush_splitter();
+  void replay(Landing::Leftover left);
+  // One read(2), through the landing while it works.
+  ssize_t read_some();
+  void reset_landing();
   // Logs a failure, once until its message changes (a failing spool or input would repeat it
   // on every wake).
   void note(const Result<void>& st,
@@ -54,6 +66,8 @@ class Intake {
 
   Input input_;
   LineSink& sink_;
+  std::size_t max_line_;
+  Landing* landing_ = nullptr;  // null: read(2) into memory (stdin that is not a pipe, tests)
   vault::LineSplitter splitter_;
   vault::LineSplitter::Emit to_sink_;
   std::string buf_;

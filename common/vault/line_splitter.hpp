@@ -26,6 +26,7 @@ class LineSplitter {
   void flush(const Emit& emit);
 
   std::size_t pending() const { return pending_.size(); }  // bytes held, no '\n' yet
+  const std::string& pending_bytes() const { return pending_; }
 
  private:
   std::size_t max_line_;

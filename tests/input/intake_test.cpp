@@ -36,6 +36,7 @@ class VectorSink : public LineSink {
     ++flushes;
     return {};
   }
+  std::uint64_t next_id() const override { return pieces.size() + 1; }
 
   std::vector<std::pair<std::string, bool>> pieces;  // (piece, partial)
   std::optional<std::string> failure;
