@@ -13,13 +13,16 @@
 
 namespace logship::test {
 
-// Writes lines into a FIFO like a syslog daemon: non-blocking, but retrying a line that met
-// EAGAIN or EPIPE (syslog would have lost it), so that the expected content is exact. Whether a
+// Writes lines into a FIFO like a syslog daemon: opened as rsyslog's ompipe and syslog-ng's
+// pipe() open it, read-write and non-blocking, so the writer also counts as a reader: while the
+// agent is down (killed, restarting) writes fill the pipe's buffer instead of failing with
+// EPIPE, and that buffer lives on for the next start. A line that met EAGAIN is retried
+// (syslog would have queued or lost it), so that the expected content is exact. Whether a
 // writer at full speed meets EAGAIN is a matter of speed: bench/push measures it.
 class FifoWriter {
  public:
   explicit FifoWriter(const std::filesystem::path& fifo) {
-    fd_ = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    fd_ = ::open(fifo.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd_ < 0) throw std::runtime_error("open fifo for writing: " + fifo.string());
   }
   ~FifoWriter() { ::close(fd_); }
@@ -28,7 +31,7 @@ class FifoWriter {
       ssize_t n = ::write(fd_, bytes.data(), bytes.size());
       if (n > 0) {
         bytes.remove_prefix(static_cast<size_t>(n));
-      } else if (errno == EAGAIN || errno == EPIPE) {  // full, or the agent restarts
+      } else if (errno == EAGAIN) {  // full
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       } else {
         throw std::runtime_error("write to fifo failed");
