@@ -97,6 +97,12 @@ std::size_t Intake::drain() {
       splitter_.feed(std::string_view(buf_.data(), static_cast<std::size_t>(n)), to_sink_);
       sink_.end_read();
       burst += static_cast<std::size_t>(n);
+      if (landing_ && static_cast<std::size_t>(n) == buf_.size()) {
+        // More is waiting: spool this chunk and start the landing over, so that its pages are
+        // reused while they are in the cache instead of growing by a whole burst.
+        note(sink_.flush());
+        reset_landing();
+      }
       continue;
     }
     if (n == 0) {

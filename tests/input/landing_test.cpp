@@ -215,6 +215,7 @@ struct Scenario {
   int count;            // the count-th time the step is reached, the process is killed
   bool finish = false;  // the child stops (finish) after its first drain, as on SIGTERM
   const char* name;
+  bool big = false;  // the first drain takes several read chunks (several landing generations)
 };
 
 void PrintTo(const Scenario& s, std::ostream* os) {
@@ -301,7 +302,13 @@ TEST_P(KilledIntakeTest, TheRestartSpoolsEveryLineOnceInOrder) {
   const Scenario sc = GetParam();
   ManualClock clock;
   // A: lines, one longer than the maximum (cut into fragments), and a line's start.
-  write(numbered("A", 1, 200) + std::string(3000, 'L') + "\n" + "unfinished-start");
+  std::string part_a = numbered("A", 1, 200) + std::string(3000, 'L') + "\n";
+  if (sc.big) {
+    ASSERT_GE(::fcntl(writer_, F_SETPIPE_SZ, 1 << 20), 1 << 20);
+    part_a += numbered("A-bulk", 1, 40000).substr(0, 3 * Intake::kReadChunk);
+    part_a += "\n";
+  }
+  write(part_a + "unfinished-start");
   const std::string part_b = "-end\n" + numbered("B", 1, 100);
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
@@ -358,7 +365,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Scenario{Step::begin_read, 2, false, "SecondDrainTakenNotAppended"},
                       Scenario{Step::flush_after, 2, false, "SecondDrainWrittenNotReset"},
                       Scenario{Step::flush_after, 2, true, "StoppedFragmentWrittenNotReset"},
-                      Scenario{Step::begin_read, 3, true, "StoppedThenKilledLater"}),
+                      Scenario{Step::begin_read, 3, true, "StoppedThenKilledLater"},
+                      Scenario{Step::flush_after, 2, false, "BigDrainSecondChunkNotReset", true},
+                      Scenario{Step::begin_read, 3, false, "BigDrainThirdChunkTaken", true}),
     [](const auto& i) { return std::string(i.param.name); });
 
 // Without a usable landing (its disk full, here a directory it cannot write), the intake reads
