@@ -16,13 +16,17 @@
 //                                 logship this tool links), the digests of 4,096 lines fed to
 //                                 the running hash at once. The lines are found before the
 //                                 clock starts: this is the hashing alone.
-//   intake FIFO OUT [--pipe-size B]
+//   intake FIFO OUT [--pipe-size B] [--landing FILE]
 //                                 the least a durable spool does: reads FIFO (its capacity
 //                                 raised to B first) in 1 MiB reads until EOF, writes every
 //                                 read to OUT as it came, fdatasyncs OUT once a second and at
 //                                 the end, then removes it (a delivered spool segment goes);
-//                                 no record framing and no checksum. Reports the CPU from the
-//                                 first byte read.
+//                                 no record framing and no checksum. With --landing, as the
+//                                 promise that a kill loses nothing taken from the FIFO needs:
+//                                 each read is a splice(2) into FILE, read back with pread(2),
+//                                 FILE truncated whenever it holds 1 MiB (logship-push's
+//                                 landing, without its headers). Reports the CPU from the first
+//                                 byte read.
 #include "floors.hpp"
 
 #include "crypto/sha256.hpp"
@@ -199,11 +203,16 @@ int cmd_hash_lines(int argc, char** argv) {
 }
 
 int cmd_intake(int argc, char** argv) {
-  if (argc != 2 && argc != 4) fail("usage: intake FIFO OUT [--pipe-size B]");
+  if (argc % 2 != 0 || argc < 2) fail("usage: intake FIFO OUT [--pipe-size B] [--landing FILE]");
   int pipe_size = 0;
-  if (argc == 4) {
-    if (std::string(argv[2]) != "--pipe-size") fail(std::string("unknown option ") + argv[2]);
-    pipe_size = static_cast<int>(std::strtoul(argv[3], nullptr, 10));
+  const char* landing_path = nullptr;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    if (std::string(argv[i]) == "--pipe-size")
+      pipe_size = static_cast<int>(std::strtoul(argv[i + 1], nullptr, 10));
+    else if (std::string(argv[i]) == "--landing")
+      landing_path = argv[i + 1];
+    else
+      fail(std::string("unknown option ") + argv[i]);
   }
   const int in = ::open(argv[0], O_RDONLY | O_CLOEXEC);
   if (in < 0) fail(std::string(argv[0]) + ": " + std::strerror(errno));
@@ -211,11 +220,32 @@ int cmd_intake(int argc, char** argv) {
     fail(std::string("F_SETPIPE_SZ: ") + std::strerror(errno));
   const int out = ::open(argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
   if (out < 0) fail(std::string(argv[1]) + ": " + std::strerror(errno));
+  int landing = -1;
+  if (landing_path) {
+    landing = ::open(landing_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (landing < 0) fail(std::string(landing_path) + ": " + std::strerror(errno));
+  }
   std::vector<char> buf(1u << 20);
+  loff_t landed = 0;
+  // One read: from the pipe, or through the landing file.
+  const auto take = [&]() -> ssize_t {
+    if (landing < 0) return ::read(in, buf.data(), buf.size());
+    if (landed >= static_cast<loff_t>(buf.size())) {
+      if (::ftruncate(landing, 0) != 0) fail(std::string("ftruncate: ") + std::strerror(errno));
+      landed = 0;
+    }
+    loff_t at = landed;
+    const ssize_t n = ::splice(in, nullptr, landing, &at, buf.size() - landed, SPLICE_F_MOVE);
+    if (n <= 0) return n;
+    const ssize_t got = ::pread(landing, buf.data(), static_cast<std::size_t>(n), landed);
+    if (got != n) fail("pread of the landing came back short");
+    landed = at;
+    return n;
+  };
   double c0 = -1, t0 = 0, synced = 0;
   std::size_t total = 0;
   for (;;) {
-    const ssize_t n = ::read(in, buf.data(), buf.size());
+    const ssize_t n = take();
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) fail(std::string("read: ") + std::strerror(errno));
     if (n == 0) break;
@@ -235,6 +265,8 @@ int cmd_intake(int argc, char** argv) {
   if (::fdatasync(out) != 0) fail(std::string("fdatasync: ") + std::strerror(errno));
   ::close(out);
   if (::unlink(argv[1]) != 0) fail(std::string("unlink: ") + std::strerror(errno));
+  if (landing >= 0 && (::close(landing) != 0 || ::unlink(landing_path) != 0))
+    fail(std::string("landing: ") + std::strerror(errno));
   const double t1 = wall_seconds(), c1 = cpu_seconds();
   if (c0 < 0) c0 = c1, t0 = t1;
   std::printf("wall_s=%.4f cpu_s=%.3f bytes=%zu\n", t1 - t0, c1 - c0, total);
