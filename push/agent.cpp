@@ -121,8 +121,10 @@ int run_agent(const Config& c) {
   SpoolSink sink(spool);
   // What the previous run took from the FIFO and did not spool (killed) is spooled first.
   auto landing = input::Landing::open(c.state_dir);
-  if (!landing) throw std::runtime_error(landing.error().message);
-  input::Intake intake(std::move(*input), sink, c.max_line, landing->get());
+  if (!landing)
+    spdlog::error("{}; reading the input into memory: a kill can lose the lines of one read",
+                  landing.error().message);
+  input::Intake intake(std::move(*input), sink, c.max_line, landing ? landing->get() : nullptr);
 
   // before the sender starts, so that it inherits the mask (the spool's own thread blocks all)
   cli::AgentLoop loop(clock, c.status.interval);

@@ -21,16 +21,21 @@ Intake::Intake(Input input, LineSink& sink, std::size_t max_line, Landing* landi
     note(sink_.append(piece, end == vault::LineEnd::none));
   };
   if (!landing_) return;
+  // A FIFO is named by its device and inode. An anonymous pipe (stdin from auditd) has none
+  // that outlives us: a line it left unfinished never gets its rest.
+  struct stat st {};
+  const bool pipe = ::fstat(input_.read_fd.get(), &st) == 0 && S_ISFIFO(st.st_mode);
+  if (pipe && input_.is_fifo) input_id_ = InputId{static_cast<std::uint64_t>(st.st_dev), st.st_ino};
+  landing_->set_input(input_id_);
   if (!landing_->stale_note().empty()) spdlog::warn("{}", landing_->stale_note());
   if (auto left = landing_->take_leftover()) replay(std::move(*left));
-  struct stat st {};
-  if (::fstat(input_.read_fd.get(), &st) == 0 && S_ISFIFO(st.st_mode)) {
+  if (pipe) {
     reset_landing();  // the replayed bytes are in the sink now
     return;
   }
-  // splice(2) takes only from a pipe: a file or terminal is read into memory, and the landing
-  // only records that nothing of it is left to replay.
-  note(landing_->reset(sink_.next_id(), {}, max_line_), "intake landing failed");
+  // splice(2) takes only from a pipe: a file or terminal on stdin is read into memory, and the
+  // landing only records that nothing of it is left to replay.
+  reset_landing();
   landing_ = nullptr;
 }
 
@@ -53,11 +58,21 @@ void Intake::replay(Landing::Leftover left) {
     ++replayed;
   });
   // The unfinished line: in the sink already if it holds more pieces than the complete ones
-  // (a stop hands it over as a fragment), else the start of the next line read.
+  // (a stop hands it over as one fragment), else the start of the next line read from this
+  // FIFO. From another input it can have no rest, and with a shorter line length than it was
+  // cut with it would be cut anew: either way it is handed over as one fragment now, which a
+  // kill before the next generation leaves accounted for (the rule above).
   const bool fragment_spooled = seen < skip;
-  if (!fragment_spooled && cut.pending()) splitter_.feed(cut.pending_bytes(), to_sink_);
+  if (!fragment_spooled && cut.pending()) {
+    if (left.input == input_id_ && input_id_ != InputId{} && cut.pending() <= max_line_) {
+      splitter_.feed(cut.pending_bytes(), to_sink_);
+    } else {
+      note(sink_.append(cut.pending_bytes(), true));
+      ++replayed;
+    }
+  }
   sink_.end_read();
-  note(sink_.flush());
+  flush();
   if (replayed)
     spdlog::warn(
         "the previous run ended without a stop; {} lines it had taken from the input "
@@ -66,13 +81,21 @@ void Intake::replay(Landing::Leftover left) {
 }
 
 void Intake::reset_landing() {
-  if (!landing_) return;
+  // After a failed write the spool's ids moved past lines that are not on its disk: the
+  // generation stays, so that a kill before the spool writes again replays them.
+  if (!landing_ || !flushed_) return;
   auto st = landing_->reset(sink_.next_id(), splitter_.pending_bytes(), max_line_);
   note(st, "intake landing failed, lines read until it recovers are lost if the agent is killed");
 }
 
 ssize_t Intake::read_some() {
   const int fd = input_.read_fd.get();
+  if (landing_ && landing_->unread()) {  // after a failed read: the bytes are next in order
+    auto got = landing_->read(buf_.data(), buf_.size());
+    if (got) return static_cast<ssize_t>(*got);
+    errno = EIO;
+    return -1;
+  }
   if (landing_ && landing_->usable()) {
     const ssize_t n = landing_->take(fd, buf_.size());
     if (n > 0) {
@@ -100,7 +123,7 @@ std::size_t Intake::drain() {
       if (landing_ && static_cast<std::size_t>(n) == buf_.size()) {
         // More is waiting: spool this chunk and start the landing over, so that its pages are
         // reused while they are in the cache instead of growing by a whole burst.
-        note(sink_.flush());
+        flush();
         reset_landing();
       }
       continue;
@@ -114,15 +137,21 @@ std::size_t Intake::drain() {
     }
     break;
   }
-  note(sink_.flush());
+  flush();
   if (burst || ended_) reset_landing();
   return burst;
 }
 
 void Intake::finish() {
   flush_splitter();
-  note(sink_.flush());
+  flush();
   reset_landing();
+}
+
+void Intake::flush() {
+  const auto st = sink_.flush();
+  flushed_ = static_cast<bool>(st);
+  note(st);
 }
 
 void Intake::flush_splitter() {

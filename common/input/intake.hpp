@@ -55,6 +55,7 @@ class Intake {
 
  private:
   void flush_splitter();
+  void flush();  // the sink's, noting whether it wrote everything
   void replay(Landing::Leftover left);
   // One read(2), through the landing while it works.
   ssize_t read_some();
@@ -67,7 +68,9 @@ class Intake {
   Input input_;
   LineSink& sink_;
   std::size_t max_line_;
-  Landing* landing_ = nullptr;  // null: read(2) into memory (stdin that is not a pipe, tests)
+  Landing* landing_ = nullptr;  // null: read(2) into memory (stdin, tests)
+  InputId input_id_;            // the FIFO's, zero for stdin
+  bool flushed_ = true;         // the sink's last flush wrote everything
   vault::LineSplitter splitter_;
   vault::LineSplitter::Emit to_sink_;
   std::string buf_;

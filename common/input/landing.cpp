@@ -19,15 +19,17 @@ namespace {
 constexpr char kMagic[8] = {'L', 'S', 'L', 'A', 'N', 'D', '1', '\0'};
 constexpr std::size_t kSlotBytes = 128;
 constexpr std::size_t kBootBytes = 36;  // a UUID as text
-// Slot layout: magic(8) generation(8) first_id(8) data_start(8) max_line(8) boot(36) pad(4)
-// crc32c(4) of everything before it; zeros to kSlotBytes.
-constexpr std::size_t kCrcAt = 80;
+// Slot layout: magic(8) generation(8) first_id(8) data_start(8) max_line(8) input_dev(8)
+// input_ino(8) boot(36) pad(4) crc32c(4) of everything before it; zeros to kSlotBytes.
+constexpr std::size_t kBootAt = 56;
+constexpr std::size_t kCrcAt = 96;
 
 struct Header {
   std::uint64_t generation = 0;
   std::uint64_t first_id = 0;
   std::uint64_t data_start = 0;
   std::uint64_t max_line = 0;
+  InputId input;
   std::string boot;
 };
 
@@ -38,7 +40,9 @@ std::string encode(const Header& h) {
   std::memcpy(b.data() + 16, &h.first_id, 8);
   std::memcpy(b.data() + 24, &h.data_start, 8);
   std::memcpy(b.data() + 32, &h.max_line, 8);
-  std::memcpy(b.data() + 40, h.boot.data(), std::min(h.boot.size(), kBootBytes));
+  std::memcpy(b.data() + 40, &h.input.dev, 8);
+  std::memcpy(b.data() + 48, &h.input.ino, 8);
+  std::memcpy(b.data() + kBootAt, h.boot.data(), std::min(h.boot.size(), kBootBytes));
   const std::uint32_t crc = crc32c(std::string_view(b).substr(0, kCrcAt));
   std::memcpy(b.data() + kCrcAt, &crc, 4);
   return b;
@@ -54,7 +58,9 @@ std::optional<Header> decode(std::string_view b) {
   std::memcpy(&h.first_id, b.data() + 16, 8);
   std::memcpy(&h.data_start, b.data() + 24, 8);
   std::memcpy(&h.max_line, b.data() + 32, 8);
-  h.boot.assign(b.data() + 40, kBootBytes);
+  std::memcpy(&h.input.dev, b.data() + 40, 8);
+  std::memcpy(&h.input.ino, b.data() + 48, 8);
+  h.boot.assign(b.data() + kBootAt, kBootBytes);
   while (!h.boot.empty() && h.boot.back() == '\0') h.boot.pop_back();
   return h;
 }
@@ -76,6 +82,11 @@ Error io(std::string message) {
 Result<std::unique_ptr<Landing>> Landing::open(const fs::path& dir) {
   std::unique_ptr<Landing> l(new Landing());
   l->boot_id_ = boot_id();
+  if (l->boot_id_.empty())
+    l->stale_note_ =
+        "cannot read /proc/sys/kernel/random/boot_id: what a killed run left in the "
+        "intake landing cannot be told from what a power loss left, and is not "
+        "replayed";
   std::optional<Header> newest;
   off_t newest_size = 0;
   for (int f = 0; f < 2; ++f) {
@@ -112,7 +123,8 @@ Result<std::unique_ptr<Landing>> Landing::open(const fs::path& dir) {
   }
   bytes.resize(got);
   if (bytes.empty()) return l;
-  if (newest->boot.empty() || newest->boot != l->boot_id_) {
+  if (l->boot_id_.empty()) return l;
+  if (newest->boot != l->boot_id_) {
     l->stale_note_ = std::to_string(bytes.size()) +
                      " bytes read from the input before the machine restarted were not replayed "
                      "from " +
@@ -121,8 +133,8 @@ Result<std::unique_ptr<Landing>> Landing::open(const fs::path& dir) {
                      "spool's fsync interval bounds what a power loss can take";
     return l;
   }
-  l->leftover_ =
-      Leftover{std::move(bytes), newest->first_id, static_cast<std::size_t>(newest->max_line)};
+  l->leftover_ = Leftover{std::move(bytes), newest->first_id,
+                          static_cast<std::size_t>(newest->max_line), newest->input};
   return l;
 }
 
@@ -158,39 +170,37 @@ Result<std::size_t> Landing::read(char* out, std::size_t max) {
 }
 
 Result<void> Landing::write_header(int file, int slot, off_t data_start) {
-  Header h{generation_ + 1, first_id_, static_cast<std::uint64_t>(data_start), max_line_, boot_id_};
+  // A generation number is used once, even by a write that failed half-way.
+  Header h{++generation_, first_id_, static_cast<std::uint64_t>(data_start),
+           max_line_,     input_,    boot_id_};
   const std::string b = encode(h);
   const ssize_t n = ::pwrite(fd_[file].get(), b.data(), b.size(), slot * kSlotBytes);
   if (n != static_cast<ssize_t>(b.size())) {
     if (n >= 0) errno = ENOSPC;
     return io(errno_message("write intake landing file", path_[file]));
   }
-  ++generation_;
   return {};
 }
 
 Result<void> Landing::reset(std::uint64_t first_id, std::string_view pending,
                             std::size_t max_line) {
+  // Bytes landed and not read yet are in no line: this generation must stay, to be replayed.
+  if (read_ < end_)
+    return io("intake landing: " + std::to_string(end_ - read_) + " bytes landed and not read");
   first_id_ = first_id;
   max_line_ = max_line;
   const int next_slot = static_cast<int>((generation_ + 1) % 2);
-  // Where the pending bytes already are the tail of the current file's data, the new header
-  // only moves the start past what is in the spool.
+  // While every byte since the generation began came through the landing (usable_) and was
+  // read, the pending bytes are the tail of the current file's data: the new header only moves
+  // the start past what is in the spool.
   const auto tail = end_ - static_cast<off_t>(pending.size());
   if (usable_ && end_ < kRotateBytes && tail >= kDataStart) {
-    std::string landed(pending.size(), '\0');
-    const bool same = pending.empty() || (::pread(fd_[current_].get(), landed.data(), landed.size(),
-                                                  tail) == static_cast<ssize_t>(landed.size()) &&
-                                          landed == pending);
-    if (same) {
-      if (auto st = write_header(current_, next_slot, tail); !st) {
-        failed_errno_ = errno;
-        usable_ = false;
-        return st;
-      }
-      read_ = end_;
-      return {};
+    if (auto st = write_header(current_, next_slot, tail); !st) {
+      failed_errno_ = errno;
+      usable_ = false;
+      return st;
     }
+    return {};
   }
   // Otherwise the other file, emptied, takes the pending bytes and then the header: a crash
   // before the header leaves the current generation the newest, as it still is.

@@ -36,6 +36,14 @@
 
 namespace logship::input {
 
+// The input a landing's bytes came from: a FIFO's device and inode; zero for anything else
+// (an anonymous pipe does not outlive its reader, so its unfinished line never gets its rest).
+struct InputId {
+  std::uint64_t dev = 0;
+  std::uint64_t ino = 0;
+  bool operator==(const InputId&) const = default;
+};
+
 class Landing {
  public:
   static constexpr off_t kDataStart = 4096;
@@ -46,6 +54,7 @@ class Landing {
     std::string bytes;
     std::uint64_t first_id = 0;  // the spool id of the first piece cut from `bytes`
     std::size_t max_line = 0;    // the line length those pieces were cut with
+    InputId input;               // where they came from
   };
 
   // Opens (creating) the two files in `dir` and reads the newest generation: a leftover from a
@@ -63,12 +72,16 @@ class Landing {
   ssize_t take(int pipe_fd, std::size_t max);
   // Copies landed bytes not read yet into `out` (at most `max`); returns how many.
   Result<std::size_t> read(char* out, std::size_t max);
+  bool unread() const { return read_ < end_; }
+
+  // The input that the next generations' bytes come from.
+  void set_input(InputId input) { input_ = input; }
 
   // Starts a new generation: every line landed so far is in the spool, and the next one will
   // get `first_id`; `pending` is the start of a line still without its '\n' (landed, not in the
   // spool), `max_line` the length lines are cut at. Until it succeeds, take() refuses (EAGAIN
   // is never returned then: errno is that of the failure) so that nothing lands under a header
-  // that does not describe it.
+  // that does not describe it. Refused while landed bytes are unread: they are in no line yet.
   Result<void> reset(std::uint64_t first_id, std::string_view pending, std::size_t max_line);
 
   bool usable() const { return usable_; }
@@ -84,6 +97,7 @@ class Landing {
   std::uint64_t generation_ = 0;  // of the newest header
   std::uint64_t first_id_ = 0;
   std::size_t max_line_ = 0;
+  InputId input_;
   off_t end_ = kDataStart;   // where the next byte lands in the current file
   off_t read_ = kDataStart;  // the next landed byte not read yet
   bool usable_ = false;      // the newest header describes the current file's data

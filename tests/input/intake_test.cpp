@@ -34,12 +34,14 @@ class VectorSink : public LineSink {
   Result<void> flush() override {
     EXPECT_FALSE(open);
     ++flushes;
+    if (flush_failure) return make_error(ErrorKind::io, *flush_failure);
     return {};
   }
   std::uint64_t next_id() const override { return pieces.size() + 1; }
 
   std::vector<std::pair<std::string, bool>> pieces;  // (piece, partial)
   std::optional<std::string> failure;
+  std::optional<std::string> flush_failure;
   bool open = false;
   int reads = 0, flushes = 0;
 };
@@ -176,6 +178,25 @@ TEST_F(IntakeTest, MoreThanOneReadChunkIsDrainedAtOnce) {
   EXPECT_EQ(sink.pieces.size(), bytes.size() / 100);
   EXPECT_GE(sink.reads, 2) << "one read(2) takes at most kReadChunk bytes";
   EXPECT_EQ(sink.flushes, 1);
+}
+
+TEST_F(IntakeTest, AFailedSpoolWriteKeepsTheLandingForTheNextStart) {
+  VectorSink sink;
+  {
+    auto landing = Landing::open(dir_);
+    ASSERT_TRUE(landing);
+    Intake intake(fifo(), sink, 1024, landing->get());
+    write("one\ntwo\n");
+    sink.flush_failure = "No space left on device";
+    EXPECT_EQ(intake.drain(), 8u);
+    EXPECT_EQ(sink.pieces.size(), 2u);
+  }  // killed before the spool could write again
+  auto landing = Landing::open(dir_);
+  ASSERT_TRUE(landing);
+  auto left = (*landing)->take_leftover();
+  ASSERT_TRUE(left) << "the lines the spool did not write can still be replayed";
+  EXPECT_EQ(left->bytes, "one\ntwo\n");
+  EXPECT_EQ(left->first_id, 1u);
 }
 
 }  // namespace

@@ -72,6 +72,18 @@ class LandingTest : public ::testing::Test {
     return got;
   }
 
+  // A landing whose first generation (spool id `first_id`, lines cut at `max_line`) took
+  // `bytes` from a pipe.
+  std::unique_ptr<Landing> landed(std::uint64_t first_id, std::size_t max_line,
+                                  std::string_view bytes) {
+    auto l = open();
+    EXPECT_TRUE(l->reset(first_id, "", max_line));
+    Pipe p;
+    p.write(bytes);
+    EXPECT_EQ(take_all(*l, p), bytes);
+    return l;
+  }
+
   fs::path dir_;
 };
 
@@ -88,13 +100,7 @@ TEST_F(LandingTest, NothingLandsBeforeTheFirstGenerationStarts) {
 }
 
 TEST_F(LandingTest, WhatWasTakenAndNotResetIsTheNextOpensLeftover) {
-  {
-    auto l = open();
-    ASSERT_TRUE(l->reset(7, "", 1024));
-    Pipe p;
-    p.write("one\ntwo\n");
-    EXPECT_EQ(take_all(*l, p), "one\ntwo\n");
-  }  // killed here: no reset
+  landed(7, 1024, "one\ntwo\n");  // and killed: no reset
   auto l = open();
   auto left = l->take_leftover();
   ASSERT_TRUE(left);
@@ -124,14 +130,7 @@ TEST_F(LandingTest, AResetKeepsOnlyThePendingStartOfALine) {
 }
 
 TEST_F(LandingTest, PendingBytesThatAreNotTheLandedTailGoToAFreshFile) {
-  {
-    auto l = open();
-    ASSERT_TRUE(l->reset(1, "", 64));
-    Pipe p;
-    p.write("one\n");
-    take_all(*l, p);
-    ASSERT_TRUE(l->reset(2, "read into memory", 64));  // e.g. after a failed splice
-  }
+  ASSERT_TRUE(landed(1, 64, "one\n")->reset(2, "read into memory", 64));  // after a failed splice
   auto left = open()->take_leftover();
   ASSERT_TRUE(left);
   EXPECT_EQ(left->bytes, "read into memory");
@@ -161,14 +160,8 @@ TEST_F(LandingTest, ALargeLandingRotatesToTheOtherFileAndEmptiesTheFirst) {
 }
 
 TEST_F(LandingTest, ATornNewestHeaderFallsBackToThePreviousGeneration) {
-  {
-    auto l = open();
-    ASSERT_TRUE(l->reset(1, "", 64));  // landing.1, slot 1 (generation 1)
-    Pipe p;
-    p.write("one\ntw");
-    take_all(*l, p);
-    ASSERT_TRUE(l->reset(2, "tw", 64));  // same file, slot 0 (generation 2)
-  }
+  // Generation 1 in landing.1, slot 1; generation 2 in the same file, slot 0.
+  ASSERT_TRUE(landed(1, 64, "one\ntw")->reset(2, "tw", 64));
   // The write of generation 2's header was cut short by the kill.
   {
     std::fstream f(dir_ / "landing.1", std::ios::in | std::ios::out | std::ios::binary);
@@ -182,13 +175,7 @@ TEST_F(LandingTest, ATornNewestHeaderFallsBackToThePreviousGeneration) {
 }
 
 TEST_F(LandingTest, ALandingFromAnEarlierBootIsReportedNotReplayed) {
-  {
-    auto l = open();
-    ASSERT_TRUE(l->reset(1, "", 64));
-    Pipe p;
-    p.write("before the power cut\n");
-    take_all(*l, p);
-  }
+  landed(1, 64, "before the power cut\n");
   // Generation 1 lies in landing.1, slot 1: give it another boot id, with a valid checksum.
   {
     std::fstream f(dir_ / "landing.1", std::ios::in | std::ios::out | std::ios::binary);
@@ -196,9 +183,9 @@ TEST_F(LandingTest, ALandingFromAnEarlierBootIsReportedNotReplayed) {
     f.seekg(128);
     f.read(slot.data(), 128);
     ASSERT_EQ(slot.substr(0, 6), "LSLAND");
-    std::memcpy(slot.data() + 40, "00000000-0000-0000-0000-000000000000", 36);
-    const std::uint32_t crc = crc32c(std::string_view(slot).substr(0, 80));
-    std::memcpy(slot.data() + 80, &crc, 4);
+    std::memcpy(slot.data() + 56, "00000000-0000-0000-0000-000000000000", 36);
+    const std::uint32_t crc = crc32c(std::string_view(slot).substr(0, 96));
+    std::memcpy(slot.data() + 96, &crc, 4);
     f.seekp(128);
     f.write(slot.data(), 128);
   }
@@ -216,6 +203,7 @@ struct Scenario {
   bool finish = false;  // the child stops (finish) after its first drain, as on SIGTERM
   const char* name;
   bool big = false;  // the first drain takes several read chunks (several landing generations)
+  std::size_t restart_max_line = 0;  // the restart's --max-line, if not the same
 };
 
 void PrintTo(const Scenario& s, std::ostream* os) {
@@ -345,7 +333,8 @@ TEST_P(KilledIntakeTest, TheRestartSpoolsEveryLineOnceInOrder) {
   ASSERT_TRUE(in);
   SpoolSink sink(**sp);
   {
-    Intake intake(std::move(*in), sink, kMaxLine, land->get());
+    Intake intake(std::move(*in), sink, sc.restart_max_line ? sc.restart_max_line : kMaxLine,
+                  land->get());
     while (intake.drain() > 0) {
     }
     intake.finish();
@@ -367,7 +356,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Scenario{Step::flush_after, 2, true, "StoppedFragmentWrittenNotReset"},
                       Scenario{Step::begin_read, 3, true, "StoppedThenKilledLater"},
                       Scenario{Step::flush_after, 2, false, "BigDrainSecondChunkNotReset", true},
-                      Scenario{Step::begin_read, 3, false, "BigDrainThirdChunkTaken", true}),
+                      Scenario{Step::begin_read, 3, false, "BigDrainThirdChunkTaken", true},
+                      // the unfinished line (16 bytes) is longer than the restart's lines
+                      Scenario{Step::begin_read, 1, false, "RestartWithShorterLines", false, 8}),
     [](const auto& i) { return std::string(i.param.name); });
 
 // Without a usable landing (its disk full, here a directory it cannot write), the intake reads
