@@ -470,7 +470,9 @@ TEST_P(LateRemnantTest, AStoppedCatsLateRemnantLosesNothingAndIsNoFinding) {
       serialised ? "flock -w 1 " + file + " sh -c '" + stop_once + "'" : stop_once;
   std::ofstream(sshd_.authorized_keys(), std::ios::trunc)
       << "restrict,command=\"" << command << "\" " << sshd_.client_key().public_line << "\n";
-  auto agent = start();
+  // Each group of lines below is one batch, sealed when the input pauses: the adaptive open
+  // batch would hold these small ones open for --batch-open-max (10 s) each.
+  auto agent = start({"--batch-open-bytes", "0"});
   FifoWriter w(fifo());
   std::string expected;
   std::uint64_t next = 1;
