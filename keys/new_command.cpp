@@ -17,11 +17,12 @@ using namespace authkeys;
 
 po::options_description new_options() {
   po::options_description o("Options of `new`");
-  o.add_options()("role", po::value<std::string>()->value_name("ROLE"),
-                  "what the key may do: push (append to --path: flock -w 20 'PATH' cat >> 'PATH'), "
-                  "pull (read-only "
-                  "SFTP: /usr/lib/openssh/sftp-server -R) or tail (follow --path: tail -F "
-                  "'PATH')")(
+  o.add_options()(
+      "role", po::value<std::string>()->value_name("ROLE"),
+      "what the key may do: push (append to --path: exec flock -w 20 'PATH' cat >> 'PATH'), "
+      "pull (read-only "
+      "SFTP: /usr/lib/openssh/sftp-server -R) or tail (follow --path: tail -F "
+      "'PATH')")(
       "path", po::value<std::string>()->value_name("PATH"),
       "push, tail: the absolute path of the file on the SSH server (printable ASCII; no '.' or "
       "'..' component); it is single-quoted for the shell. Not for pull")(

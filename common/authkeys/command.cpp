@@ -164,6 +164,9 @@ CommandCheck check_forced_command(std::string_view command) {
   std::vector<Token> t;
   if (auto why = lex(command, t))
     return problem("the command has " + *why + ", so it may run more than the known command");
+  // `exec` lets the account's shell become the command instead of forking it: the same
+  // command, one process less per connection (what logship-keys mints for push).
+  if (!t.empty() && !t[0].op && t[0].text == "exec") t.erase(t.begin());
   if (t.empty()) return problem("the command is empty: the client's own command runs instead");
   const auto& first = t[0].text;
   if (!t[0].op && first == "cat") {
@@ -179,8 +182,8 @@ CommandCheck check_forced_command(std::string_view command) {
   }
   if (!t[0].op && is_sftp_server(first)) return sftp_command(t);
   return problem("`" + std::string(command.substr(0, 60)) +
-                 "` is none of the known logging commands (flock -w SECONDS FILE cat >> FILE, "
-                 "cat >> FILE, tail -F FILE, sftp-server -R)");
+                 "` is none of the known logging commands ([exec] flock -w SECONDS FILE cat >> "
+                 "FILE, cat >> FILE, tail -F FILE, sftp-server -R)");
 }
 
 }  // namespace logship::authkeys

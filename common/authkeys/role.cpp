@@ -28,8 +28,9 @@ std::string forced_command(Role role, std::string_view path) {
   switch (role) {
     case Role::push:
       // Serialised: an interrupted attempt's `cat`, still draining its pipe, can never write
-      // into the middle of the resend (DESIGN.md, "Acknowledged batches").
-      return "flock -w " + std::to_string(kFlockWaitSeconds) + " " + shell_quote(path) +
+      // into the middle of the resend (DESIGN.md, "Acknowledged batches"). `exec`: the shell
+      // becomes flock instead of forking it, a process less for every batch.
+      return "exec flock -w " + std::to_string(kFlockWaitSeconds) + " " + shell_quote(path) +
              " cat >> " + shell_quote(path);
     case Role::pull:
       return std::string(kSftpServer) + " -R";

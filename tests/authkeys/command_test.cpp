@@ -26,6 +26,11 @@ TEST(ForcedCommand, TheThreeShapesWithPlainOrQuotedPaths) {
        "/srv/vault/web1.log"},
       {"/usr/bin/flock -w 5 /srv/a cat >>/srv/a", Role::push, "/srv/a"},
       {"flock -w 60 '/srv/it'\\''s' cat >> /srv/it\\'s", Role::push, "/srv/it's"},
+      // exec: the shell becomes the command (what logship-keys mints for push)
+      {"exec flock -w 20 '/srv/a' cat >> '/srv/a'", Role::push, "/srv/a"},
+      {"exec cat >> /srv/a", Role::push, "/srv/a"},
+      {"exec tail -F /var/log/x", Role::tail, "/var/log/x"},
+      {"exec /usr/lib/openssh/sftp-server -R", Role::pull, ""},
   };
   for (const auto& c : cases) {
     const auto r = check_forced_command(c.command);
@@ -79,6 +84,13 @@ TEST(ForcedCommand, EverythingElseIsAProblemThatSaysWhy) {
       {"flock -x /srv/x cat >> /srv/x", "without -w"},
       {"", "empty"},
       {"   ", "empty"},
+      {"exec", "empty"},
+      {"exec exec cat >> /srv/x", "none of the known"},
+      {"exec -a x cat >> /srv/x", "none of the known"},
+      {"exec sh", "none of the known"},
+      {"exec cat > /srv/x", "truncates"},
+      {"exec >> /srv/x", "none of the known"},
+      {"exec flock -w 60 /srv/x cat >> /srv/x; sh", "';'"},
   };
   for (const auto& [command, why] : cases) {
     const auto r = check_forced_command(command);

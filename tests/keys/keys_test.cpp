@@ -96,7 +96,8 @@ TEST_F(KeysTest, PushKeyDeliversToExactlyItsFileAndNothingElse) {
   const fs::path file = vault / kHostileName;
   auto m = mint("push", {"--role", "push", "--path", file.string(), "--from", "127.0.0.1"});
   ASSERT_EQ(m.code, 0) << m.err;
-  EXPECT_EQ(m.out.rfind("restrict,from=\"127.0.0.1\",command=\"flock -w 20 '", 0), 0u) << m.out;
+  EXPECT_EQ(m.out.rfind("restrict,from=\"127.0.0.1\",command=\"exec flock -w 20 '", 0), 0u)
+      << m.out;
   EXPECT_NE(m.out.find("' cat >> '"), std::string::npos) << "serialised appenders: " << m.out;
   EXPECT_NE(m.out.find(" logship push web1\n"), std::string::npos) << m.out;
   sshd_.start();
@@ -299,9 +300,9 @@ TEST_F(KeysTest, NeverOverwritesAKeyWithoutForce) {
   auto first = mint("k", args);
   ASSERT_EQ(first.code, 0) << first.err;
   EXPECT_NE(first.err.find("no from= restriction"), std::string::npos) << first.err;
-  EXPECT_EQ(
-      first.out.rfind("restrict,command=\"flock -w 20 '/v.log' cat >> '/v.log'\" ssh-ed25519 ", 0),
-      0u)
+  EXPECT_EQ(first.out.rfind(
+                "restrict,command=\"exec flock -w 20 '/v.log' cat >> '/v.log'\" ssh-ed25519 ", 0),
+            0u)
       << first.out;
   const auto old = slurp(key("k"));
   auto second = mint("k", args);

@@ -58,7 +58,7 @@ kit_wait_for() {
 }
 
 # A private vault: sshd on 127.0.0.1 (kernel-chosen port) with a push key forced to
-# `flock -w 20 FILE cat >> FILE`. Sets kit_sshd, kit_port, kit_key, kit_known_hosts.
+# `exec flock -w 20 FILE cat >> FILE`. Sets kit_sshd, kit_port, kit_key, kit_known_hosts.
 kit_start_vault() {
   local file=$1
   # shellcheck source=../../scripts/lib/sshd.sh
@@ -71,7 +71,7 @@ kit_start_vault() {
   # shellcheck disable=SC2034
   kit_known_hosts=$LOGSHIP_SSHD_KNOWN_HOSTS
   kit_key=$(logship_sshd_key "$kit_sshd" push)
-  logship_sshd_add_key "$kit_sshd" "restrict,command=\"flock -w 20 $file cat >> $file\"" "$kit_key.pub"
+  logship_sshd_add_key "$kit_sshd" "restrict,command=\"exec flock -w 20 $file cat >> $file\"" "$kit_key.pub"
 }
 
 # kit_start PIDVAR LOG COMMAND...: start COMMAND in the background, stopped at exit.

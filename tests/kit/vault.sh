@@ -69,7 +69,7 @@ IFS=: read -r _ pw _ _ _ h shell < <(getent passwd "$account") || kit_fail "no a
 [[ $(stat -c '%U:%G %a' "$base/web1") == "root:$account 750" ]] || kit_fail "$base/web1: $(stat -c '%U:%G %a' "$base/web1")"
 [[ $(stat -c '%U %a' "$auth") == "$account 600" ]] || kit_fail "$auth: $(stat -c '%U %a' "$auth")"
 lsattr -d "$file" | cut -d' ' -f1 | grep -q a || kit_fail "$file is not append-only: $(lsattr -d "$file")"
-want="restrict,from=\"127.0.0.1\",command=\"flock -w 20 '$file' cat >> '$file'\" $(cat "$pub")"
+want="restrict,from=\"127.0.0.1\",command=\"exec flock -w 20 '$file' cat >> '$file'\" $(cat "$pub")"
 [[ $(cat "$auth") == "$want" ]] || kit_fail "authorized_keys holds: $(cat "$auth"), expected: $want"
 # Dead sessions of the account end within 30 s: its Match block, and sshd accepts it.
 dropin=$LOGSHIP_VAULT_SSHD_CONFIG_DIR/logship-$account.conf
@@ -83,6 +83,14 @@ before=$(sha256sum "$auth" "$file" "$dropin" | cut -d' ' -f1)
 "$setup" "${push_args[@]}" > "$kit_tmp/setup2.log" || kit_fail "second run failed: $(cat "$kit_tmp/setup2.log")"
 [[ $(sha256sum "$auth" "$file" "$dropin" | cut -d' ' -f1) == "$before" ]] || kit_fail "a second run changed something"
 grep -q "already installed" "$kit_tmp/setup2.log" || kit_fail "second run: $(cat "$kit_tmp/setup2.log")"
+# An entry an earlier version installed (without exec) counts as installed, and stays as it is.
+older="restrict,from=\"127.0.0.1\",command=\"flock -w 20 '$file' cat >> '$file'\" $(cat "$pub")"
+printf '%s\n' "$older" > "$auth"
+"$setup" "${push_args[@]}" > "$kit_tmp/setup3.log" || kit_fail "a run over an older entry failed: $(cat "$kit_tmp/setup3.log")"
+if [[ $(cat "$auth") != "$older" ]] || ! grep -q "already installed" "$kit_tmp/setup3.log"; then
+  kit_fail "over an older entry: $(cat "$kit_tmp/setup3.log"); authorized_keys: $(cat "$auth")"
+fi
+printf '%s\n' "$want" > "$auth"
 refuse "${ok[@]}" --source web1 --stream auth --key "$kit_tmp/keys/other.pub" --from 127.0.0.1
 refuse "${ok[@]}" --source web1 --stream other --key "$pub" --from 127.0.0.1
 # A key minted by logship-keys: the setup installs exactly the line logship-keys printed, and

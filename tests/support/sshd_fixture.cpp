@@ -70,8 +70,8 @@ std::string push_key_options(const fs::path& file, int lock_wait_seconds) {
   // The lock's wait stays below the agents' --timeout, as KEYS.md asks: the tests run them
   // with --timeout 3, so 1 s here (a margin for a slow process start on a loaded machine)
   // where logship-keys mints 20 s against the default 30 s.
-  return "restrict,command=\"flock -w " + std::to_string(lock_wait_seconds) + " " + file.string() +
-         " cat >> " + file.string() + "\"";
+  return "restrict,command=\"exec flock -w " + std::to_string(lock_wait_seconds) + " " +
+         file.string() + " cat >> " + file.string() + "\"";
 }
 std::string pull_key_options() {
   return "restrict,command=\"/usr/lib/openssh/sftp-server -R\"";

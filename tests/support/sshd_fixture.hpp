@@ -23,7 +23,7 @@ struct ClientKey {
 };
 
 // The authorized_keys options of a real vault, per role (FILE is a path on the vault).
-// restrict,command="flock -w W F cat >> F", as logship-keys mints it but for the wait W (1 s:
+// restrict,command="exec flock -w W F cat >> F", as logship-keys mints it but for the wait W (1 s:
 // below the tests' --timeout 3)
 std::string push_key_options(const std::filesystem::path& file, int lock_wait_seconds = 1);
 std::string pull_key_options();  // restrict,command="/usr/lib/openssh/sftp-server -R"

@@ -15,7 +15,7 @@ n=$((rate * secs))
 vault=$kit_tmp/vault/web1.log
 mkdir -p "$kit_tmp/vault"
 # The lock's wait well below the agent's --timeout (5 s), as KEYS.md asks.
-wan_start_sshd push "flock -w 3 $vault cat >> $vault"
+wan_start_sshd push "exec flock -w 3 $vault cat >> $vault"
 
 "$kit_bin/logship-push" init --state-dir "$kit_tmp/state" --key-out "$kit_tmp/k0" --source web1 \
   > /dev/null || kit_fail "logship-push init failed"
