@@ -173,12 +173,20 @@ Result<void> Spool::write_locked(bool sync_here) {
     if (!st) {
       // Lose the buffered records, not the segment: cut whatever part of them was written.
       std::string message = st.error().message;
-      if (::ftruncate(seg.fd.get(), static_cast<off_t>(seg.size)) != 0)  // cut at the next start
+      const bool torn = ::ftruncate(seg.fd.get(), static_cast<off_t>(seg.size)) != 0;
+      if (torn)
         message +=
             "; cutting the partial write failed too: " + errno_message("ftruncate", seg.path);
       dropped_ += next_id_ - buffer_first_id_;
       buffer_.clear();
       buffer_payload_ = 0;
+      // Records appended after torn bytes would be cut with them at the next start: the next
+      // ones go to a segment of their own (the torn tail is then an older segment's damage,
+      // found when read and counted, SPOOL.md).
+      if (torn) {
+        if (auto started = start_segment_locked(next_id_, sync_here); !started)
+          message += "; " + started.error().message;
+      }
       last_error_ = message;
       return st;
     }

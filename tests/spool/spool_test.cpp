@@ -1,6 +1,9 @@
 #include "spool/spool.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -272,6 +275,43 @@ TEST_F(SpoolTest, LocalWriteFailureLosesOnlyBufferedRecordsAndCountsThem) {
   Recovery rec;
   s = open(options(), &rec);
   EXPECT_EQ(rec.torn_bytes_cut, 0u) << "the partial write was cut at once";
+}
+
+// Sets or clears the append-only attribute (chattr +a): ftruncate then fails, appends do not.
+bool set_append_only(const fs::path& path, bool on) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  int flags = 0;
+  bool ok = ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+  flags = on ? (flags | FS_APPEND_FL) : (flags & ~FS_APPEND_FL);
+  ok = ok && ::ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+  ::close(fd);
+  return ok;
+}
+
+TEST_F(SpoolTest, ATornWriteThatCannotBeCutSendsLaterRecordsToANewSegment) {
+  auto s = open(options());
+  for (int i = 1; i <= 10; ++i) ASSERT_TRUE(s->append(line(i)));
+  ASSERT_TRUE(s->flush());
+  const auto seg = dir_ / segment_file_name(1);
+  if (!set_append_only(seg, true))
+    GTEST_SKIP() << "chattr +a is not available here (needs root and a file system with it)";
+  ASSERT_FALSE(flush_with_full_disk(*s, 11, 20)) << "part of 11..20 written, the rest refused";
+  ASSERT_TRUE(set_append_only(seg, false));
+  EXPECT_NE(s->stats().last_write_error.find("cutting the partial write failed too"),
+            std::string::npos)
+      << s->stats().last_write_error;
+  EXPECT_GT(fs::file_size(seg), 0u);
+  for (int i = 21; i <= 25; ++i) ASSERT_TRUE(s->append(line(i)));
+  ASSERT_TRUE(s->flush());
+  s.reset();
+  s = open(options());
+  auto first = read_batch(*s, 0, 1 << 20, 1000);
+  ASSERT_EQ(first.size(), 10u);
+  auto rest = read_all(*s, 10);
+  ASSERT_EQ(rest.size(), 5u) << "21..25 survive the restart: they do not follow the torn bytes";
+  EXPECT_EQ(rest[0].id, 21u);
+  EXPECT_EQ(rest[0].data, line(21));
 }
 
 TEST_F(SpoolTest, LargeRecordsRoundTrip) {
