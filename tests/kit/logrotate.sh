@@ -58,6 +58,9 @@ printf 'new line\n' >> "$base/web1/auth.log"
 first=${rotated[0]}
 later() { (($(date +%s) > ${first##*-})); }
 kit_wait_for 3 "the clock to reach the next second" later
+# logrotate names by time(2), a coarse clock that follows date(1)'s by up to a timer tick: give
+# it that tick, or both rotations can get the same name (1 run in about 50 without this).
+sleep 0.05
 rotate
 mapfile -t rotated < <(find "$base/web1" -name 'auth.log-*' | sort)
 ((${#rotated[@]} == 2)) || kit_fail "expected two rotated files, found: ${rotated[*]}"
