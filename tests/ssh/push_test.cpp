@@ -10,6 +10,7 @@
 
 #include "crypto/sha256.hpp"
 #include "ssh_test_util.hpp"
+#include "support/wait.hpp"
 #include "util/files.hpp"
 
 namespace logship::ssh {
@@ -83,6 +84,12 @@ TEST_F(PushTest, NextChannelOpensWhileTheCurrentBatchIsInFlightAndStartsWhenAske
   ASSERT_TRUE(first) << first.error().message;
   const std::string a = random_bytes(3 * 1024 * 1024, 1);
   ASSERT_TRUE((*first)->write(a.substr(0, 1024 * 1024), in_seconds(10)));
+  // Once its `cat` has written, `first` holds the vault's lock. Started before that, the second
+  // command's flock could take the lock first, and `first` would wait behind it (the agent
+  // defers its next command until the current batch is acknowledged for this reason; this
+  // test starts one early on purpose).
+  ASSERT_TRUE(test::wait_until([&] { return !vault().empty(); }, std::chrono::seconds(10),
+                               "the first cat to write"));
   auto second = s->start_exec("cat");  // pre-opened while `first` is still being written
   ASSERT_TRUE(second) << second.error().message;
   ASSERT_TRUE((*first)->write(a.substr(1024 * 1024), in_seconds(10)));
@@ -107,10 +114,14 @@ TEST_F(PushTest, NextChannelOpensWhileTheCurrentBatchIsInFlightAndStartsWhenAske
   ASSERT_TRUE((*third)->wait_started(in_seconds(5)));
   for (int i = 0; i < 100 && starts() < 3; ++i) ASSERT_TRUE(s->ping(in_seconds(5)));
   EXPECT_EQ(starts(), 3u);
-  // In the order the vault serialises them (flock): first, second, then third.
+  // The vault serialises them (flock): first holds the lock; second and third wait for it, in
+  // no set order (flock's waiters are not queued), so both get their input and end before
+  // either is waited for.
   auto st = (*first)->finish(in_seconds(10));
   ASSERT_TRUE(st) << st.error().message;
   ASSERT_TRUE((*second)->write("second batch\n", in_seconds(5)));
+  ASSERT_TRUE((*second)->send_eof(in_seconds(5)));
+  ASSERT_TRUE((*third)->send_eof(in_seconds(5)));
   st = (*second)->finish(in_seconds(10));
   ASSERT_TRUE(st) << st.error().message;
   ASSERT_TRUE((*third)->finish(in_seconds(10)));
