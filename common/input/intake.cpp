@@ -29,14 +29,10 @@ Intake::Intake(Input input, LineSink& sink, std::size_t max_line, Landing* landi
   landing_->set_input(input_id_);
   if (!landing_->stale_note().empty()) spdlog::warn("{}", landing_->stale_note());
   if (auto left = landing_->take_leftover()) replay(std::move(*left));
-  if (pipe) {
-    reset_landing();  // the replayed bytes are in the sink now
-    return;
-  }
+  reset_landing();  // the replayed bytes are in the sink now
   // splice(2) takes only from a pipe: a file or terminal on stdin is read into memory, and the
-  // landing only records that nothing of it is left to replay.
-  reset_landing();
-  landing_ = nullptr;
+  // landing has only recorded that nothing is left to replay.
+  if (!pipe) landing_ = nullptr;
 }
 
 // The previous run's last landed bytes: the first (next id - first id) pieces cut from them
