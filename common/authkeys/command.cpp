@@ -166,7 +166,11 @@ CommandCheck check_forced_command(std::string_view command) {
     return problem("the command has " + *why + ", so it may run more than the known command");
   // `exec` lets the account's shell become the command instead of forking it: the same
   // command, one process less per connection (what logship-keys mints for push).
-  if (!t.empty() && !t[0].op && t[0].text == "exec") t.erase(t.begin());
+  if (!t.empty() && !t[0].op && t[0].text == "exec") {
+    t.erase(t.begin());
+    if (t.empty())
+      return problem("`exec` with no command after it runs nothing: the key is useless");
+  }
   if (t.empty()) return problem("the command is empty: the client's own command runs instead");
   const auto& first = t[0].text;
   if (!t[0].op && first == "cat") {

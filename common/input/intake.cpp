@@ -10,10 +10,14 @@
 
 namespace logship::input {
 
+namespace {
+constexpr std::string_view kLandingFailed =
+    "intake landing failed, lines read until it recovers are lost if the agent is killed";
+}  // namespace
+
 Intake::Intake(Input input, LineSink& sink, std::size_t max_line, Landing* landing)
     : input_(std::move(input)),
       sink_(sink),
-      max_line_(max_line),
       landing_(landing),
       splitter_(max_line),
       buf_(kReadChunk, '\0') {
@@ -60,7 +64,8 @@ void Intake::replay(Landing::Leftover left) {
   // kill before the next generation leaves accounted for (the rule above).
   const bool fragment_spooled = seen < skip;
   if (!fragment_spooled && cut.pending()) {
-    if (left.input == input_id_ && input_id_ != InputId{} && cut.pending() <= max_line_) {
+    if (left.input == input_id_ && input_id_ != InputId{} &&
+        cut.pending() <= splitter_.max_line()) {
       splitter_.feed(cut.pending_bytes(), to_sink_);
     } else {
       note(sink_.append(cut.pending_bytes(), true));
@@ -80,29 +85,25 @@ void Intake::reset_landing() {
   // After a failed write the spool's ids moved past lines that are not on its disk: the
   // generation stays, so that a kill before the spool writes again replays them.
   if (!landing_ || !flushed_) return;
-  auto st = landing_->reset(sink_.next_id(), splitter_.pending_bytes(), max_line_);
-  note(st, "intake landing failed, lines read until it recovers are lost if the agent is killed");
+  note(landing_->reset(sink_.next_id(), splitter_.pending_bytes(), splitter_.max_line()),
+       kLandingFailed);
+}
+
+ssize_t Intake::read_landed(std::size_t max) {
+  if (auto got = landing_->read(buf_.data(), max)) return static_cast<ssize_t>(*got);
+  errno = EIO;  // short of a failing kernel: the bytes are in the page cache
+  return -1;
 }
 
 ssize_t Intake::read_some() {
   const int fd = input_.read_fd.get();
-  if (landing_ && landing_->unread()) {  // after a failed read: the bytes are next in order
-    auto got = landing_->read(buf_.data(), buf_.size());
-    if (got) return static_cast<ssize_t>(*got);
-    errno = EIO;
-    return -1;
-  }
+  // After a failed read the landed bytes are next in order.
+  if (landing_ && landing_->unread()) return read_landed(buf_.size());
   if (landing_ && landing_->usable()) {
     const ssize_t n = landing_->take(fd, buf_.size());
-    if (n > 0) {
-      auto got = landing_->read(buf_.data(), static_cast<std::size_t>(n));
-      if (got && *got == static_cast<std::size_t>(n)) return n;
-      errno = EIO;  // cannot happen short of a failing kernel: the bytes are in the page cache
-      return -1;
-    }
+    if (n > 0) return read_landed(static_cast<std::size_t>(n));
     if (n == 0 || errno == EAGAIN || errno == EINTR) return n;
-    note(make_error(ErrorKind::io, std::string("splice: ") + std::strerror(errno)),
-         "intake landing failed, lines read until it recovers are lost if the agent is killed");
+    note(make_error(ErrorKind::io, std::string("splice: ") + std::strerror(errno)), kLandingFailed);
   }
   return ::read(fd, buf_.data(), buf_.size());
 }

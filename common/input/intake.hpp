@@ -59,6 +59,7 @@ class Intake {
   void replay(Landing::Leftover left);
   // One read(2), through the landing while it works.
   ssize_t read_some();
+  ssize_t read_landed(std::size_t max);  // as read(2), from the landing's unread bytes
   void reset_landing();
   // Logs a failure, once until its message changes (a failing spool or input would repeat it
   // on every wake).
@@ -67,7 +68,6 @@ class Intake {
 
   Input input_;
   LineSink& sink_;
-  std::size_t max_line_;
   Landing* landing_ = nullptr;  // null: read(2) into memory (stdin, tests)
   InputId input_id_;            // the FIFO's, zero for stdin
   bool flushed_ = true;         // the sink's last flush wrote everything

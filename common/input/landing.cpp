@@ -111,17 +111,12 @@ Result<std::unique_ptr<Landing>> Landing::open(const fs::path& dir) {
   l->generation_ = newest->generation;
   const auto start = static_cast<off_t>(newest->data_start);
   if (start < kDataStart || start > newest_size) return l;  // nothing to replay
+  l->read_ = start;
+  l->end_ = newest_size;
   std::string bytes(static_cast<std::size_t>(newest_size - start), '\0');
-  std::size_t got = 0;
-  while (got < bytes.size()) {
-    const ssize_t n = ::pread(l->fd_[l->current_].get(), bytes.data() + got, bytes.size() - got,
-                              start + static_cast<off_t>(got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return io(errno_message("read intake landing file", l->path_[l->current_]));
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  bytes.resize(got);
+  auto got = l->read(bytes.data(), bytes.size());
+  if (!got) return got.error();
+  bytes.resize(*got);
   if (bytes.empty()) return l;
   if (l->boot_id_.empty()) return l;
   if (newest->boot != l->boot_id_) {
@@ -190,26 +185,23 @@ Result<void> Landing::reset(std::uint64_t first_id, std::string_view pending,
   first_id_ = first_id;
   max_line_ = max_line;
   const int next_slot = static_cast<int>((generation_ + 1) % 2);
-  // While every byte since the generation began came through the landing (usable_) and was
-  // read, the pending bytes are the tail of the current file's data: the new header only moves
-  // the start past what is in the spool.
-  const auto tail = end_ - static_cast<off_t>(pending.size());
-  if (usable_ && end_ < kRotateBytes && tail >= kDataStart) {
-    if (auto st = write_header(current_, next_slot, tail); !st) {
-      failed_errno_ = errno;
-      usable_ = false;
-      return st;
-    }
-    return {};
-  }
-  // Otherwise the other file, emptied, takes the pending bytes and then the header: a crash
-  // before the header leaves the current generation the newest, as it still is.
-  const int other = 1 - current_;
+  // Until a reset succeeds nothing lands: take() refuses, the intake reads into memory.
   const auto fail = [&](std::string message) -> Result<void> {
     failed_errno_ = errno;
     usable_ = false;
     return io(std::move(message));
   };
+  // While every byte since the generation began came through the landing (usable_) and was
+  // read, the pending bytes are the tail of the current file's data: the new header only moves
+  // the start past what is in the spool.
+  const auto tail = end_ - static_cast<off_t>(pending.size());
+  if (usable_ && end_ < kRotateBytes && tail >= kDataStart) {
+    if (auto st = write_header(current_, next_slot, tail); !st) return fail(st.error().message);
+    return {};
+  }
+  // Otherwise the other file, emptied, takes the pending bytes and then the header: a crash
+  // before the header leaves the current generation the newest, as it still is.
+  const int other = 1 - current_;
   if (::ftruncate(fd_[other].get(), 0) != 0)
     return fail(errno_message("truncate intake landing file", path_[other]));
   if (!pending.empty()) {

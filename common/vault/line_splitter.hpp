@@ -27,6 +27,7 @@ class LineSplitter {
 
   std::size_t pending() const { return pending_.size(); }  // bytes held, no '\n' yet
   const std::string& pending_bytes() const { return pending_; }
+  std::size_t max_line() const { return max_line_; }
 
  private:
   std::size_t max_line_;

@@ -84,7 +84,7 @@ TEST(ForcedCommand, EverythingElseIsAProblemThatSaysWhy) {
       {"flock -x /srv/x cat >> /srv/x", "without -w"},
       {"", "empty"},
       {"   ", "empty"},
-      {"exec", "empty"},
+      {"exec", "`exec` with no command after it runs nothing"},
       {"exec exec cat >> /srv/x", "none of the known"},
       {"exec -a x cat >> /srv/x", "none of the known"},
       {"exec sh", "none of the known"},

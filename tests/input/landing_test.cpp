@@ -19,6 +19,7 @@
 
 #include "input/intake.hpp"
 #include "spool/spool.hpp"
+#include "support/temp_dir.hpp"
 #include "util/clock.hpp"
 #include "util/crc32c.hpp"
 
@@ -45,13 +46,6 @@ class Pipe {
 
 class LandingTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("logship-landing-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::unique_ptr<Landing> open() {
     auto l = Landing::open(dir_);
     EXPECT_TRUE(l) << (l ? "" : l.error().message);
@@ -84,7 +78,8 @@ class LandingTest : public ::testing::Test {
     return l;
   }
 
-  fs::path dir_;
+  test::TempDir tmp_;
+  const fs::path& dir_ = tmp_.path();
 };
 
 TEST_F(LandingTest, NothingLandsBeforeTheFirstGenerationStarts) {
@@ -247,17 +242,11 @@ class KilledIntakeTest : public ::testing::TestWithParam<Scenario> {
   static constexpr std::size_t kMaxLine = 1024;
 
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("logship-killed-intake-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     ASSERT_EQ(::mkfifo(fifo().c_str(), 0600), 0);
     writer_ = ::open(fifo().c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);  // syslog's end
     ASSERT_GE(writer_, 0);
   }
-  void TearDown() override {
-    ::close(writer_);
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { ::close(writer_); }
   fs::path fifo() const { return dir_ / "in.fifo"; }
   void write(const std::string& b) {
     ASSERT_EQ(::write(writer_, b.data(), b.size()), static_cast<ssize_t>(b.size()));
@@ -281,7 +270,8 @@ class KilledIntakeTest : public ::testing::TestWithParam<Scenario> {
     }
   }
 
-  fs::path dir_;
+  test::TempDir tmp_;
+  const fs::path& dir_ = tmp_.path();
   int writer_ = -1;
   std::string written_;
 };
@@ -364,9 +354,8 @@ INSTANTIATE_TEST_SUITE_P(
 // Without a usable landing (its disk full, here a directory it cannot write), the intake reads
 // into memory as before: nothing is lost while the agent runs.
 TEST(IntakeWithoutLanding, AFailingLandingFallsBackToReading) {
-  const auto dir = fs::temp_directory_path() / ("logship-noland-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  test::TempDir tmp;
+  const fs::path& dir = tmp.path();
   fs::create_symlink("/dev/full", dir / "landing.0");
   fs::create_symlink("/dev/full", dir / "landing.1");
   ManualClock clock;
@@ -386,7 +375,6 @@ TEST(IntakeWithoutLanding, AFailingLandingFallsBackToReading) {
   EXPECT_EQ(intake.drain(), lines.size());
   EXPECT_EQ((*sp)->next_id(), 11u);
   ::close(w);
-  fs::remove_all(dir);
 }
 
 }  // namespace
