@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 namespace logship::ship {
 namespace {
@@ -87,6 +89,10 @@ TEST(PushState, RecordsSyncedInTheBackgroundAreDurableWhenAskedAndAtTheEnd) {
       if (acked % 50 == 0) {
         ASSERT_TRUE(f->durable(g));
         EXPECT_TRUE(f->sync_settled(g));
+        // durable() wakes on the sync itself; the callback follows it, on the sync thread.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (settled.load() == 0 && std::chrono::steady_clock::now() < deadline)
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
         EXPECT_GT(settled.load(), 0) << "the sync thread tells the sender";
       }
     }
