@@ -190,10 +190,12 @@ Result<void> Spool::write_locked(bool sync_here) {
       last_error_ = message;
       return st;
     }
-    runs_.add(Run{buffer_first_id_, next_id_ - 1, buffer_payload_, seg.first_id, seg.size,
-                  seg.size + buffer_.size()});
-    seg.size += buffer_.size();
-    disk_bytes_ += buffer_.size();
+    const std::uint64_t n = buffer_.size();
+    runs_.add(
+        Run{buffer_first_id_, next_id_ - 1, buffer_payload_, seg.first_id, seg.size, seg.size + n});
+    keep_written_locked(seg);
+    seg.size += n;
+    disk_bytes_ += n;
     buffer_.clear();
     buffer_payload_ = 0;
     last_error_.clear();
@@ -211,6 +213,30 @@ Result<void> Spool::write_locked(bool sync_here) {
     enforce_limit_locked();
   }
   return {};
+}
+
+void Spool::keep_written_locked(SegmentFile& seg) {
+  std::shared_ptr<const std::string> bytes;
+  if (buffer_.size() >= opt_.write_buffer / 2) {  // hand the buffer over, take a fresh one
+    bytes = std::make_shared<const std::string>(std::move(buffer_));
+    buffer_ = std::string();
+    buffer_.reserve(bytes->capacity());
+  } else {  // a small write: a copy of its size, not a buffer of the write buffer's
+    bytes = std::make_shared<const std::string>(buffer_);
+  }
+  seg.written.push_back(Written{seg.size, std::move(bytes)});
+  std::size_t kept = 0, writes = 0;
+  for (const auto& sf : segments_) {
+    writes += sf->written.size();
+    for (const Written& w : sf->written) kept += w.bytes->capacity();
+  }
+  for (const auto& sf : segments_) {  // the oldest go first
+    while (!sf->written.empty() && (kept > kWrittenBytes || writes > kWrittenWrites)) {
+      kept -= sf->written.front().bytes->capacity();
+      --writes;
+      sf->written.pop_front();
+    }
+  }
 }
 
 Result<void> Spool::flush_locked() {

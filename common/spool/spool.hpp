@@ -56,6 +56,11 @@ struct Stats {
 
 class Spool {
  public:
+  // The latest writes kept in memory for a reader that keeps up (reader.hpp, Written): at most
+  // this many bytes of buffers, and this many writes.
+  static constexpr std::size_t kWrittenBytes = 2u << 20;
+  static constexpr std::size_t kWrittenWrites = 64;
+
   // Opens (creating if needed, mode 0700) the spool directory, and repairs a torn tail.
   static Result<std::unique_ptr<Spool>> open(Options options, const Clock& clock,
                                              Recovery* recovery = nullptr);
@@ -108,6 +113,9 @@ class Spool {
   // else owed to the next due sync.
   Result<void> write_locked(bool sync_here);
   Result<void> flush_locked();  // write_locked, then a sync if one is due
+  // Keeps what buffer_ just wrote at the end of `seg` as its Written bytes (reader.hpp), within
+  // kWrittenBytes and kWrittenWrites over all segments; buffer_ may be left moved from.
+  void keep_written_locked(SegmentFile& seg);
   // Writes what is buffered, then fsyncs everything now (after the background sync running).
   Result<void> sync_locked();
   // Lets go of mu_ (held by `lock`) until no background sync runs.
