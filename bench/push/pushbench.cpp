@@ -4,7 +4,7 @@
 //   gen OUT BYTES SENTINEL        syslog-like lines of 100-200 bytes, about BYTES in all, the
 //                                 last one being SENTINEL; prints "lines=N bytes=B"
 //   feed-wait FIFO DATA VAULT (--sentinel S | --last-line S | --size N) [--pid P] [--chunk B]
-//             [--poll-ms M] [--timeout S] [--pipe-size B]
+//             [--poll-ms M] [--timeout S] [--pipe-size B] [--rate BYTES_PER_S]
 //                                 writes DATA into FIFO at full speed with a non-blocking writer
 //                                 (EAGAIN counted, then poll(POLLOUT)), while polling VAULT until
 //                                 it holds the framed SENTINEL line followed by a complete end
@@ -16,7 +16,8 @@
 //                                 FIFO and DATA "-": only wait; VAULT "-": only feed. FIFO may
 //                                 be a regular file (written from offset 0, no EAGAIN).
 //                                 --pipe-size: raise the FIFO's capacity to B first (F_SETPIPE_SZ),
-//                                 as logship-push does for its own FIFO.
+//                                 as logship-push does for its own FIFO. --rate: no faster
+//                                 than this (each write waits for its time in the schedule).
 //   exec-wait DATA VAULT SIZE [--poll-ms M] [--timeout S] -- CMD...
 //                                 runs CMD with stdin = DATA, polls VAULT until SIZE bytes;
 //                                 reports wall time from the fork, and CMD's rusage (wait4).
@@ -264,10 +265,12 @@ int cmd_feed_wait(int argc, char** argv) {
   long pid = 0;
   std::size_t chunk = 64 << 10;
   int poll_ms = 10, want_pipe = 0;
-  double timeout_s = 600;
+  double timeout_s = 600, rate = 0;
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string o = argv[i];
-    if (o == "--sentinel")
+    if (o == "--rate")
+      rate = to_number<double>(argv[i + 1], "rate");
+    else if (o == "--sentinel")
       w.sentinel = "\n" + std::string(argv[i + 1]) + "\n@logship end ";
     else if (o == "--last-line")
       w.last_line = "\n" + std::string(argv[i + 1]) + "\n";
@@ -312,6 +315,14 @@ int cmd_feed_wait(int argc, char** argv) {
     }
     std::size_t off = 0;
     while (off < data.size) {
+      if (rate > 0) {  // the paced writer: this byte's time in the schedule
+        const auto due = t0 + static_cast<std::int64_t>(static_cast<double>(off) * 1e9 / rate);
+        if (const auto wait = due - now_ns(); wait > 0) {
+          const timespec ts{static_cast<time_t>(wait / 1'000'000'000),
+                            static_cast<long>(wait % 1'000'000'000)};
+          ::nanosleep(&ts, nullptr);
+        }
+      }
       std::size_t n = std::min(chunk, data.size - off);
       if (off + n < data.size) {  // end the chunk at a line boundary, as a logger would
         const void* nl = ::memrchr(data.data + off, '\n', n);
