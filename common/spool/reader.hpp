@@ -23,7 +23,7 @@ namespace logship::spool {
 // Always whole records, exactly as they are in the file from `offset` on; never changed.
 struct Written {
   std::uint64_t offset = 0;
-  std::shared_ptr<const std::string> bytes;
+  std::shared_ptr<std::string> bytes;  // the Spool's write buffer, given again once let go
 };
 
 // One segment file, open.

@@ -216,14 +216,12 @@ Result<void> Spool::write_locked(bool sync_here) {
 }
 
 void Spool::keep_written_locked(SegmentFile& seg) {
-  std::shared_ptr<const std::string> bytes;
-  if (buffer_.size() >= opt_.write_buffer / 2) {  // hand the buffer over, take a fresh one
-    bytes = std::make_shared<const std::string>(std::move(buffer_));
-    buffer_ = std::string();
-    buffer_.reserve(bytes->capacity());
-  } else {  // a small write: a copy of its size, not a buffer of the write buffer's
-    bytes = std::make_shared<const std::string>(buffer_);
-  }
+  // The written buffer is handed over whole; buffer_ goes on in a spare one, so that the same
+  // few buffers go round and no write allocates.
+  std::shared_ptr<std::string> bytes = spare_ ? std::move(spare_) : std::make_shared<std::string>();
+  bytes->swap(buffer_);
+  buffer_.clear();
+  buffer_.reserve(opt_.write_buffer);
   seg.written.push_back(Written{seg.size, std::move(bytes)});
   std::size_t kept = 0, writes = 0;
   for (const auto& sf : segments_) {
@@ -232,8 +230,11 @@ void Spool::keep_written_locked(SegmentFile& seg) {
   }
   for (const auto& sf : segments_) {  // the oldest go first
     while (!sf->written.empty() && (kept > kWrittenBytes || writes > kWrittenWrites)) {
-      kept -= sf->written.front().bytes->capacity();
+      Written& w = sf->written.front();
+      kept -= w.bytes->capacity();
       --writes;
+      // Unless a reader's slice still points into it (only read_slice, under mu_, adds one)
+      if (w.bytes.use_count() == 1) spare_ = std::move(w.bytes);
       sf->written.pop_front();
     }
   }

@@ -114,7 +114,7 @@ class Spool {
   Result<void> write_locked(bool sync_here);
   Result<void> flush_locked();  // write_locked, then a sync if one is due
   // Keeps what buffer_ just wrote at the end of `seg` as its Written bytes (reader.hpp), within
-  // kWrittenBytes and kWrittenWrites over all segments; buffer_ may be left moved from.
+  // kWrittenBytes and kWrittenWrites over all segments (by capacity: each is a write buffer).
   void keep_written_locked(SegmentFile& seg);
   // Writes what is buffered, then fsyncs everything now (after the background sync running).
   Result<void> sync_locked();
@@ -129,7 +129,8 @@ class Spool {
   const Clock& clock_;
   mutable std::mutex mu_;
   Segments segments_;
-  std::string buffer_;  // encoded records not yet written
+  std::string buffer_;                  // encoded records not yet written
+  std::shared_ptr<std::string> spare_;  // a written buffer no longer kept, for the next one
   std::uint64_t buffer_first_id_ = 0;
   std::uint64_t buffer_payload_ = 0;  // payload bytes in buffer_
   RunIndex runs_;
