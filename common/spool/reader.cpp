@@ -106,6 +106,8 @@ Result<void> read_slice(Segments& segments, Cursor& c, std::uint64_t through, st
     while (!done && c.offset < end) {
       std::shared_ptr<const std::string> held;
       std::string_view buf = memory ? written_from(seg, c.offset, held) : std::string_view{};
+      buf = buf.substr(
+          0, static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), end - c.offset)));
       if (buf.empty()) {
         want = static_cast<std::size_t>(std::min<std::uint64_t>(want, end - c.offset));
         auto got = pread_into(seg.fd.get(), c.offset, want, out.bytes, seg.path);

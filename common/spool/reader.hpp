@@ -19,7 +19,8 @@
 namespace logship::spool {
 
 // Bytes this process wrote to a segment, kept after the write(2) so that a reader close behind
-// the writer takes its records from memory instead of reading them back (SPOOL.md, Reading).
+// the writer takes its records from memory instead of reading them back (SPOOL.md, What the
+// agent keeps in memory).
 // Always whole records, exactly as they are in the file from `offset` on; never changed.
 struct Written {
   std::uint64_t offset = 0;
@@ -37,6 +38,9 @@ struct SegmentFile {
   // be checked (a crash or the disk may have damaged what an earlier run wrote, not these).
   std::uint64_t own_from = std::numeric_limits<std::uint64_t>::max();
   std::deque<Written> written;  // the latest writes, in file order, each after the one before
+  // A write failed part-way and its bytes could not be cut: the file no longer ends at `size`,
+  // and no write to it is kept in memory.
+  bool torn = false;
 };
 using Segments = std::deque<std::unique_ptr<SegmentFile>>;  // oldest first; back() is written to
 

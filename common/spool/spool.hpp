@@ -57,9 +57,11 @@ struct Stats {
 class Spool {
  public:
   // The latest writes kept in memory for a reader that keeps up (reader.hpp, Written): at most
-  // this many bytes of buffers, and this many writes.
-  static constexpr std::size_t kWrittenBytes = 2u << 20;
-  static constexpr std::size_t kWrittenWrites = 64;
+  // this many bytes (by capacity; a buffer grown past half of it is not kept).
+  static constexpr std::size_t kWrittenBytes = 1u << 20;
+  // Room in a write buffer beyond Options::write_buffer, so that the record that fills it does
+  // not grow it.
+  static constexpr std::size_t kWriteHeadroom = 64u << 10;
 
   // Opens (creating if needed, mode 0700) the spool directory, and repairs a torn tail.
   static Result<std::unique_ptr<Spool>> open(Options options, const Clock& clock,
@@ -114,7 +116,7 @@ class Spool {
   Result<void> write_locked(bool sync_here);
   Result<void> flush_locked();  // write_locked, then a sync if one is due
   // Keeps what buffer_ just wrote at the end of `seg` as its Written bytes (reader.hpp), within
-  // kWrittenBytes and kWrittenWrites over all segments (by capacity: each is a write buffer).
+  // kWrittenBytes over all segments; buffer_ goes on in a spare buffer.
   void keep_written_locked(SegmentFile& seg);
   // Writes what is buffered, then fsyncs everything now (after the background sync running).
   Result<void> sync_locked();
@@ -130,7 +132,7 @@ class Spool {
   mutable std::mutex mu_;
   Segments segments_;
   std::string buffer_;                  // encoded records not yet written
-  std::shared_ptr<std::string> spare_;  // a written buffer no longer kept, for the next one
+  std::shared_ptr<std::string> spare_;  // a kept write buffer let go: the next one
   std::uint64_t buffer_first_id_ = 0;
   std::uint64_t buffer_payload_ = 0;  // payload bytes in buffer_
   RunIndex runs_;

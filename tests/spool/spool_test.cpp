@@ -372,7 +372,6 @@ TEST_F(SpoolTest, AReaderThatKeepsUpTakesTheRecordsFromMemoryAndOneBehindReadsTh
   Options o = options(64ull << 20, 4ull << 20);
   o.write_buffer = 64u << 10;
   auto s = open(o);
-  // Write buffers of their own size are handed over whole; a small write is kept as a copy.
   for (int i = 1; i <= 2000; ++i) ASSERT_TRUE(s->append(line(i), i % 9 == 0));
   ASSERT_TRUE(s->flush());
   Cursor ahead{1500};
@@ -426,11 +425,13 @@ TEST_F(SpoolTest, WhatIsReadFromMemoryIsWhatTheFileHolds) {
     auto s = open(o);
     Cursor c;
     Slice slice;
+    std::size_t from_memory = 0;
     auto take = [&] {
       for (;;) {
         ASSERT_TRUE(s->read_slice(c, std::numeric_limits<std::uint64_t>::max(), 1 << 20, 100000,
                                   slice, true, false));
         if (slice.records.empty()) return;
+        from_memory += slice.held ? 1 : 0;
         for (const auto& r : slice.records)
           live.push_back(Record{r.id, r.partial, std::string(r.data)});
       }
@@ -446,6 +447,7 @@ TEST_F(SpoolTest, WhatIsReadFromMemoryIsWhatTheFileHolds) {
       take();
     }
     take();
+    EXPECT_GT(from_memory, 20u);
   }
   auto s = open(o);
   const auto reread = read_all(*s, 0, 1 << 20);
@@ -454,6 +456,35 @@ TEST_F(SpoolTest, WhatIsReadFromMemoryIsWhatTheFileHolds) {
     EXPECT_EQ(reread[i].id, live[i].id);
     EXPECT_EQ(reread[i].data, live[i].data) << "record " << live[i].id;
   }
+}
+
+TEST_F(SpoolTest, ALineLargerThanTheMemoryIsReadFromTheFileAndTheMemoryGoesOn) {
+  auto s = open(options(64ull << 20, 8ull << 20));
+  const std::string big(Spool::kWrittenBytes + 4096, 'B');
+  ASSERT_TRUE(s->append(line(1)));
+  ASSERT_TRUE(s->append(big));
+  ASSERT_TRUE(s->append(line(3)));
+  Cursor c;
+  Slice slice;
+  ASSERT_TRUE(s->read_slice(c, 3, 100, 100000, slice, true, false));
+  ASSERT_EQ(slice.records.size(), 1u);
+  EXPECT_EQ(slice.records[0].data, line(1));
+  ASSERT_TRUE(s->read_slice(c, 3, 100, 100000, slice, true, false));
+  ASSERT_EQ(slice.records.size(), 1u);
+  EXPECT_EQ(slice.records[0].data, big);
+  EXPECT_FALSE(slice.held) << "a buffer grown for it is not kept";
+  for (int i = 4; i <= 100; ++i) ASSERT_TRUE(s->append(line(i)));
+  std::uint64_t next = 3;
+  for (;;) {
+    ASSERT_TRUE(s->read_slice(c, 100, 1 << 20, 100000, slice, true, false));
+    if (slice.records.empty()) break;
+    EXPECT_TRUE(slice.held) << "the writes after it are kept again";
+    for (const auto& r : slice.records) {
+      ASSERT_EQ(r.id, next++);
+      EXPECT_EQ(r.data, line(r.id));
+    }
+  }
+  EXPECT_EQ(next, 101u);
 }
 
 TEST_F(SpoolTest, SliceStopsBeforeAHoleAndGoesOnAfterIt) {
