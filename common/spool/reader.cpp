@@ -76,24 +76,11 @@ std::size_t locate(const Segments& segments, Cursor& c) {
   return si;
 }
 
-// The bytes of `seg` from `offset` on that are still in memory: whole records, or empty.
-std::string_view written_from(const SegmentFile& seg, std::uint64_t offset,
-                              std::shared_ptr<const std::string>& held) {
-  for (const Written& w : seg.written) {
-    if (offset >= w.offset && offset < w.offset + w.bytes->size()) {
-      held = w.bytes;
-      return std::string_view(*w.bytes).substr(offset - w.offset);
-    }
-  }
-  return {};
-}
-
 }  // namespace
 
 Result<void> read_slice(Segments& segments, Cursor& c, std::uint64_t through, std::size_t max_bytes,
                         std::size_t max_records, Slice& out, bool verify) {
   out.records.clear();
-  out.held.reset();
   if (c.after >= through || max_records == 0) return {};
   std::size_t bytes = 0;
   bool done = false;
@@ -102,19 +89,12 @@ Result<void> read_slice(Segments& segments, Cursor& c, std::uint64_t through, st
     if (seg.first_id != c.segment) c = Cursor{c.after, seg.first_id, kSegmentHeaderSize};
     std::uint64_t end = seg.corrupt_at ? seg.corrupt_at : seg.size;
     std::size_t want = kSliceBytes;
-    bool memory = true;  // false: read the file, as for a record the memory does not hold whole
     while (!done && c.offset < end) {
-      std::shared_ptr<const std::string> held;
-      std::string_view buf = memory ? written_from(seg, c.offset, held) : std::string_view{};
-      buf = buf.substr(
-          0, static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), end - c.offset)));
-      if (buf.empty()) {
-        want = static_cast<std::size_t>(std::min<std::uint64_t>(want, end - c.offset));
-        auto got = pread_into(seg.fd.get(), c.offset, want, out.bytes, seg.path);
-        if (!got) return got.error();
-        if (*got < want) end = c.offset + *got;  // the file is shorter than thought
-        buf = std::string_view(out.bytes.data(), *got);
-      }
+      want = static_cast<std::size_t>(std::min<std::uint64_t>(want, end - c.offset));
+      auto got = pread_into(seg.fd.get(), c.offset, want, out.bytes, seg.path);
+      if (!got) return got.error();
+      if (*got < want) end = c.offset + *got;  // the file is shorter than thought
+      const std::string_view buf(out.bytes.data(), *got);
       std::size_t pos = 0;
       want = kSliceBytes;
       for (;;) {
@@ -123,11 +103,7 @@ Result<void> read_slice(Segments& segments, Cursor& c, std::uint64_t through, st
         const bool check = verify && c.offset + pos < seg.own_from;
         const Decode d = decode_view(buf.substr(pos), r, n, check);
         if (d == Decode::need_more) {
-          if (pos > 0) break;  // read on from the record's start
-          if (held) {          // never for whole records; the file has it
-            memory = false;
-            break;
-          }
+          if (pos > 0) break;                  // read on from the record's start
           if (c.offset + buf.size() >= end) {  // the data ends inside a record
             seg.corrupt_at = end = c.offset;
           } else {  // one record larger than a slice: read it whole
@@ -163,8 +139,7 @@ Result<void> read_slice(Segments& segments, Cursor& c, std::uint64_t through, st
       c.offset += pos;
       if (!out.records.empty()) {
         c.after = out.records.back().id;
-        out.held = std::move(held);
-        done = true;  // one read per slice: its views point into out.bytes or out.held
+        done = true;  // one read per slice: its views point into out.bytes
       }
     }
   }

@@ -18,15 +18,6 @@
 
 namespace logship::spool {
 
-// Bytes this process wrote to a segment, kept after the write(2) so that a reader close behind
-// the writer takes its records from memory instead of reading them back (SPOOL.md, What the
-// agent keeps in memory).
-// Always whole records, exactly as they are in the file from `offset` on; never changed.
-struct Written {
-  std::uint64_t offset = 0;
-  std::shared_ptr<std::string> bytes;  // the Spool's write buffer, given again once let go
-};
-
 // One segment file, open.
 struct SegmentFile {
   std::uint64_t first_id = 0;  // no record in it has a smaller id
@@ -37,10 +28,6 @@ struct SegmentFile {
   // This process wrote the segment from this offset on: its records there are not read back to
   // be checked (a crash or the disk may have damaged what an earlier run wrote, not these).
   std::uint64_t own_from = std::numeric_limits<std::uint64_t>::max();
-  std::deque<Written> written;  // the latest writes, in file order, each after the one before
-  // A write failed part-way and its bytes could not be cut: the file no longer ends at `size`,
-  // and no write to it is kept in memory.
-  bool torn = false;
 };
 using Segments = std::deque<std::unique_ptr<SegmentFile>>;  // oldest first; back() is written to
 
@@ -53,18 +40,16 @@ struct Cursor {
   std::uint64_t offset = 0;
 };
 
-// What read_slice() fills, reused from one slice to the next: views of the records of one read
-// (valid until the next read_slice into the same Slice), into `bytes` or into `held`.
+// What read_slice() fills, reused from one slice to the next: the bytes of one read and views
+// of the records in them (valid until the next read_slice into the same Slice).
 struct Slice {
   std::vector<RecordView> records;
   std::string bytes;  // a read buffer: grows to the largest read, its tail is stale
-  std::shared_ptr<const std::string> held;  // the Written bytes the views point into, if any
 };
 
 inline constexpr std::size_t kSliceBytes = 256u << 10;  // bytes per read_slice pread
 
-// The records after cursor.after, through id `through`, from one read of about kSliceBytes
-// (or from the segment's Written bytes, without a copy, when they hold the cursor's offset):
+// The records after cursor.after, through id `through`, from one read of about kSliceBytes:
 // at most `max_bytes` of payload (at least one record) and `max_records`. Stops before a hole
 // (the next call returns the records after it) and at the end (then `out` is empty).
 // Advances the cursor past what it returned. `verify`: check each record's CRC (damage ends

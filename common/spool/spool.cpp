@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <utility>
 
 namespace logship::spool {
@@ -185,20 +184,16 @@ Result<void> Spool::write_locked(bool sync_here) {
       // ones go to a segment of their own (the torn tail is then an older segment's damage,
       // found when read and counted, SPOOL.md).
       if (torn) {
-        seg.torn = true;  // nor does the memory of its writes say what the file holds now
-        seg.written.clear();
         if (auto started = start_segment_locked(next_id_, sync_here); !started)
           message += "; " + started.error().message;
       }
       last_error_ = message;
       return st;
     }
-    const std::uint64_t n = buffer_.size();
-    runs_.add(
-        Run{buffer_first_id_, next_id_ - 1, buffer_payload_, seg.first_id, seg.size, seg.size + n});
-    keep_written_locked(seg);
-    seg.size += n;
-    disk_bytes_ += n;
+    runs_.add(Run{buffer_first_id_, next_id_ - 1, buffer_payload_, seg.first_id, seg.size,
+                  seg.size + buffer_.size()});
+    seg.size += buffer_.size();
+    disk_bytes_ += buffer_.size();
     buffer_.clear();
     buffer_payload_ = 0;
     last_error_.clear();
@@ -216,38 +211,6 @@ Result<void> Spool::write_locked(bool sync_here) {
     enforce_limit_locked();
   }
   return {};
-}
-
-void Spool::keep_written_locked(SegmentFile& seg) {
-  if (seg.torn) return;  // what a torn write left is not what the file holds
-  const std::size_t usual = opt_.write_buffer + kWriteHeadroom;
-  std::shared_ptr<std::string> bytes;
-  if (buffer_.size() < opt_.write_buffer / 2) {  // a small write: a copy of its own size
-    bytes = std::make_shared<std::string>(buffer_);
-  } else {  // a full buffer is handed over whole; buffer_ goes on in a spare one
-    bytes = spare_ ? std::move(spare_) : std::make_shared<std::string>();
-    bytes->swap(buffer_);
-    buffer_.clear();
-    buffer_.reserve(usual);
-    if (bytes->capacity() > kWrittenBytes / 2) return;  // grown for a large record: let go
-  }
-  seg.written.push_back(Written{seg.size, std::move(bytes)});
-  std::size_t kept = 0;
-  for (const auto& sf : segments_)
-    for (const Written& w : sf->written) kept += w.bytes->capacity();
-  for (const auto& sf : segments_) {  // the oldest go first
-    while (!sf->written.empty() && kept > kWrittenBytes) {
-      Written& w = sf->written.front();
-      kept -= w.bytes->capacity();
-      // A buffer of the usual size is the next spare, unless a reader's slice still points
-      // into it (only read_slice, under mu_, adds one).
-      if (w.bytes.use_count() == 1 && w.bytes->capacity() == usual && !spare_) {
-        std::atomic_thread_fence(std::memory_order_acquire);  // after the reader's last use
-        spare_ = std::move(w.bytes);
-      }
-      sf->written.pop_front();
-    }
-  }
 }
 
 Result<void> Spool::flush_locked() {

@@ -56,13 +56,6 @@ struct Stats {
 
 class Spool {
  public:
-  // The latest writes kept in memory for a reader that keeps up (reader.hpp, Written): at most
-  // this many bytes (by capacity; a buffer grown past half of it is not kept).
-  static constexpr std::size_t kWrittenBytes = 1u << 20;
-  // Room in a write buffer beyond Options::write_buffer, so that the record that fills it does
-  // not grow it.
-  static constexpr std::size_t kWriteHeadroom = 64u << 10;
-
   // Opens (creating if needed, mode 0700) the spool directory, and repairs a torn tail.
   static Result<std::unique_ptr<Spool>> open(Options options, const Clock& clock,
                                              Recovery* recovery = nullptr);
@@ -115,9 +108,6 @@ class Spool {
   // else owed to the next due sync.
   Result<void> write_locked(bool sync_here);
   Result<void> flush_locked();  // write_locked, then a sync if one is due
-  // Keeps what buffer_ just wrote at the end of `seg` as its Written bytes (reader.hpp), within
-  // kWrittenBytes over all segments; buffer_ goes on in a spare buffer.
-  void keep_written_locked(SegmentFile& seg);
   // Writes what is buffered, then fsyncs everything now (after the background sync running).
   Result<void> sync_locked();
   // Lets go of mu_ (held by `lock`) until no background sync runs.
@@ -131,8 +121,7 @@ class Spool {
   const Clock& clock_;
   mutable std::mutex mu_;
   Segments segments_;
-  std::string buffer_;                  // encoded records not yet written
-  std::shared_ptr<std::string> spare_;  // a kept write buffer let go: the next one
+  std::string buffer_;  // encoded records not yet written
   std::uint64_t buffer_first_id_ = 0;
   std::uint64_t buffer_payload_ = 0;  // payload bytes in buffer_
   RunIndex runs_;
