@@ -27,6 +27,14 @@
 //                                 FILE truncated whenever it holds 1 MiB (logship-push's
 //                                 landing, without its headers). Reports the CPU from the first
 //                                 byte read.
+//   pipeline FIFO OUT PORT KEY KNOWN_HOSTS LANDING [--pipe-size B]
+//                                 the three as one process, as logship-push runs them: the
+//                                 intake above (with the landing) on one thread; on another,
+//                                 what it wrote read back from OUT 256 KiB at a time, its whole
+//                                 lines hashed as hash-lines does, and sent as libssh-send does,
+//                                 into one exec channel (connected before the clock starts).
+//                                 Reports wall time and CPU from the first byte read to the
+//                                 remote exit status: the throughput the promises allow here.
 #include "floors.hpp"
 
 #include "crypto/sha256.hpp"
@@ -43,13 +51,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -90,13 +102,155 @@ struct Mapping {
   Mapping& operator=(const Mapping&) = delete;
 };
 
-struct ExitStatus {
-  int status = -1;
+// One exec channel on 127.0.0.1:PORT, authenticated with KEY, as logship-push opens it.
+class ExecChannel {
+ public:
+  ExecChannel(const char* port_arg, const char* key_file, const char* known_hosts,
+              const std::string& cipher) {
+    s_ = ssh_new();
+    if (!s_) die("ssh_new failed");
+    const int one = 1;
+    unsigned int port = to_number<unsigned int>(port_arg, "PORT");
+    ssh_options_set(s_, SSH_OPTIONS_HOST, "127.0.0.1");
+    ssh_options_set(s_, SSH_OPTIONS_PORT, &port);
+    ssh_options_set(s_, SSH_OPTIONS_KNOWNHOSTS, known_hosts);
+    ssh_options_set(s_, SSH_OPTIONS_NODELAY, &one);  // as logship does (LIBSSH-NOTES trap 1)
+    if (!cipher.empty() && (ssh_options_set(s_, SSH_OPTIONS_CIPHERS_C_S, cipher.c_str()) != 0 ||
+                            ssh_options_set(s_, SSH_OPTIONS_CIPHERS_S_C, cipher.c_str()) != 0))
+      die("unknown cipher " + cipher);
+    if (ssh_connect(s_) != SSH_OK) die(std::string("connect: ") + ssh_get_error(s_));
+    if (ssh_session_is_known_server(s_) != SSH_KNOWN_HOSTS_OK) die("host key not in KNOWN_HOSTS");
+    ssh_key key = nullptr;
+    if (ssh_pki_import_privkey_file(key_file, nullptr, nullptr, nullptr, &key) != SSH_OK)
+      die(std::string("cannot load ") + key_file);
+    if (ssh_userauth_publickey(s_, nullptr, key) != SSH_AUTH_SUCCESS) die("key refused");
+    ssh_key_free(key);
+    c_ = ssh_channel_new(s_);
+    cb_.userdata = &exit_status_;
+    cb_.channel_exit_status_function = [](ssh_session, ssh_channel, int status, void* user) {
+      *static_cast<int*>(user) = status;
+    };
+    ssh_callbacks_init(&cb_);
+    if (!c_ || ssh_set_channel_callbacks(c_, &cb_) != SSH_OK ||
+        ssh_channel_open_session(c_) != SSH_OK || ssh_channel_request_exec(c_, "x") != SSH_OK)
+      die(std::string("exec channel: ") + ssh_get_error(s_));
+  }
+  ~ExecChannel() {
+    ssh_channel_free(c_);
+    ssh_disconnect(s_);
+    ssh_free(s_);
+  }
+  ExecChannel(const ExecChannel&) = delete;
+  ExecChannel& operator=(const ExecChannel&) = delete;
+
+  // Blocking ssh_channel_write calls of at most `chunk` bytes.
+  void write(const char* p, std::size_t n, std::size_t chunk) {
+    for (std::size_t off = 0; off < n;) {
+      const std::size_t k = std::min(chunk, n - off);
+      const int w = ssh_channel_write(c_, p + off, static_cast<std::uint32_t>(k));
+      if (w <= 0) die(std::string("write: ") + ssh_get_error(s_));
+      off += static_cast<std::size_t>(w);
+    }
+  }
+  // EOF, then the remote command's exit status, which must be 0.
+  void finish() {
+    if (ssh_channel_send_eof(c_) != SSH_OK) die(std::string("eof: ") + ssh_get_error(s_));
+    ssh_event ev = ssh_event_new();  // the exit status arrives through the callback
+    if (!ev || ssh_event_add_session(ev, s_) != SSH_OK) die("ssh_event failed");
+    for (int waited_s = 0; exit_status_ < 0; ++waited_s) {
+      if (ssh_event_dopoll(ev, 1000) == SSH_ERROR) die(std::string("poll: ") + ssh_get_error(s_));
+      if (waited_s > 120) die("no exit status after 120 s");
+    }
+    ssh_event_remove_session(ev, s_);
+    ssh_event_free(ev);
+    if (exit_status_ != 0) die("the remote command exited " + std::to_string(exit_status_));
+  }
+
+ private:
+  ssh_session s_ = nullptr;
+  ssh_channel c_ = nullptr;
+  int exit_status_ = -1;
+  ssh_channel_callbacks_struct cb_{};
 };
 
-void on_exit_status(ssh_session, ssh_channel, int status, void* user) {
-  static_cast<ExitStatus*>(user)->status = status;
-}
+// The durable intake: FIFO -> (landing ->) OUT, fdatasync'd once a second. run() calls
+// `written(total)` after each write to OUT.
+class DurableIntake {
+ public:
+  DurableIntake(const char* fifo, const char* out, int pipe_size, const char* landing)
+      : out_path_(out), landing_path_(landing ? landing : "") {
+    in_ = ::open(fifo, O_RDONLY | O_CLOEXEC);
+    if (in_ < 0) die(std::string(fifo) + ": " + std::strerror(errno));
+    if (pipe_size && ::fcntl(in_, F_SETPIPE_SZ, pipe_size) < 0)
+      die(std::string("F_SETPIPE_SZ: ") + std::strerror(errno));
+    out_ = ::open(out, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+    if (out_ < 0) die(std::string(out) + ": " + std::strerror(errno));
+    if (landing) {
+      landing_ = ::open(landing, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (landing_ < 0) die(std::string(landing) + ": " + std::strerror(errno));
+    }
+  }
+  DurableIntake(const DurableIntake&) = delete;
+  DurableIntake& operator=(const DurableIntake&) = delete;
+
+  // Until EOF; returns the bytes taken. c0/t0: CPU and wall time at the first byte.
+  template <typename Written>
+  std::size_t run(double& c0, double& t0, Written written) {
+    double synced = 0;
+    std::size_t total = 0;
+    for (;;) {
+      const ssize_t n = take();
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) die(std::string("read: ") + std::strerror(errno));
+      if (n == 0) break;
+      if (total == 0) c0 = cpu_seconds(), t0 = synced = wall_seconds();
+      for (ssize_t done = 0; done < n;) {
+        const ssize_t w = ::write(out_, buf_.data() + done, static_cast<std::size_t>(n - done));
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) die(std::string("write: ") + std::strerror(errno));
+        done += w;
+      }
+      total += static_cast<std::size_t>(n);
+      if (const double now = wall_seconds(); now - synced >= 1.0) {
+        if (::fdatasync(out_) != 0) die(std::string("fdatasync: ") + std::strerror(errno));
+        synced = now;
+      }
+      written(total);
+    }
+    if (::fdatasync(out_) != 0) die(std::string("fdatasync: ") + std::strerror(errno));
+    return total;
+  }
+  // The spool segment and the landing go, as delivered ones do.
+  void remove() {
+    ::close(out_);
+    if (::unlink(out_path_.c_str()) != 0) die(std::string("unlink: ") + std::strerror(errno));
+    if (landing_ >= 0 && (::close(landing_) != 0 || ::unlink(landing_path_.c_str()) != 0))
+      die(std::string("landing: ") + std::strerror(errno));
+  }
+
+ private:
+  // One read: from the pipe, or through the landing file.
+  ssize_t take() {
+    if (landing_ < 0) return ::read(in_, buf_.data(), buf_.size());
+    if (landed_ >= static_cast<loff_t>(buf_.size())) {
+      if (::ftruncate(landing_, 0) != 0) die(std::string("ftruncate: ") + std::strerror(errno));
+      landed_ = 0;
+    }
+    loff_t at = landed_;
+    const ssize_t n = ::splice(in_, nullptr, landing_, &at,
+                               buf_.size() - static_cast<std::size_t>(landed_), SPLICE_F_MOVE);
+    if (n <= 0) return n;
+    const ssize_t got = ::pread(landing_, buf_.data(), static_cast<std::size_t>(n), landed_);
+    if (got != n) die("pread of the landing came back short");
+    landed_ = at;
+    return n;
+  }
+
+  std::string out_path_, landing_path_;
+  int in_ = -1, out_ = -1, landing_ = -1;
+  std::vector<char> buf_ = std::vector<char>(1u << 20);
+  loff_t landed_ = 0;
+};
 
 }  // namespace
 
@@ -115,56 +269,11 @@ int cmd_libssh_send(int argc, char** argv) {
   }
   if (chunk == 0) die("bad --chunk");
   const Mapping data(argv[3]);
-  ssh_session s = ssh_new();
-  if (!s) die("ssh_new failed");
-  const int one = 1;
-  unsigned int port = to_number<unsigned int>(argv[0], "PORT");
-  ssh_options_set(s, SSH_OPTIONS_HOST, "127.0.0.1");
-  ssh_options_set(s, SSH_OPTIONS_PORT, &port);
-  ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, argv[2]);
-  ssh_options_set(s, SSH_OPTIONS_NODELAY, &one);  // as logship does (LIBSSH-NOTES trap 1)
-  if (!cipher.empty() && (ssh_options_set(s, SSH_OPTIONS_CIPHERS_C_S, cipher.c_str()) != 0 ||
-                          ssh_options_set(s, SSH_OPTIONS_CIPHERS_S_C, cipher.c_str()) != 0))
-    die("unknown cipher " + cipher);
-  if (ssh_connect(s) != SSH_OK) die(std::string("connect: ") + ssh_get_error(s));
-  if (ssh_session_is_known_server(s) != SSH_KNOWN_HOSTS_OK) die("host key not in KNOWN_HOSTS");
-  ssh_key key = nullptr;
-  if (ssh_pki_import_privkey_file(argv[1], nullptr, nullptr, nullptr, &key) != SSH_OK)
-    die(std::string("cannot load ") + argv[1]);
-  if (ssh_userauth_publickey(s, nullptr, key) != SSH_AUTH_SUCCESS) die("key refused");
-  ssh_key_free(key);
-  ssh_channel c = ssh_channel_new(s);
-  ExitStatus exit_status;
-  ssh_channel_callbacks_struct cb{};
-  cb.userdata = &exit_status;
-  cb.channel_exit_status_function = on_exit_status;
-  ssh_callbacks_init(&cb);
-  ssh_set_channel_callbacks(c, &cb);
-  if (!c || ssh_channel_open_session(c) != SSH_OK || ssh_channel_request_exec(c, "x") != SSH_OK)
-    die(std::string("exec channel: ") + ssh_get_error(s));
-
+  ExecChannel channel(argv[0], argv[1], argv[2], cipher);
   const double c0 = cpu_seconds(), t0 = wall_seconds();
-  for (std::size_t off = 0; off < data.size;) {
-    const std::size_t n = std::min(chunk, data.size - off);
-    const int w = ssh_channel_write(c, data.data + off, static_cast<std::uint32_t>(n));
-    if (w <= 0) die(std::string("write: ") + ssh_get_error(s));
-    off += static_cast<std::size_t>(w);
-  }
-  if (ssh_channel_send_eof(c) != SSH_OK) die(std::string("eof: ") + ssh_get_error(s));
-  ssh_event ev = ssh_event_new();  // the exit status arrives through the callback
-  if (!ev || ssh_event_add_session(ev, s) != SSH_OK) die("ssh_event failed");
-  for (int waited_s = 0; exit_status.status < 0; ++waited_s) {
-    if (ssh_event_dopoll(ev, 1000) == SSH_ERROR) die(std::string("poll: ") + ssh_get_error(s));
-    if (waited_s > 120) die("no exit status after 120 s");
-  }
-  ssh_event_remove_session(ev, s);
-  ssh_event_free(ev);
+  channel.write(data.data, data.size, chunk);
+  channel.finish();
   const double t1 = wall_seconds(), c1 = cpu_seconds();
-  if (exit_status.status != 0)
-    die("the remote command exited " + std::to_string(exit_status.status));
-  ssh_channel_free(c);
-  ssh_disconnect(s);
-  ssh_free(s);
   std::printf("wall_s=%.4f cpu_s=%.3f bytes=%zu\n", t1 - t0, c1 - c0, data.size);
   return 0;
 }
@@ -213,61 +322,106 @@ int cmd_intake(int argc, char** argv) {
     else
       die(std::string("unknown option ") + argv[i]);
   }
-  const int in = ::open(argv[0], O_RDONLY | O_CLOEXEC);
-  if (in < 0) die(std::string(argv[0]) + ": " + std::strerror(errno));
-  if (pipe_size && ::fcntl(in, F_SETPIPE_SZ, pipe_size) < 0)
-    die(std::string("F_SETPIPE_SZ: ") + std::strerror(errno));
-  const int out = ::open(argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-  if (out < 0) die(std::string(argv[1]) + ": " + std::strerror(errno));
-  int landing = -1;
-  if (landing_path) {
-    landing = ::open(landing_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (landing < 0) die(std::string(landing_path) + ": " + std::strerror(errno));
-  }
-  std::vector<char> buf(1u << 20);
-  loff_t landed = 0;
-  // One read: from the pipe, or through the landing file.
-  const auto take = [&]() -> ssize_t {
-    if (landing < 0) return ::read(in, buf.data(), buf.size());
-    if (landed >= static_cast<loff_t>(buf.size())) {
-      if (::ftruncate(landing, 0) != 0) die(std::string("ftruncate: ") + std::strerror(errno));
-      landed = 0;
-    }
-    loff_t at = landed;
-    const ssize_t n = ::splice(in, nullptr, landing, &at, buf.size() - landed, SPLICE_F_MOVE);
-    if (n <= 0) return n;
-    const ssize_t got = ::pread(landing, buf.data(), static_cast<std::size_t>(n), landed);
-    if (got != n) die("pread of the landing came back short");
-    landed = at;
-    return n;
-  };
-  double c0 = -1, t0 = 0, synced = 0;
-  std::size_t total = 0;
-  for (;;) {
-    const ssize_t n = take();
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) die(std::string("read: ") + std::strerror(errno));
-    if (n == 0) break;
-    if (c0 < 0) c0 = cpu_seconds(), t0 = synced = wall_seconds();
-    for (ssize_t done = 0; done < n;) {
-      const ssize_t w = ::write(out, buf.data() + done, static_cast<std::size_t>(n - done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) die(std::string("write: ") + std::strerror(errno));
-      done += w;
-    }
-    total += static_cast<std::size_t>(n);
-    if (const double now = wall_seconds(); now - synced >= 1.0) {
-      if (::fdatasync(out) != 0) die(std::string("fdatasync: ") + std::strerror(errno));
-      synced = now;
-    }
-  }
-  if (::fdatasync(out) != 0) die(std::string("fdatasync: ") + std::strerror(errno));
-  ::close(out);
-  if (::unlink(argv[1]) != 0) die(std::string("unlink: ") + std::strerror(errno));
-  if (landing >= 0 && (::close(landing) != 0 || ::unlink(landing_path) != 0))
-    die(std::string("landing: ") + std::strerror(errno));
+  DurableIntake intake(argv[0], argv[1], pipe_size, landing_path);
+  double c0 = -1, t0 = 0;
+  const std::size_t total = intake.run(c0, t0, [](std::size_t) {});
+  intake.remove();
   const double t1 = wall_seconds(), c1 = cpu_seconds();
   if (c0 < 0) c0 = c1, t0 = t1;
+  std::printf("wall_s=%.4f cpu_s=%.3f bytes=%zu\n", t1 - t0, c1 - c0, total);
+  return 0;
+}
+
+int cmd_pipeline(int argc, char** argv) {
+  if (argc < 6 || argc % 2 != 0)
+    die("usage: pipeline FIFO OUT PORT KEY KNOWN_HOSTS LANDING [--pipe-size B]");
+  int pipe_size = 0;
+  for (int i = 6; i + 1 < argc; i += 2) {
+    if (std::string(argv[i]) == "--pipe-size")
+      pipe_size = to_number<int>(argv[i + 1], "--pipe-size");
+    else
+      die(std::string("unknown option ") + argv[i]);
+  }
+  ExecChannel channel(argv[2], argv[3], argv[4], "");  // connected before the clock starts
+  DurableIntake intake(argv[0], argv[1], pipe_size, argv[5]);
+  std::mutex mu;
+  std::condition_variable more;
+  std::size_t written = 0;
+  bool ended = false;
+  // The sender: what the intake wrote, read back 256 KiB at a time, its whole lines hashed two
+  // at a time into the batch digest, and sent.
+  std::size_t sent = 0;
+  std::thread sender([&] {
+    const int fd = ::open(argv[1], O_RDONLY | O_CLOEXEC);
+    if (fd < 0) die(std::string(argv[1]) + ": " + std::strerror(errno));
+    std::vector<char> buf(256u << 10);
+    std::vector<std::string_view> lines;
+    std::vector<logship::crypto::Digest> hashes;
+    SHA256_CTX batch;
+    SHA256_Init(&batch);
+    for (;;) {
+      std::size_t avail = 0;
+      bool last = false;
+      {
+        std::unique_lock lock(mu);
+        more.wait(lock, [&] { return written > sent || ended; });
+        avail = std::min(written - sent, buf.size());
+        last = ended && written - sent <= buf.size();
+      }
+      if (avail == 0) break;
+      const ssize_t got = ::pread(fd, buf.data(), avail, static_cast<off_t>(sent));
+      if (got != static_cast<ssize_t>(avail)) die("pread of the spool came back short");
+      std::size_t n = avail;  // whole lines only, unless this is the end of the data
+      if (!last) {
+        const void* nl = ::memrchr(buf.data(), '\n', avail);
+        if (!nl) {
+          if (avail < buf.size()) continue;  // wait for the rest of the line
+        } else {
+          n = static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data()) + 1;
+        }
+      }
+      lines.clear();
+      for (const char *p = buf.data(), *end = buf.data() + n; p < end;) {
+        const char* nl =
+            static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+        const char* stop = nl ? nl : end;
+        lines.emplace_back(p, static_cast<std::size_t>(stop - p));
+        p = nl ? nl + 1 : end;
+      }
+      hashes.resize(lines.size());
+      std::size_t i = 0;
+      for (; i + 1 < lines.size(); i += 2)
+        logship::crypto::sha256_x2(lines[i], lines[i + 1], hashes[i], hashes[i + 1]);
+      if (i < lines.size()) hashes[i] = logship::crypto::sha256(lines[i]);
+      SHA256_Update(&batch, hashes.data(), hashes.size() * sizeof(logship::crypto::Digest));
+      channel.write(buf.data(), n, n);
+      std::lock_guard lock(mu);
+      sent += n;
+    }
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256_Final(digest, &batch);
+    ::close(fd);
+  });
+  double c0 = -1, t0 = 0;
+  const std::size_t total = intake.run(c0, t0, [&](std::size_t t) {
+    {
+      std::lock_guard lock(mu);
+      written = t;
+    }
+    more.notify_one();
+  });
+  {
+    std::lock_guard lock(mu);
+    ended = true;
+  }
+  more.notify_one();
+  sender.join();
+  channel.finish();
+  intake.remove();
+  const double t1 = wall_seconds(), c1 = cpu_seconds();
+  if (c0 < 0) c0 = c1, t0 = t1;
+  if (sent != total)
+    die("the sender sent " + std::to_string(sent) + " of " + std::to_string(total));
   std::printf("wall_s=%.4f cpu_s=%.3f bytes=%zu\n", t1 - t0, c1 - c0, total);
   return 0;
 }

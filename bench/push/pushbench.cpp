@@ -45,7 +45,7 @@
 //                                 came after a line that follows them in DATA (out_of_order)
 //   treecpu PID                   CPU seconds of PID and its live descendants, with what they
 //                                 reaped (utime+stime+cutime+cstime), as "cpu_s=X"
-//   libssh-send, hash-lines, intake  the floors (floors.cpp)
+//   libssh-send, hash-lines, intake, pipeline  the floors (floors.cpp)
 #include "floors.hpp"
 #include "lib/tool.hpp"
 
@@ -836,7 +836,7 @@ int main(int argc, char** argv) {
   logship::bench::tool = {"logship-bench-push", 1};
   if (argc < 2)
     die("usage: logship-bench-push gen|feed-wait|exec-wait|paced|tail|count|compare|treecpu|"
-        "libssh-send|hash-lines ...");
+        "libssh-send|hash-lines|intake|pipeline ...");
   const std::string cmd = argv[1];
   argc -= 2;
   argv += 2;
@@ -851,5 +851,6 @@ int main(int argc, char** argv) {
   if (cmd == "libssh-send") return cmd_libssh_send(argc, argv);
   if (cmd == "hash-lines") return cmd_hash_lines(argc, argv);
   if (cmd == "intake") return cmd_intake(argc, argv);
+  if (cmd == "pipeline") return cmd_pipeline(argc, argv);
   die("unknown command " + cmd);
 }
