@@ -359,12 +359,13 @@ int cmd_pipeline(int argc, char** argv) {
     std::vector<logship::crypto::Digest> hashes;
     SHA256_CTX batch;
     SHA256_Init(&batch);
+    std::size_t need = 1;  // bytes past `sent` to wait for: more than a line's start
     for (;;) {
       std::size_t avail = 0;
       bool last = false;
       {
         std::unique_lock lock(mu);
-        more.wait(lock, [&] { return written > sent || ended; });
+        more.wait(lock, [&] { return written >= sent + need || ended; });
         avail = std::min(written - sent, buf.size());
         last = ended && written - sent <= buf.size();
       }
@@ -375,7 +376,10 @@ int cmd_pipeline(int argc, char** argv) {
       if (!last) {
         const void* nl = ::memrchr(buf.data(), '\n', avail);
         if (!nl) {
-          if (avail < buf.size()) continue;  // wait for the rest of the line
+          if (avail < buf.size()) {  // wait for the rest of the line
+            need = avail + 1;
+            continue;
+          }
         } else {
           n = static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data()) + 1;
         }
@@ -395,6 +399,7 @@ int cmd_pipeline(int argc, char** argv) {
       if (i < lines.size()) hashes[i] = logship::crypto::sha256(lines[i]);
       SHA256_Update(&batch, hashes.data(), hashes.size() * sizeof(logship::crypto::Digest));
       channel.write(buf.data(), n, n);
+      need = 1;
       std::lock_guard lock(mu);
       sent += n;
     }
