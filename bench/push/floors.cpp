@@ -1,7 +1,7 @@
 // The costs that logship-push's promises impose, each measured alone so that bench/push/run
 // can print logship-push's CPU next to them: libssh's send path, vault format v1's per-line
-// hashing, and a durable intake (every byte read from the FIFO is on the local disk before it
-// may be sent):
+// hashing, and a durable intake (every byte read from the FIFO is in a file before it may be
+// sent, and on the disk within a second):
 //
 //   libssh-send PORT KEY KNOWN_HOSTS DATA [--chunk B] [--cipher C]
 //                                 sends DATA into one exec channel on 127.0.0.1:PORT with
