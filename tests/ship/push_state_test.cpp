@@ -6,7 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <thread>
+
+#include "support/wait.hpp"
 
 namespace logship::ship {
 namespace {
@@ -90,10 +91,8 @@ TEST(PushState, RecordsSyncedInTheBackgroundAreDurableWhenAskedAndAtTheEnd) {
         ASSERT_TRUE(f->durable(g));
         EXPECT_TRUE(f->sync_settled(g));
         // durable() wakes on the sync itself; the callback follows it, on the sync thread.
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (settled.load() == 0 && std::chrono::steady_clock::now() < deadline)
-          std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        EXPECT_GT(settled.load(), 0) << "the sync thread tells the sender";
+        EXPECT_TRUE(test::wait_until([&] { return settled.load() > 0; }, std::chrono::seconds(10),
+                                     "the sync thread to tell the sender"));
       }
     }
     ASSERT_TRUE(f->record(PushState{201, std::nullopt, vault::SealState::initial(key0())}));
