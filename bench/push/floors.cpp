@@ -59,6 +59,7 @@
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -252,6 +253,29 @@ class DurableIntake {
   loff_t landed_ = 0;
 };
 
+// The lines of `bytes`, without their LF (the last one also without it), appended to `lines`.
+void split_lines(std::string_view bytes, std::vector<std::string_view>& lines) {
+  for (const char *p = bytes.data(), *end = p + bytes.size(); p < end;) {
+    const char* nl =
+        static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    const char* stop = nl ? nl : end;
+    lines.emplace_back(p, static_cast<std::size_t>(stop - p));
+    p = nl ? nl + 1 : end;
+  }
+}
+
+// The SHA-256 of each line, two at a time as logship-push hashes them, and the digests into
+// the running batch digest in one update. `hashes`: reused space.
+void hash_lines(std::span<const std::string_view> lines,
+                std::vector<logship::crypto::Digest>& hashes, SHA256_CTX& batch) {
+  hashes.resize(lines.size());
+  std::size_t i = 0;
+  for (; i + 1 < lines.size(); i += 2)
+    logship::crypto::sha256_x2(lines[i], lines[i + 1], hashes[i], hashes[i + 1]);
+  if (i < lines.size()) hashes[i] = logship::crypto::sha256(lines[i]);
+  SHA256_Update(&batch, hashes.data(), hashes.size() * sizeof(logship::crypto::Digest));
+}
+
 }  // namespace
 
 int cmd_libssh_send(int argc, char** argv) {
@@ -282,26 +306,15 @@ int cmd_hash_lines(int argc, char** argv) {
   if (argc != 1) die("usage: hash-lines DATA");
   const Mapping data(argv[0]);
   std::vector<std::string_view> lines;  // split first: the clock runs for the hashing alone
-  for (const char *p = data.data, *end = data.data + data.size; p < end;) {
-    const char* nl =
-        static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-    const char* stop = nl ? nl : end;
-    lines.emplace_back(p, static_cast<std::size_t>(stop - p));
-    p = nl ? nl + 1 : end;
-  }
-  std::vector<logship::crypto::Digest> hashes(4096);
+  split_lines(std::string_view(data.data, data.size), lines);
+  constexpr std::size_t kGroup = 4096;  // about 600 KiB of lines (logship-push: 256 KiB slices)
+  std::vector<logship::crypto::Digest> hashes(kGroup);
   const double c0 = cpu_seconds();
   SHA256_CTX batch;
   SHA256_Init(&batch);
-  for (std::size_t first = 0; first < lines.size(); first += hashes.size()) {
-    // about 600 KiB of lines at a time (logship-push: a 256 KiB slice)
-    const std::size_t n = std::min(hashes.size(), lines.size() - first);
-    std::size_t i = 0;
-    for (; i + 1 < n; i += 2)
-      logship::crypto::sha256_x2(lines[first + i], lines[first + i + 1], hashes[i], hashes[i + 1]);
-    if (i < n) hashes[i] = logship::crypto::sha256(lines[first + i]);
-    SHA256_Update(&batch, hashes.data(), n * sizeof(logship::crypto::Digest));
-  }
+  const std::span<const std::string_view> all(lines);
+  for (std::size_t first = 0; first < all.size(); first += kGroup)
+    hash_lines(all.subspan(first, std::min(kGroup, all.size() - first)), hashes, batch);
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256_Final(digest, &batch);
   const double c1 = cpu_seconds();
@@ -385,19 +398,8 @@ int cmd_pipeline(int argc, char** argv) {
         }
       }
       lines.clear();
-      for (const char *p = buf.data(), *end = buf.data() + n; p < end;) {
-        const char* nl =
-            static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-        const char* stop = nl ? nl : end;
-        lines.emplace_back(p, static_cast<std::size_t>(stop - p));
-        p = nl ? nl + 1 : end;
-      }
-      hashes.resize(lines.size());
-      std::size_t i = 0;
-      for (; i + 1 < lines.size(); i += 2)
-        logship::crypto::sha256_x2(lines[i], lines[i + 1], hashes[i], hashes[i + 1]);
-      if (i < lines.size()) hashes[i] = logship::crypto::sha256(lines[i]);
-      SHA256_Update(&batch, hashes.data(), hashes.size() * sizeof(logship::crypto::Digest));
+      split_lines(std::string_view(buf.data(), n), lines);
+      hash_lines(lines, hashes, batch);
       channel.write(buf.data(), n, n);
       need = 1;
       std::lock_guard lock(mu);
