@@ -168,13 +168,7 @@ Result<void> Landing::write_header(int file, int slot, off_t data_start) {
   // A generation number is used once, even by a write that failed half-way.
   Header h{++generation_, first_id_, static_cast<std::uint64_t>(data_start),
            max_line_,     input_,    boot_id_};
-  const std::string b = encode(h);
-  const ssize_t n = ::pwrite(fd_[file].get(), b.data(), b.size(), slot * kSlotBytes);
-  if (n != static_cast<ssize_t>(b.size())) {
-    if (n >= 0) errno = ENOSPC;
-    return io(errno_message("write intake landing file", path_[file]));
-  }
-  return {};
+  return pwrite_all(fd_[file].get(), encode(h), slot * static_cast<off_t>(kSlotBytes), path_[file]);
 }
 
 Result<void> Landing::reset(std::uint64_t first_id, std::string_view pending,
@@ -204,13 +198,8 @@ Result<void> Landing::reset(std::uint64_t first_id, std::string_view pending,
   const int other = 1 - current_;
   if (::ftruncate(fd_[other].get(), 0) != 0)
     return fail(errno_message("truncate intake landing file", path_[other]));
-  if (!pending.empty()) {
-    const ssize_t n = ::pwrite(fd_[other].get(), pending.data(), pending.size(), kDataStart);
-    if (n != static_cast<ssize_t>(pending.size())) {
-      if (n >= 0) errno = ENOSPC;
-      return fail(errno_message("write intake landing file", path_[other]));
-    }
-  }
+  if (auto st = pwrite_all(fd_[other].get(), pending, kDataStart, path_[other]); !st)
+    return fail(st.error().message);
   if (auto st = write_header(other, next_slot, kDataStart); !st) return fail(st.error().message);
   // The old file's bytes are in the spool: dropped from the page cache before they are written.
   // (A failure leaves them there until the next rotation: the newer header rules.)

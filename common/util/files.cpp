@@ -36,6 +36,20 @@ Result<void> write_all(int fd, std::string_view data, const std::filesystem::pat
   return {};
 }
 
+Result<void> pwrite_all(int fd, std::string_view data, off_t offset,
+                        const std::filesystem::path& what) {
+  while (!data.empty()) {
+    ssize_t n = ::pwrite(fd, data.data(), data.size(), offset);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return make_error(ErrorKind::io, errno_message("write", what));
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+    offset += n;
+  }
+  return {};
+}
+
 Result<void> fsync_dir(const std::filesystem::path& dir) {
   UniqueFd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) return make_error(ErrorKind::io, errno_message("open directory", dir));

@@ -51,6 +51,9 @@ Result<std::string> read_file(const std::filesystem::path& path);
 
 // Writes all of `data` to fd, retrying on EINTR and short writes.
 Result<void> write_all(int fd, std::string_view data, const std::filesystem::path& what);
+// The same with pwrite(2), at `offset`.
+Result<void> pwrite_all(int fd, std::string_view data, off_t offset,
+                        const std::filesystem::path& what);
 
 // fsync of a directory, so that a rename or create inside it survives power loss.
 Result<void> fsync_dir(const std::filesystem::path& dir);

@@ -84,17 +84,7 @@ Result<void> SlotFile::write_slot(int slot, std::string_view record, std::uint64
   b.append(reinterpret_cast<const char*>(&crc), 4);
   b.append(record);
   b.resize(kSlotSize, '\0');
-  const off_t off = static_cast<off_t>(slot) * static_cast<off_t>(kSlotSize);
-  for (std::size_t done = 0; done < b.size();) {
-    ssize_t w =
-        ::pwrite(fd_.get(), b.data() + done, b.size() - done, off + static_cast<off_t>(done));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return make_error(ErrorKind::io, errno_message("write state file", path_));
-    }
-    done += static_cast<std::size_t>(w);
-  }
-  return {};
+  return pwrite_all(fd_.get(), b, static_cast<off_t>(slot) * static_cast<off_t>(kSlotSize), path_);
 }
 
 Result<void> SlotFile::write(std::string_view record) {

@@ -1,5 +1,6 @@
 #include "util/files.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -76,6 +77,26 @@ TEST_F(FilesTest, ReadMissingFileNamesIt) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("nope"), std::string::npos);
   EXPECT_NE(r.error().message.find("No such file"), std::string::npos);
+}
+
+TEST_F(FilesTest, PwriteAllWritesAtItsOffsetAndAFullDiskNamesTheFile) {
+  const fs::path path = dir_ / "slots";
+  {
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    ASSERT_TRUE(fd.valid());
+    ASSERT_TRUE(write_all(fd.get(), "0123456789", path));
+    ASSERT_TRUE(pwrite_all(fd.get(), "abc", 4, path));
+    ASSERT_TRUE(pwrite_all(fd.get(), "XY", 12, path));  // past the end: a hole before it
+  }
+  auto r = read_file(path);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, std::string("0123abc789\0\0XY", 14));
+  UniqueFd full(::open("/dev/full", O_WRONLY | O_CLOEXEC));
+  ASSERT_TRUE(full.valid());
+  auto st = pwrite_all(full.get(), "x", 0, "/dev/full");
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("/dev/full"), std::string::npos) << st.error().message;
+  EXPECT_NE(st.error().message.find("No space left"), std::string::npos) << st.error().message;
 }
 
 }  // namespace
