@@ -90,8 +90,12 @@ void Intake::reset_landing() {
 }
 
 ssize_t Intake::read_landed(std::size_t max) {
-  if (auto got = landing_->read(buf_.data(), max)) return static_cast<ssize_t>(*got);
-  errno = EIO;  // short of a failing kernel: the bytes are in the page cache
+  auto got = landing_->read(buf_.data(), max);
+  if (got) return static_cast<ssize_t>(*got);
+  // Short of a failing kernel (the bytes are in the page cache): said here with the file and
+  // its cause; the drain ends as on an empty input and the next one reads them again.
+  note(got.error(), "reading input failed");
+  errno = EAGAIN;
   return -1;
 }
 

@@ -59,7 +59,8 @@ class Intake {
   void replay(Landing::Leftover left);
   // One read(2), through the landing while it works.
   ssize_t read_some();
-  ssize_t read_landed(std::size_t max);  // as read(2), from the landing's unread bytes
+  // As read(2), from the landing's unread bytes; a failure is logged and returned as EAGAIN.
+  ssize_t read_landed(std::size_t max);
   void reset_landing();
   // Logs a failure, once until its message changes (a failing spool or input would repeat it
   // on every wake).
