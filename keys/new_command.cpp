@@ -20,9 +20,8 @@ po::options_description new_options() {
   o.add_options()(
       "role", po::value<std::string>()->value_name("ROLE"),
       "what the key may do: push (append to --path: exec flock -w 20 'PATH' cat >> 'PATH'), "
-      "pull (read-only "
-      "SFTP: /usr/lib/openssh/sftp-server -R) or tail (follow --path: tail -F "
-      "'PATH')")(
+      "pull (read-only SFTP: /usr/lib/openssh/sftp-server -R) or tail (follow --path: "
+      "tail -F 'PATH')")(
       "path", po::value<std::string>()->value_name("PATH"),
       "push, tail: the absolute path of the file on the SSH server (printable ASCII; no '.' or "
       "'..' component); it is single-quoted for the shell. Not for pull")(
