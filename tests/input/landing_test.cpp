@@ -10,7 +10,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +19,7 @@
 #include "input/intake.hpp"
 #include "spool/spool.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_files.hpp"
 #include "util/clock.hpp"
 #include "util/crc32c.hpp"
 
@@ -330,9 +330,8 @@ TEST_P(KilledIntakeTest, TheRestartSpoolsEveryLineOnceInOrder) {
     intake.finish();
   }
   const std::string got = spooled(**sp);
-  const auto differ = std::mismatch(got.begin(), got.end(), written_.begin(), written_.end());
   EXPECT_TRUE(got == written_) << "spooled " << got.size() << " bytes of " << written_.size()
-                               << "; they differ from byte " << (differ.first - got.begin());
+                               << "; " << test::first_difference(got, written_);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -156,19 +156,8 @@ void PullTest::expect_copy(const fs::path& file, const std::string& expected, bo
   if (settle) std::this_thread::sleep_for(300ms);
   const auto got = content();
   EXPECT_EQ(got.size(), expected.size());
-  EXPECT_TRUE(got == expected) << "the copy differs from what was written"
+  EXPECT_TRUE(got == expected) << "the copy differs from what was written: "
                                << first_difference(got, expected);
-}
-
-std::string PullTest::first_difference(const std::string& got, const std::string& want) {
-  std::size_t i = 0;
-  while (i < got.size() && i < want.size() && got[i] == want[i]) ++i;
-  auto around = [&](const std::string& s) {
-    const auto from = i > 200 ? i - 200 : 0;
-    return s.substr(from, 400);
-  };
-  return " at byte " + std::to_string(i) + "\n--- got:\n" + around(got) + "\n--- want:\n" +
-         around(want);
 }
 
 void PullTest::expect_verifies(const fs::path& file, std::vector<std::string> extra) {

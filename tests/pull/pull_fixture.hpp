@@ -72,7 +72,6 @@ class PullTest : public ::testing::Test {
   // `settle`: then waits a little more, and a repeat arriving late would show.
   void expect_copy(const std::filesystem::path& file, const std::string& expected, bool framed,
                    std::chrono::seconds timeout = std::chrono::seconds(30), bool settle = true);
-  static std::string first_difference(const std::string& got, const std::string& want);
   // logship-verify --key finds nothing (infos allowed).
   void expect_verifies(const std::filesystem::path& file, std::vector<std::string> extra = {});
 

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -38,20 +37,6 @@ std::string json_string(const std::string& json, const std::string& key) {
   std::smatch m;
   if (std::regex_search(json, m, std::regex("\"" + key + "\":\"([^\"]*)\""))) return m[1];
   return "";
-}
-
-// Where two texts part: the line of each at the first byte that differs.
-std::string first_difference(const std::string& got, const std::string& want) {
-  const auto at = static_cast<std::size_t>(
-      std::mismatch(got.begin(), got.end(), want.begin(), want.end()).first - got.begin());
-  const auto line_at = [at](const std::string& s) {
-    if (at >= s.size()) return std::string("(end)");
-    const auto from = s.rfind('\n', at == 0 ? 0 : at - 1);
-    const auto start = from == std::string::npos || at == 0 ? 0 : from + 1;
-    return "'" + s.substr(start, s.find('\n', start) - start) + "'";
-  };
-  return "from byte " + std::to_string(at) + " the vault has " + line_at(got) + ", the input " +
-         line_at(want);
 }
 
 std::string numbered(std::uint64_t i) {

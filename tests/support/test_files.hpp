@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace logship::test {
 
@@ -11,5 +12,9 @@ std::filesystem::path program_path(const std::string& name);
 
 // The whole content of a file, or "" when it cannot be read.
 std::string slurp(const std::filesystem::path& p);
+
+// Where `got` parts from `want`, for a failure message: the byte offset, and the line each holds
+// there (at most 200 bytes of it), or "(end)" past its end.
+std::string first_difference(std::string_view got, std::string_view want);
 
 }  // namespace logship::test
