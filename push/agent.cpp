@@ -31,6 +31,12 @@ class SpoolSink final : public input::LineSink {
   Result<void> append(std::string_view piece, bool partial) override {
     return locked_->append(piece, partial);
   }
+  // The spool's lock is held for the whole read: no call through the interface per line.
+  Result<void> append_all(std::span<const vault::BatchBuilder::Piece> pieces) override {
+    return input::append_each(pieces, [this](std::string_view bytes, bool partial) {
+      return locked_->append(bytes, partial);
+    });
+  }
   void end_read() override { locked_.reset(); }
   Result<void> flush() override { return spool_.flush(); }
   std::uint64_t next_id() const override { return spool_.next_id(); }

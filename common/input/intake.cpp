@@ -15,6 +15,11 @@ constexpr std::string_view kLandingFailed =
     "intake landing failed, lines read until it recovers are lost if the agent is killed";
 }  // namespace
 
+Result<void> LineSink::append_all(std::span<const vault::BatchBuilder::Piece> pieces) {
+  return append_each(
+      pieces, [this](std::string_view bytes, bool partial) { return append(bytes, partial); });
+}
+
 Intake::Intake(Input input, LineSink& sink, std::size_t max_line, Landing* landing)
     : input_(std::move(input)),
       sink_(sink),
@@ -118,7 +123,7 @@ std::size_t Intake::drain() {
     const ssize_t n = read_some();
     if (n > 0) {
       sink_.begin_read();
-      splitter_.feed(std::string_view(buf_.data(), static_cast<std::size_t>(n)), to_sink_);
+      cut(std::string_view(buf_.data(), static_cast<std::size_t>(n)));
       sink_.end_read();
       burst += static_cast<std::size_t>(n);
       if (landing_ && static_cast<std::size_t>(n) == buf_.size()) {
@@ -153,6 +158,26 @@ void Intake::flush() {
   const auto st = sink_.flush();
   flushed_ = static_cast<bool>(st);
   note(st);
+}
+
+void Intake::cut(std::string_view bytes) {
+  splitter_.feed(bytes, [this](std::string_view piece, vault::LineEnd end) {
+    // A line joined with what the previous read left lies in the splitter, and only until this
+    // returns: it goes alone, after the pieces before it.
+    if (piece.data() == splitter_.pending_bytes().data()) {
+      hand_over();
+      note(sink_.append(piece, end == vault::LineEnd::none));
+      return;
+    }
+    pieces_.push_back({piece, end});
+  });
+  hand_over();
+}
+
+void Intake::hand_over() {
+  if (pieces_.empty()) return;
+  note(sink_.append_all(pieces_));
+  pieces_.clear();
 }
 
 void Intake::flush_splitter() {

@@ -5,8 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "input/fifo.hpp"
 #include "input/landing.hpp"
@@ -17,12 +19,26 @@ namespace logship::input {
 
 // Where the lines go. The pieces of one read(2) come between begin_read() and end_read(), and
 // only there, so that the spool can take them under one lock.
+// `append(bytes, partial)` for each piece in order; returns the first failure.
+template <class Append>
+Result<void> append_each(std::span<const vault::BatchBuilder::Piece> pieces, Append&& append) {
+  Result<void> first;
+  for (const auto& p : pieces) {
+    auto st = append(p.bytes, p.end == vault::LineEnd::none);
+    if (!st && first) first = std::move(st);
+  }
+  return first;
+}
+
 class LineSink {
  public:
   virtual ~LineSink() = default;
   virtual void begin_read() {}
   // `partial`: a fragment without its '\n' (a longer line than the maximum, or the input's end).
   virtual Result<void> append(std::string_view piece, bool partial) = 0;
+  // The pieces of one read, in order, as append() for each: every piece takes its id, refused
+  // or not; returns the first failure.
+  virtual Result<void> append_all(std::span<const vault::BatchBuilder::Piece> pieces);
   virtual void end_read() {}
   // After each drain(): what was appended goes to disk as the sink's policy wants.
   virtual Result<void> flush() = 0;
@@ -54,6 +70,10 @@ class Intake {
   const std::string& description() const { return input_.description; }
 
  private:
+  // Cuts `bytes` into pieces and hands them to the sink, together where it can (one call per
+  // read instead of one per line).
+  void cut(std::string_view bytes);
+  void hand_over();  // the pieces collected so far
   void flush_splitter();
   void flush();  // the sink's, noting whether it wrote everything
   void replay(Landing::Leftover left);
@@ -74,6 +94,7 @@ class Intake {
   bool flushed_ = true;         // the sink's last flush wrote everything
   vault::LineSplitter splitter_;
   vault::LineSplitter::Emit to_sink_;
+  std::vector<vault::BatchBuilder::Piece> pieces_;  // of the read being cut
   std::string buf_;
   std::string last_error_;
   bool ended_ = false;

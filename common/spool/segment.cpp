@@ -50,13 +50,16 @@ std::optional<std::uint64_t> decode_segment_header(std::string_view b) {
 
 void encode_record(std::string& out, std::uint64_t id, bool partial, std::string_view payload) {
   const size_t start = out.size();
-  put<std::uint32_t>(out, 0);  // crc, filled in below
-  put<std::uint32_t>(out, static_cast<std::uint32_t>(payload.size()));
-  put<std::uint64_t>(out, id);
-  out.push_back(static_cast<char>(partial ? kFlagPartial : 0));
-  out.append(payload);
-  const std::uint32_t crc = crc32c(std::string_view(out).substr(start + 4));
-  std::memcpy(out.data() + start, &crc, sizeof crc);
+  out.resize(start + kRecordHeaderSize + payload.size());
+  char* p = out.data() + start;
+  const auto len = static_cast<std::uint32_t>(payload.size());
+  std::memcpy(p + 4, &len, sizeof len);
+  std::memcpy(p + 8, &id, sizeof id);
+  p[16] = static_cast<char>(partial ? kFlagPartial : 0);
+  std::memcpy(p + kRecordHeaderSize, payload.data(), payload.size());
+  // The CRC covers the rest of the header and the payload.
+  const std::uint32_t crc = crc32c(std::string_view(p + 4, kRecordHeaderSize - 4 + payload.size()));
+  std::memcpy(p, &crc, sizeof crc);
 }
 
 Decode decode_view(std::string_view b, RecordView& rec, std::size_t& size, bool verify) {

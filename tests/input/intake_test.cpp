@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -26,6 +27,10 @@ class VectorSink : public LineSink {
     if (failure) return make_error(ErrorKind::io, *failure);
     return {};
   }
+  Result<void> append_all(std::span<const vault::BatchBuilder::Piece> all) override {
+    batches.push_back(all.size());
+    return LineSink::append_all(all);
+  }
   void end_read() override {
     EXPECT_TRUE(open);
     open = false;
@@ -42,6 +47,7 @@ class VectorSink : public LineSink {
   std::vector<std::pair<std::string, bool>> pieces;  // (piece, partial)
   std::optional<std::string> failure;
   std::optional<std::string> flush_failure;
+  std::vector<std::size_t> batches;  // the size of each append_all()
   bool open = false;
   int reads = 0, flushes = 0;
 };
@@ -97,6 +103,27 @@ TEST_F(IntakeTest, LinesFromTheFifoReachTheSinkWholeAndInOrder) {
       << "a line cut between two writes is joined";
   EXPECT_EQ(sink.flushes, 2) << "the sink is flushed after every drain";
   EXPECT_FALSE(intake.ended());
+}
+
+TEST_F(IntakeTest, TheLinesOfAReadComeTogetherAndALineJoinedAcrossReadsInItsTurn) {
+  VectorSink sink;
+  Intake intake(fifo(), sink, 6);
+  write("one\ntwo\nthr");
+  intake.drain();
+  EXPECT_EQ(sink.batches, (std::vector<std::size_t>{2})) << "one call for the read's lines";
+  write("ee\nfour\nfi");
+  intake.drain();
+  write("fty-five\nsix\n");  // joined, then longer than 6 bytes: cut from what was pending
+  intake.drain();
+  EXPECT_EQ(sink.pieces, (Pieces{{"one", false},
+                                 {"two", false},
+                                 {"three", false},
+                                 {"four", false},
+                                 {"fifty-", true},
+                                 {"five", false},
+                                 {"six", false}}));
+  // "three" and "fifty-" lie in the splitter: each goes alone, before the lines after it.
+  EXPECT_EQ(sink.batches, (std::vector<std::size_t>{2, 1, 2}));
 }
 
 TEST_F(IntakeTest, ADrainWithNothingToReadReadsNothingAndStillFlushes) {
