@@ -16,7 +16,7 @@
 //                                 logship this tool links), the digests of 4,096 lines fed to
 //                                 the running hash at once. The lines are found before the
 //                                 clock starts: this is the hashing alone.
-//   intake FIFO OUT [--pipe-size B] [--landing FILE]
+//   intake FIFO OUT [--pipe-size B] [--landing FILE] [--format raw|records]
 //                                 the least a durable spool does: reads FIFO (its capacity
 //                                 raised to B first) in 1 MiB reads until EOF, writes every
 //                                 read to OUT as it came, fdatasyncs OUT once a second and at
@@ -25,8 +25,12 @@
 //                                 promise that a kill loses nothing taken from the FIFO needs:
 //                                 each read is a splice(2) into FILE, read back with pread(2),
 //                                 FILE truncated whenever it holds 1 MiB (logship-push's
-//                                 landing, without its headers). Reports the CPU from the first
-//                                 byte read.
+//                                 landing, without its headers). With --format records, the
+//                                 whole lines of each read are written as spool records
+//                                 (logship's spool::encode_record: an id, a length and a
+//                                 CRC-32C before each line, what lets the spool find a torn or
+//                                 damaged record and resume at a line) instead of as they came.
+//                                 Reports the CPU from the first byte read.
 //   pipeline FIFO OUT PORT KEY KNOWN_HOSTS LANDING [--pipe-size B]
 //                                 the three as one process, as logship-push runs them: the
 //                                 intake above (with the landing) on one thread; on another,
@@ -39,6 +43,7 @@
 
 #include "crypto/sha256.hpp"
 #include "lib/tool.hpp"
+#include "spool/segment.hpp"
 
 #define OPENSSL_SUPPRESS_DEPRECATED  // the block API: what logship's crypto::Sha256 uses
 #include <libssh/callbacks.h>
@@ -205,12 +210,8 @@ class DurableIntake {
       if (n < 0) die(std::string("read: ") + std::strerror(errno));
       if (n == 0) break;
       if (total == 0) c0 = cpu_seconds(), t0 = synced = wall_seconds();
-      for (ssize_t done = 0; done < n;) {
-        const ssize_t w = ::write(out_, buf_.data() + done, static_cast<std::size_t>(n - done));
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) die(std::string("write: ") + std::strerror(errno));
-        done += w;
-      }
+      const std::string_view got(buf_.data(), static_cast<std::size_t>(n));
+      write_out(records_ ? encode(got) : got);
       total += static_cast<std::size_t>(n);
       if (const double now = wall_seconds(); now - synced >= 1.0) {
         if (::fdatasync(out_) != 0) die(std::string("fdatasync: ") + std::strerror(errno));
@@ -218,9 +219,16 @@ class DurableIntake {
       }
       written(total);
     }
+    if (records_ && !carry_.empty()) {  // the input ended inside a line: a partial record
+      encoded_.clear();
+      logship::spool::encode_record(encoded_, ++id_, true, carry_);
+      write_out(encoded_);
+    }
     if (::fdatasync(out_) != 0) die(std::string("fdatasync: ") + std::strerror(errno));
     return total;
   }
+  // Writes spool records instead of the bytes as they came.
+  void as_records() { records_ = true; }
   // The spool segment and the landing go, as delivered ones do.
   void remove() {
     ::close(out_);
@@ -247,8 +255,39 @@ class DurableIntake {
     return n;
   }
 
+  void write_out(std::string_view bytes) {
+    for (std::size_t done = 0; done < bytes.size();) {
+      const ssize_t w = ::write(out_, bytes.data() + done, bytes.size() - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) die(std::string("write: ") + std::strerror(errno));
+      done += static_cast<std::size_t>(w);
+    }
+  }
+  // The whole lines of `bytes`, joined to the part of a line the last read ended in, as spool
+  // records; the part of a line `bytes` ends in waits for the next read.
+  std::string_view encode(std::string_view bytes) {
+    encoded_.clear();
+    for (;;) {
+      const std::size_t nl = bytes.find('\n');
+      if (nl == std::string_view::npos) break;
+      if (carry_.empty()) {
+        logship::spool::encode_record(encoded_, ++id_, false, bytes.substr(0, nl));
+      } else {
+        carry_.append(bytes.substr(0, nl));
+        logship::spool::encode_record(encoded_, ++id_, false, carry_);
+        carry_.clear();
+      }
+      bytes.remove_prefix(nl + 1);
+    }
+    carry_.append(bytes);
+    return encoded_;
+  }
+
   std::string out_path_, landing_path_;
   int in_ = -1, out_ = -1, landing_ = -1;
+  bool records_ = false;
+  std::uint64_t id_ = 0;
+  std::string encoded_, carry_;
   std::vector<char> buf_ = std::vector<char>(1u << 20);
   loff_t landed_ = 0;
 };
@@ -324,18 +363,24 @@ int cmd_hash_lines(int argc, char** argv) {
 }
 
 int cmd_intake(int argc, char** argv) {
-  if (argc % 2 != 0 || argc < 2) die("usage: intake FIFO OUT [--pipe-size B] [--landing FILE]");
+  if (argc % 2 != 0 || argc < 2)
+    die("usage: intake FIFO OUT [--pipe-size B] [--landing FILE] [--format raw|records]");
   int pipe_size = 0;
   const char* landing_path = nullptr;
+  bool records = false;
   for (int i = 2; i + 1 < argc; i += 2) {
-    if (std::string(argv[i]) == "--pipe-size")
+    const std::string o = argv[i], v = argv[i + 1];
+    if (o == "--pipe-size")
       pipe_size = to_number<int>(argv[i + 1], "--pipe-size");
-    else if (std::string(argv[i]) == "--landing")
+    else if (o == "--landing")
       landing_path = argv[i + 1];
+    else if (o == "--format" && (v == "raw" || v == "records"))
+      records = v == "records";
     else
-      die(std::string("unknown option ") + argv[i]);
+      die("unknown option " + o + " " + v);
   }
   DurableIntake intake(argv[0], argv[1], pipe_size, landing_path);
+  if (records) intake.as_records();
   double c0 = -1, t0 = 0;
   const std::size_t total = intake.run(c0, t0, [](std::size_t) {});
   intake.remove();
