@@ -170,6 +170,7 @@ void Intake::cut(std::string_view bytes) {
       return;
     }
     pieces_.push_back({piece, end});
+    if (pieces_.size() == kMaxPieces) hand_over();
   });
   hand_over();
 }

@@ -17,8 +17,6 @@
 
 namespace logship::input {
 
-// Where the lines go. The pieces of one read(2) come between begin_read() and end_read(), and
-// only there, so that the spool can take them under one lock.
 // `append(bytes, partial)` for each piece in order; returns the first failure.
 template <class Append>
 Result<void> append_each(std::span<const vault::BatchBuilder::Piece> pieces, Append&& append) {
@@ -30,14 +28,16 @@ Result<void> append_each(std::span<const vault::BatchBuilder::Piece> pieces, App
   return first;
 }
 
+// Where the lines go. The pieces of one read(2) come between begin_read() and end_read(), and
+// only there, so that the spool can take them under one lock.
 class LineSink {
  public:
   virtual ~LineSink() = default;
   virtual void begin_read() {}
   // `partial`: a fragment without its '\n' (a longer line than the maximum, or the input's end).
   virtual Result<void> append(std::string_view piece, bool partial) = 0;
-  // The pieces of one read, in order, as append() for each: every piece takes its id, refused
-  // or not; returns the first failure.
+  // Consecutive pieces of one read, in order, as append() for each: every piece takes its id,
+  // refused or not; returns the first failure.
   virtual Result<void> append_all(std::span<const vault::BatchBuilder::Piece> pieces);
   virtual void end_read() {}
   // After each drain(): what was appended goes to disk as the sink's policy wants.
@@ -51,6 +51,8 @@ class Intake {
  public:
   static constexpr std::size_t kReadChunk = 256 * 1024;  // bytes per read(2)
   static constexpr std::size_t kMaxBurst = 16u << 20;    // bytes per drain(), then signals
+  // Pieces handed to the sink in one call at most: a read of empty lines holds 256 Ki of them.
+  static constexpr std::size_t kMaxPieces = 4096;
 
   // `max_line`: longest piece in bytes; a longer line is cut into fragments. With a landing,
   // first appends what the previous run had taken from the input and not into the sink, then

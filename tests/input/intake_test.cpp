@@ -126,6 +126,20 @@ TEST_F(IntakeTest, TheLinesOfAReadComeTogetherAndALineJoinedAcrossReadsInItsTurn
   EXPECT_EQ(sink.batches, (std::vector<std::size_t>{2, 1, 2}));
 }
 
+TEST_F(IntakeTest, AReadOfManyShortLinesIsHandedOverInBoundedCalls) {
+  VectorSink sink;
+  Intake intake(fifo(), sink, 1024);
+  const std::size_t n = 2 * Intake::kMaxPieces + 10;  // empty lines and one-byte ones
+  std::string bytes;
+  for (std::size_t i = 0; i < n; ++i) bytes += i % 2 ? "x\n" : "\n";
+  write(bytes);
+  EXPECT_EQ(intake.drain(), bytes.size());
+  ASSERT_EQ(sink.pieces.size(), n);
+  for (std::size_t i = 0; i < n; ++i)
+    ASSERT_EQ(sink.pieces[i].first, i % 2 ? "x" : "") << "piece " << i << ", in order";
+  EXPECT_EQ(sink.batches, (std::vector<std::size_t>{Intake::kMaxPieces, Intake::kMaxPieces, 10}));
+}
+
 TEST_F(IntakeTest, ADrainWithNothingToReadReadsNothingAndStillFlushes) {
   VectorSink sink;
   Intake intake(fifo(), sink, 1024);
