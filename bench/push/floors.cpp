@@ -27,9 +27,10 @@
 //                                 FILE truncated whenever it holds 1 MiB (logship-push's
 //                                 landing, without its headers). With --format records, the
 //                                 whole lines of each read are written as spool records
-//                                 (logship's spool::encode_record: an id, a length and a
-//                                 CRC-32C before each line, what lets the spool find a torn or
-//                                 damaged record and resume at a line) instead of as they came.
+//                                 (logship's spool::append_record and seal_records: an id, a
+//                                 length and a CRC-32C before each line, what lets the spool
+//                                 find a torn or damaged record and resume at a line) instead
+//                                 of as they came.
 //                                 Reports the CPU from the first byte read.
 //   pipeline FIFO OUT PORT KEY KNOWN_HOSTS LANDING [--pipe-size B]
 //                                 the three as one process, as logship-push runs them: the
@@ -221,7 +222,7 @@ class DurableIntake {
     }
     if (records_ && !carry_.empty()) {  // the input ended inside a line: a partial record
       encoded_.clear();
-      logship::spool::encode_record(encoded_, ++id_, true, carry_);
+      logship::spool::encode_record(encoded_, ++id_, true, carry_);  // one: no need to batch
       write_out(encoded_);
     }
     if (::fdatasync(out_) != 0) die(std::string("fdatasync: ") + std::strerror(errno));
@@ -271,15 +272,16 @@ class DurableIntake {
       const std::size_t nl = bytes.find('\n');
       if (nl == std::string_view::npos) break;
       if (carry_.empty()) {
-        logship::spool::encode_record(encoded_, ++id_, false, bytes.substr(0, nl));
+        logship::spool::append_record(encoded_, ++id_, false, bytes.substr(0, nl));
       } else {
         carry_.append(bytes.substr(0, nl));
-        logship::spool::encode_record(encoded_, ++id_, false, carry_);
+        logship::spool::append_record(encoded_, ++id_, false, carry_);
         carry_.clear();
       }
       bytes.remove_prefix(nl + 1);
     }
     carry_.append(bytes);
+    logship::spool::seal_records(encoded_);  // the CRCs, as the spool fills them in
     return encoded_;
   }
 

@@ -50,16 +50,41 @@ std::optional<std::uint64_t> decode_segment_header(std::string_view b) {
 
 void encode_record(std::string& out, std::uint64_t id, bool partial, std::string_view payload) {
   const size_t start = out.size();
-  out.resize(start + kRecordHeaderSize + payload.size());
+  append_record(out, id, partial, payload);
+  seal_records(std::span<char>(out).subspan(start));
+}
+
+void append_record(std::string& out, std::uint64_t id, bool partial, std::string_view payload) {
+  const size_t start = out.size();
+  out.append(kRecordHeaderSize, '\0');  // the CRC stays zero until seal_records
+  out.append(payload);                  // appended, not zero-filled first as by resize()
   char* p = out.data() + start;
   const auto len = static_cast<std::uint32_t>(payload.size());
   std::memcpy(p + 4, &len, sizeof len);
   std::memcpy(p + 8, &id, sizeof id);
   p[16] = static_cast<char>(partial ? kFlagPartial : 0);
-  std::memcpy(p + kRecordHeaderSize, payload.data(), payload.size());
-  // The CRC covers the rest of the header and the payload.
-  const std::uint32_t crc = crc32c(std::string_view(p + 4, kRecordHeaderSize - 4 + payload.size()));
-  std::memcpy(p, &crc, sizeof crc);
+}
+
+void seal_records(std::span<char> records) {
+  const auto length = [&](std::size_t at) { return get<std::uint32_t>(records.data() + at + 4); };
+  // The CRC covers the header after its own field, and the payload.
+  const auto covered = [&](std::size_t at) {
+    return std::string_view(records.data() + at + 4, kRecordHeaderSize - 4 + length(at));
+  };
+  std::size_t at[3];
+  std::size_t held = 0;
+  for (std::size_t pos = 0; pos < records.size(); pos += kRecordHeaderSize + length(pos)) {
+    at[held++] = pos;
+    if (held < 3) continue;
+    std::uint32_t crc[3];
+    crc32c_x3(covered(at[0]), covered(at[1]), covered(at[2]), crc);
+    for (std::size_t k = 0; k < 3; ++k) std::memcpy(records.data() + at[k], &crc[k], 4);
+    held = 0;
+  }
+  for (std::size_t k = 0; k < held; ++k) {
+    const std::uint32_t crc = crc32c(covered(at[k]));
+    std::memcpy(records.data() + at[k], &crc, 4);
+  }
 }
 
 Decode decode_view(std::string_view b, RecordView& rec, std::size_t& size, bool verify) {

@@ -140,7 +140,7 @@ Result<void> Spool::append_locked(std::string_view line, bool partial) {
     return make_error(ErrorKind::data, "spool record of " + std::to_string(line.size()) +
                                            " bytes exceeds the maximum; split lines first");
   if (buffer_.empty()) buffer_first_id_ = next_id_;
-  encode_record(buffer_, next_id_++, partial, line);
+  append_record(buffer_, next_id_++, partial, line);  // sealed when written
   buffer_payload_ += line.size();
   if (buffer_.size() >= opt_.write_buffer ||
       segments_.back()->size + buffer_.size() >= opt_.segment_bytes)
@@ -169,6 +169,7 @@ void Spool::wait_for_syncer(std::unique_lock<std::mutex>& lock) {
 Result<void> Spool::write_locked(bool sync_here) {
   if (!buffer_.empty()) {
     SegmentFile& seg = *segments_.back();
+    seal_records(buffer_);
     Result<void> st = write_all(seg.fd.get(), buffer_, seg.path);
     if (!st) {
       // Lose the buffered records, not the segment: cut whatever part of them was written.
