@@ -29,8 +29,9 @@
 //                                 whole lines of each read are written as spool records
 //                                 (logship's spool::append_record and seal_records: an id, a
 //                                 length and a CRC-32C before each line, what lets the spool
-//                                 find a torn or damaged record and resume at a line) instead
-//                                 of as they came.
+//                                 find a torn or damaged record and resume at a line), 256 KiB
+//                                 per write(2) as the spool writes them, instead of as they
+//                                 came.
 //                                 Reports the CPU from the first byte read.
 //   pipeline FIFO OUT PORT KEY KNOWN_HOSTS LANDING [--pipe-size B]
 //                                 the three as one process, as logship-push runs them: the
@@ -212,7 +213,10 @@ class DurableIntake {
       if (n == 0) break;
       if (total == 0) c0 = cpu_seconds(), t0 = synced = wall_seconds();
       const std::string_view got(buf_.data(), static_cast<std::size_t>(n));
-      write_out(records_ ? encode(got) : got);
+      if (records_)
+        write_records(got);
+      else
+        write_out(got);
       total += static_cast<std::size_t>(n);
       if (const double now = wall_seconds(); now - synced >= 1.0) {
         if (::fdatasync(out_) != 0) die(std::string("fdatasync: ") + std::strerror(errno));
@@ -265,9 +269,15 @@ class DurableIntake {
     }
   }
   // The whole lines of `bytes`, joined to the part of a line the last read ended in, as spool
-  // records; the part of a line `bytes` ends in waits for the next read.
-  std::string_view encode(std::string_view bytes) {
-    encoded_.clear();
+  // records, written 256 KiB at a time as the spool writes them (its write buffer: the CRCs
+  // are filled in while the records are in the cache); the part of a line `bytes` ends in
+  // waits for the next read.
+  void write_records(std::string_view bytes) {
+    const auto flush = [&] {
+      logship::spool::seal_records(encoded_);
+      write_out(encoded_);
+      encoded_.clear();
+    };
     for (;;) {
       const std::size_t nl = bytes.find('\n');
       if (nl == std::string_view::npos) break;
@@ -279,11 +289,12 @@ class DurableIntake {
         carry_.clear();
       }
       bytes.remove_prefix(nl + 1);
+      if (encoded_.size() >= kRecordsWrite) flush();
     }
     carry_.append(bytes);
-    logship::spool::seal_records(encoded_);  // the CRCs, as the spool fills them in
-    return encoded_;
+    if (!encoded_.empty()) flush();
   }
+  static constexpr std::size_t kRecordsWrite = 256u << 10;  // logship-push's spool write buffer
 
   std::string out_path_, landing_path_;
   int in_ = -1, out_ = -1, landing_ = -1;
