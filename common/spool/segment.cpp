@@ -1,6 +1,7 @@
 #include "spool/segment.hpp"
 
 #include <bit>
+#include <cassert>
 #include <charconv>
 #include <cstring>
 
@@ -74,6 +75,8 @@ void seal_records(std::span<char> records) {
   std::size_t at[3];
   std::size_t held = 0;
   for (std::size_t pos = 0; pos < records.size(); pos += kRecordHeaderSize + length(pos)) {
+    assert(records.size() - pos >= kRecordHeaderSize &&
+           records.size() - pos - kRecordHeaderSize >= length(pos));  // whole records only
     at[held++] = pos;
     if (held < 3) continue;
     std::uint32_t crc[3];

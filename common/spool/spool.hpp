@@ -121,7 +121,7 @@ class Spool {
   const Clock& clock_;
   mutable std::mutex mu_;
   Segments segments_;
-  std::string buffer_;  // records not yet written, their CRCs filled in (sealed) just before
+  std::string buffer_;  // records not yet written; their CRCs are filled in as they are
   std::uint64_t buffer_first_id_ = 0;
   std::uint64_t buffer_payload_ = 0;  // payload bytes in buffer_
   RunIndex runs_;
