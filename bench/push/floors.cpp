@@ -4,8 +4,9 @@
 // sent, and on the disk within a second):
 //
 //   libssh-send PORT KEY KNOWN_HOSTS DATA [--chunk B] [--cipher C]
-//                                 sends DATA into one exec channel on 127.0.0.1:PORT with
-//                                 blocking ssh_channel_write calls of B bytes (default 256 KiB,
+//                                 sends DATA into one exec channel on 127.0.0.1:PORT (cipher C,
+//                                 else the order logship's agents offer) with blocking
+//                                 ssh_channel_write calls of B bytes (default 256 KiB,
 //                                 logship-push's slice), waits for the remote exit status and
 //                                 reports the CPU of the transfer alone (after authentication).
 //   hash-lines DATA               SHA-256 of every line (without its LF), and the 32 bytes of
@@ -46,6 +47,7 @@
 #include "crypto/sha256.hpp"
 #include "lib/tool.hpp"
 #include "spool/segment.hpp"
+#include "ssh/options.hpp"
 
 #define OPENSSL_SUPPRESS_DEPRECATED  // the block API: what logship's crypto::Sha256 uses
 #include <libssh/callbacks.h>
@@ -123,9 +125,12 @@ class ExecChannel {
     ssh_options_set(s_, SSH_OPTIONS_PORT, &port);
     ssh_options_set(s_, SSH_OPTIONS_KNOWNHOSTS, known_hosts);
     ssh_options_set(s_, SSH_OPTIONS_NODELAY, &one);  // as logship does (LIBSSH-NOTES trap 1)
-    if (!cipher.empty() && (ssh_options_set(s_, SSH_OPTIONS_CIPHERS_C_S, cipher.c_str()) != 0 ||
-                            ssh_options_set(s_, SSH_OPTIONS_CIPHERS_S_C, cipher.c_str()) != 0))
-      die("unknown cipher " + cipher);
+    // Without --cipher, the order logship's agents offer (AES-GCM first on a CPU with AES-NI).
+    const std::string order =
+        cipher.empty() ? logship::ssh::default_ciphers(logship::ssh::has_hardware_aes()) : cipher;
+    if (!order.empty() && (ssh_options_set(s_, SSH_OPTIONS_CIPHERS_C_S, order.c_str()) != 0 ||
+                           ssh_options_set(s_, SSH_OPTIONS_CIPHERS_S_C, order.c_str()) != 0))
+      die("unknown cipher " + order);
     if (ssh_connect(s_) != SSH_OK) die(std::string("connect: ") + ssh_get_error(s_));
     if (ssh_session_is_known_server(s_) != SSH_KNOWN_HOSTS_OK) die("host key not in KNOWN_HOSTS");
     ssh_key key = nullptr;

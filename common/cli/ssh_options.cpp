@@ -16,7 +16,7 @@ void add_ssh_options(OptionSet& set, const SshPeer& peer) {
      ("trust and record " + host_key + " if known_hosts has none (first use only)").c_str())
     ("ciphers", po::value<std::string>()->value_name("LIST"),
      "SSH ciphers in order of preference, e.g. aes128-gcm@openssh.com,chacha20-poly1305@openssh.com"
-     " (default: libssh's)")
+     " (default: AES-GCM first on a CPU with AES instructions, else libssh's order)")
     ("connect-timeout", po::value<int>()->default_value(10)->value_name("SECONDS"),
      "the TCP connection must be made within this, and the SSH handshake and "
      "authentication must not stall for longer (a slow link that still moves data is waited "

@@ -21,7 +21,7 @@ struct SessionOptions {
   bool accept_new_host_key = false;        // explicit trust on first use: append unknown keys
   std::chrono::milliseconds connect_timeout{10'000};  // ms; TCP + handshake + authentication
   std::chrono::milliseconds op_timeout{30'000};       // ms; liveness: the peer must answer within
-  std::string ciphers;                  // e.g. "aes128-gcm@openssh.com"; empty: defaults
+  std::string ciphers;                  // e.g. "aes128-gcm@openssh.com"; empty: default_ciphers()
   std::uint64_t rekey_after_bytes = 0;  // bytes; renegotiate keys this often; 0: default
   // Asked about every kInterruptCheck (50 ms) during every wait, connecting and SFTP replies
   // included; once true it ends the wait at once (ErrorKind::timeout, "interrupted"): an
@@ -36,6 +36,15 @@ struct SessionOptions {
   // "host:port", as every message names the vault.
   std::string endpoint() const { return host + ":" + std::to_string(port); }
 };
+
+// The cipher order offered when none is configured. Where the CPU has AES and carry-less
+// multiply instructions (`hardware_aes`), AES-GCM first: there it costs a fraction of
+// ChaCha20-Poly1305, and both are AEAD ciphers OpenSSH offers by default (LIBSSH-NOTES: about
+// 40 % more throughput into a forced `cat`). Elsewhere empty: libssh's own order, ChaCha20
+// first, the faster one without AES instructions.
+std::string default_ciphers(bool hardware_aes);
+// Whether this CPU has those instructions (x86-64: AES-NI and PCLMULQDQ; false elsewhere).
+bool has_hardware_aes();
 
 // Checks the options without touching the network: ErrorKind::config with the fix.
 Result<void> validate(const SessionOptions& options);

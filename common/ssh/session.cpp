@@ -88,6 +88,21 @@ Result<void> validate(const SessionOptions& o) {
   return {};
 }
 
+std::string default_ciphers(bool hardware_aes) {
+  if (!hardware_aes) return {};
+  return "aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,"
+         "aes256-ctr,aes192-ctr,aes128-ctr";
+}
+
+bool has_hardware_aes() {
+#if defined(__x86_64__)
+  static const bool has = __builtin_cpu_supports("aes") && __builtin_cpu_supports("pclmul");
+  return has;
+#else
+  return false;
+#endif
+}
+
 Session::Session(const SessionOptions& options) : options_(options) {}
 
 Session::~Session() {
@@ -133,9 +148,11 @@ Result<std::unique_ptr<Session>> Session::connect(const SessionOptions& options)
   if (ok && !options.user.empty()) {
     ok = ssh_options_set(raw, SSH_OPTIONS_USER, options.user.c_str()) == 0;
   }
-  if (ok && !options.ciphers.empty()) {
-    ok = ssh_options_set(raw, SSH_OPTIONS_CIPHERS_C_S, options.ciphers.c_str()) == 0 &&
-         ssh_options_set(raw, SSH_OPTIONS_CIPHERS_S_C, options.ciphers.c_str()) == 0;
+  const std::string ciphers =
+      options.ciphers.empty() ? default_ciphers(has_hardware_aes()) : options.ciphers;
+  if (ok && !ciphers.empty()) {
+    ok = ssh_options_set(raw, SSH_OPTIONS_CIPHERS_C_S, ciphers.c_str()) == 0 &&
+         ssh_options_set(raw, SSH_OPTIONS_CIPHERS_S_C, ciphers.c_str()) == 0;
   }
   if (ok && options.rekey_after_bytes != 0) {
     const std::uint64_t bytes = options.rekey_after_bytes;

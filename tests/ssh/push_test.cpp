@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <cstring>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "crypto/sha256.hpp"
@@ -75,6 +77,50 @@ TEST_F(PushTest, WritesSurviveRekeying) {
   ASSERT_TRUE(st) << st.error().message;
   EXPECT_TRUE(vault() == batch);
   EXPECT_GT(g_new_keys.load(), 4) << "no key exchange happened during the batch";
+}
+
+std::mutex g_algorithms_mu;
+std::vector<std::string> g_algorithms;  // libssh's "Set output/input algorithm to ..." lines
+void note_algorithm(int, const char*, const char* message, void*) {
+  // The ciphers, not the MACs ("Set HMAC output algorithm to aead-gcm").
+  if (std::strstr(message, "algorithm to") == nullptr || std::strstr(message, "HMAC")) return;
+  std::lock_guard lock(g_algorithms_mu);
+  g_algorithms.emplace_back(message);
+}
+
+TEST(DefaultCiphers, AesGcmFirstWithHardwareAesElseLibsshsOrder) {
+  EXPECT_EQ(default_ciphers(false), "");
+  const std::string with_aes = default_ciphers(true);
+  EXPECT_EQ(with_aes.rfind("aes128-gcm@openssh.com,", 0), 0u) << with_aes;
+  EXPECT_NE(with_aes.find("chacha20-poly1305@openssh.com"), std::string::npos)
+      << "a vault that offers only ChaCha20 must still be reachable";
+}
+
+TEST_F(PushTest, EveryNameOfTheAesOrderIsOneLibsshKnows) {
+  auto o = options_for(sshd_, sshd_.client_key());
+  ASSERT_TRUE(validate(o));
+  o.ciphers = default_ciphers(true);
+  const auto st = validate(o);  // asks libssh about each name alone
+  EXPECT_TRUE(st) << st.error().message;
+  EXPECT_TRUE(connect(o));
+}
+
+TEST_F(PushTest, WithoutCiphersGivenAesGcmIsNegotiatedWhereTheCpuHasAes) {
+  if (!has_hardware_aes()) GTEST_SKIP() << "no AES-NI here: libssh's own order applies";
+  ssh_set_log_callback(&note_algorithm);
+  ssh_set_log_level(SSH_LOG_PACKET);
+  struct Restore {
+    ~Restore() {
+      ssh_set_log_level(SSH_LOG_NOLOG);
+      ssh_set_log_callback(nullptr);
+    }
+  } restore;
+  auto s = connect(options_for(sshd_, sshd_.client_key()));
+  ASSERT_TRUE(s);
+  std::lock_guard lock(g_algorithms_mu);
+  ASSERT_EQ(g_algorithms.size(), 2u) << "libssh logs one cipher for each direction";
+  for (const auto& line : g_algorithms)
+    EXPECT_NE(line.find("aes128-gcm@openssh.com"), std::string::npos) << line;
 }
 
 TEST_F(PushTest, NextChannelOpensWhileTheCurrentBatchIsInFlightAndStartsWhenAsked) {
