@@ -48,6 +48,7 @@
 #include "lib/tool.hpp"
 #include "spool/segment.hpp"
 #include "ssh/options.hpp"
+#include "util/files.hpp"
 
 #define OPENSSL_SUPPRESS_DEPRECATED  // the block API: what logship's crypto::Sha256 uses
 #include <libssh/callbacks.h>
@@ -266,12 +267,7 @@ class DurableIntake {
   }
 
   void write_out(std::string_view bytes) {
-    for (std::size_t done = 0; done < bytes.size();) {
-      const ssize_t w = ::write(out_, bytes.data() + done, bytes.size() - done);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) die(std::string("write: ") + std::strerror(errno));
-      done += static_cast<std::size_t>(w);
-    }
+    if (auto st = logship::write_all(out_, bytes, out_path_); !st) die(st.error().message);
   }
   // The whole lines of `bytes`, joined to the part of a line the last read ended in, as spool
   // records, written 256 KiB at a time as the spool writes them (its write buffer: the CRCs
@@ -394,8 +390,10 @@ int cmd_intake(int argc, char** argv) {
       landing_path = argv[i + 1];
     else if (o == "--format" && (v == "raw" || v == "records"))
       records = v == "records";
+    else if (o == "--format")
+      die("--format takes raw or records, not '" + v + "'");
     else
-      die("unknown option " + o + " " + v);
+      die("unknown option " + o);
   }
   DurableIntake intake(argv[0], argv[1], pipe_size, landing_path);
   if (records) intake.as_records();

@@ -38,9 +38,9 @@ struct SessionOptions {
 };
 
 // The cipher order offered when none is configured. Where the CPU has AES and carry-less
-// multiply instructions (`hardware_aes`), AES-GCM first: there it costs a fraction of
-// ChaCha20-Poly1305, and both are AEAD ciphers OpenSSH offers by default (LIBSSH-NOTES: about
-// 40 % more throughput into a forced `cat`). Elsewhere empty: libssh's own order, ChaCha20
+// multiply instructions (`hardware_aes`): libssh's default ciphers with AES-GCM first, cheaper
+// there than ChaCha20-Poly1305, above all for the vault's sshd (docs/SSH.md, Ciphers); both
+// are AEAD ciphers OpenSSH offers by default. Elsewhere empty: libssh's own order, ChaCha20
 // first, the faster one without AES instructions.
 std::string default_ciphers(bool hardware_aes);
 // Whether this CPU has those instructions (x86-64: AES-NI and PCLMULQDQ; false elsewhere).

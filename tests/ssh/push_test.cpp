@@ -107,6 +107,10 @@ TEST_F(PushTest, EveryNameOfTheAesOrderIsOneLibsshKnows) {
 
 TEST_F(PushTest, WithoutCiphersGivenAesGcmIsNegotiatedWhereTheCpuHasAes) {
   if (!has_hardware_aes()) GTEST_SKIP() << "no AES-NI here: libssh's own order applies";
+  {
+    std::lock_guard lock(g_algorithms_mu);
+    g_algorithms.clear();  // this connection's lines only (--gtest_repeat)
+  }
   ssh_set_log_callback(&note_algorithm);
   ssh_set_log_level(SSH_LOG_PACKET);
   struct Restore {
