@@ -34,12 +34,17 @@
 //                                 per write(2) as the spool writes them, instead of as they
 //                                 came.
 //                                 Reports the CPU from the first byte read.
-//   pipeline FIFO OUT PORT KEY KNOWN_HOSTS LANDING [--pipe-size B]
+//   pipeline FIFO OUT PORT KEY KNOWN_HOSTS LANDING [--pipe-size B] [--format raw|records]
 //                                 the three as one process, as logship-push runs them: the
 //                                 intake above (with the landing) on one thread; on another,
 //                                 what it wrote read back from OUT 256 KiB at a time, its whole
 //                                 lines hashed as hash-lines does, and sent as libssh-send does,
 //                                 into one exec channel (connected before the clock starts).
+//                                 With --format records the intake writes spool records as
+//                                 above, and the sender decodes the whole records of each read
+//                                 (as logship-push reads its own, without checking their CRC
+//                                 again), hashes their lines and copies each line and its LF
+//                                 into the buffer it sends: the spool's framing both ways.
 //                                 Reports wall time and CPU from the first byte read to the
 //                                 remote exit status: the throughput the promises allow here.
 #include "floors.hpp"
@@ -208,6 +213,7 @@ class DurableIntake {
   DurableIntake& operator=(const DurableIntake&) = delete;
 
   // Until EOF; returns the bytes taken. c0/t0: CPU and wall time at the first byte.
+  // `written(bytes)`: the bytes in OUT so far, after each write to it.
   template <typename Written>
   std::size_t run(double& c0, double& t0, Written written) {
     double synced = 0;
@@ -228,16 +234,18 @@ class DurableIntake {
         if (::fdatasync(out_) != 0) die(std::string("fdatasync: ") + std::strerror(errno));
         synced = now;
       }
-      written(total);
+      written(out_bytes_);
     }
     if (records_ && !carry_.empty()) {  // the input ended inside a line: a partial record
       encoded_.clear();
       logship::spool::encode_record(encoded_, ++id_, true, carry_);  // one: no need to batch
       write_out(encoded_);
+      written(out_bytes_);
     }
     if (::fdatasync(out_) != 0) die(std::string("fdatasync: ") + std::strerror(errno));
     return total;
   }
+  std::size_t out_bytes() const { return out_bytes_; }
   // Writes spool records instead of the bytes as they came.
   void as_records() { records_ = true; }
   // The spool segment and the landing go, as delivered ones do.
@@ -268,6 +276,7 @@ class DurableIntake {
 
   void write_out(std::string_view bytes) {
     if (auto st = logship::write_all(out_, bytes, out_path_); !st) die(st.error().message);
+    out_bytes_ += bytes.size();
   }
   // The whole lines of `bytes`, joined to the part of a line the last read ended in, as spool
   // records, written 256 KiB at a time as the spool writes them (its write buffer: the CRCs
@@ -301,6 +310,7 @@ class DurableIntake {
   int in_ = -1, out_ = -1, landing_ = -1;
   bool records_ = false;
   std::uint64_t id_ = 0;
+  std::size_t out_bytes_ = 0;
   std::string encoded_, carry_;
   std::vector<char> buf_ = std::vector<char>(1u << 20);
   loff_t landed_ = 0;
@@ -408,22 +418,30 @@ int cmd_intake(int argc, char** argv) {
 
 int cmd_pipeline(int argc, char** argv) {
   if (argc < 6 || argc % 2 != 0)
-    die("usage: pipeline FIFO OUT PORT KEY KNOWN_HOSTS LANDING [--pipe-size B]");
+    die("usage: pipeline FIFO OUT PORT KEY KNOWN_HOSTS LANDING [--pipe-size B] "
+        "[--format raw|records]");
   int pipe_size = 0;
+  bool records = false;
   for (int i = 6; i + 1 < argc; i += 2) {
-    if (std::string(argv[i]) == "--pipe-size")
+    const std::string o = argv[i], v = argv[i + 1];
+    if (o == "--pipe-size")
       pipe_size = to_number<int>(argv[i + 1], "--pipe-size");
+    else if (o == "--format" && (v == "raw" || v == "records"))
+      records = v == "records";
+    else if (o == "--format")
+      die("--format takes raw or records, not '" + v + "'");
     else
-      die(std::string("unknown option ") + argv[i]);
+      die("unknown option " + o);
   }
   ExecChannel channel(argv[2], argv[3], argv[4], "");  // connected before the clock starts
   DurableIntake intake(argv[0], argv[1], pipe_size, argv[5]);
+  if (records) intake.as_records();
   std::mutex mu;
   std::condition_variable more;
   std::size_t written = 0;
   bool ended = false;
-  // The sender: what the intake wrote, read back 256 KiB at a time, its whole lines hashed two
-  // at a time into the batch digest, and sent.
+  // The sender: what the intake wrote, read back 256 KiB at a time, its whole lines (or whole
+  // records) hashed two at a time into the batch digest, and sent.
   std::size_t sent = 0;
   std::thread sender([&] {
     const int fd = ::open(argv[1], O_RDONLY | O_CLOEXEC);
@@ -431,6 +449,7 @@ int cmd_pipeline(int argc, char** argv) {
     std::vector<char> buf(256u << 10);
     std::vector<std::string_view> lines;
     std::vector<logship::crypto::Digest> hashes;
+    std::string framed;  // records: their lines, each with its LF
     SHA256_CTX batch;
     SHA256_Init(&batch);
     std::size_t need = 1;  // bytes past `sent` to wait for: more than a line's start
@@ -446,22 +465,46 @@ int cmd_pipeline(int argc, char** argv) {
       if (avail == 0) break;
       const ssize_t got = ::pread(fd, buf.data(), avail, static_cast<off_t>(sent));
       if (got != static_cast<ssize_t>(avail)) die("pread of the spool came back short");
-      std::size_t n = avail;  // whole lines only, unless this is the end of the data
-      if (!last) {
-        const void* nl = ::memrchr(buf.data(), '\n', avail);
-        if (!nl) {
-          if (avail < buf.size()) {  // wait for the rest of the line
-            need = avail + 1;
-            continue;
-          }
-        } else {
-          n = static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data()) + 1;
-        }
-      }
+      const std::string_view view(buf.data(), avail);
+      std::size_t n = 0;  // bytes of OUT taken: whole lines or records, or the data's end
       lines.clear();
-      split_lines(std::string_view(buf.data(), n), lines);
-      hash_lines(lines, hashes, batch);
-      channel.write(buf.data(), n, n);
+      if (records) {
+        framed.clear();
+        for (;;) {
+          logship::spool::RecordView r;
+          std::size_t size = 0;
+          const auto d = logship::spool::decode_view(view.substr(n), r, size, false);
+          if (d == logship::spool::Decode::corrupt) die("the floor's spool holds a bad record");
+          if (d == logship::spool::Decode::need_more) break;
+          lines.push_back(r.data);
+          framed.append(r.data);
+          if (!r.partial) framed.push_back('\n');
+          n += size;
+        }
+        if (n == 0) {
+          if (last || avail == buf.size()) die("a record larger than a read, or cut at the end");
+          need = avail + 1;  // wait for the rest of the record
+          continue;
+        }
+        hash_lines(lines, hashes, batch);
+        channel.write(framed.data(), framed.size(), framed.size());
+      } else {
+        n = avail;
+        if (!last) {
+          const void* nl = ::memrchr(buf.data(), '\n', avail);
+          if (!nl) {
+            if (avail < buf.size()) {  // wait for the rest of the line
+              need = avail + 1;
+              continue;
+            }
+          } else {
+            n = static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data()) + 1;
+          }
+        }
+        split_lines(view.substr(0, n), lines);
+        hash_lines(lines, hashes, batch);
+        channel.write(buf.data(), n, n);
+      }
       need = 1;
       std::lock_guard lock(mu);
       sent += n;
@@ -485,11 +528,12 @@ int cmd_pipeline(int argc, char** argv) {
   more.notify_one();
   sender.join();
   channel.finish();
+  const std::size_t out_bytes = intake.out_bytes();
   intake.remove();
   const double t1 = wall_seconds(), c1 = cpu_seconds();
   if (c0 < 0) c0 = c1, t0 = t1;
-  if (sent != total)
-    die("the sender sent " + std::to_string(sent) + " of " + std::to_string(total));
+  if (sent != out_bytes)
+    die("the sender sent " + std::to_string(sent) + " of " + std::to_string(out_bytes));
   std::printf("wall_s=%.4f cpu_s=%.3f bytes=%zu\n", t1 - t0, c1 - c0, total);
   return 0;
 }
