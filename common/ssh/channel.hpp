@@ -24,7 +24,9 @@ class Session;
 
 class Channel {
  public:
-  static constexpr std::size_t kWriteChunk = 64 * 1024;        // bytes per ssh_channel_write
+  // Bytes per ssh_channel_write. Nonblocking, libssh flushes its socket buffer once per call:
+  // 256 KiB (the push sender's slice) halves the sendto(2) and poll(2) calls of 64 KiB.
+  static constexpr std::size_t kWriteChunk = 256 * 1024;
   static constexpr std::size_t kMaxStderr = 64 * 1024;         // bytes of stderr kept
   static constexpr std::size_t kMaxUnread = 64 * 1024 * 1024;  // bytes of stdout not yet read
 
