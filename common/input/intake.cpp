@@ -20,12 +20,13 @@ Result<void> LineSink::append_all(std::span<const vault::BatchBuilder::Piece> pi
       pieces, [this](std::string_view bytes, bool partial) { return append(bytes, partial); });
 }
 
-Intake::Intake(Input input, LineSink& sink, std::size_t max_line, Landing* landing)
+Intake::Intake(Input input, LineSink& sink, std::size_t max_line, Landing* landing,
+               std::size_t read_chunk)
     : input_(std::move(input)),
       sink_(sink),
       landing_(landing),
       splitter_(max_line),
-      buf_(kReadChunk, '\0') {
+      buf_(read_chunk, '\0') {
   to_sink_ = [this](std::string_view piece, vault::LineEnd end) {
     note(sink_.append(piece, end == vault::LineEnd::none));
   };

@@ -240,6 +240,8 @@ std::string numbered(const char* tag, int from, int to) {
 class KilledIntakeTest : public ::testing::TestWithParam<Scenario> {
  protected:
   static constexpr std::size_t kMaxLine = 1024;
+  // Bytes per read(2) in the child: several reads, and a landing that starts over, per drain.
+  static constexpr std::size_t kChunk = 256 * 1024;
 
   void SetUp() override {
     ASSERT_EQ(::mkfifo(fifo().c_str(), 0600), 0);
@@ -283,7 +285,7 @@ TEST_P(KilledIntakeTest, TheRestartSpoolsEveryLineOnceInOrder) {
   std::string part_a = numbered("A", 1, 200) + std::string(3000, 'L') + "\n";
   if (sc.big) {
     ASSERT_GE(::fcntl(writer_, F_SETPIPE_SZ, 1 << 20), 1 << 20);
-    part_a += numbered("A-bulk", 1, 40000).substr(0, 3 * Intake::kReadChunk);
+    part_a += numbered("A-bulk", 1, 40000).substr(0, 3 * kChunk);
     part_a += "\n";
   }
   write(part_a + "unfinished-start");
@@ -297,7 +299,7 @@ TEST_P(KilledIntakeTest, TheRestartSpoolsEveryLineOnceInOrder) {
     auto in = open_fifo({fifo(), 0600, std::nullopt});
     if (!sp || !land || !in) ::_exit(3);
     SpoolSink sink(**sp, sc);
-    Intake intake(std::move(*in), sink, kMaxLine, land->get());
+    Intake intake(std::move(*in), sink, kMaxLine, land->get(), kChunk);
     intake.drain();
     if (sc.finish) intake.finish();
     if (::write(writer_, part_b.data(), part_b.size()) != static_cast<ssize_t>(part_b.size()))
