@@ -339,6 +339,13 @@ void hash_lines(std::span<const std::string_view> lines,
   SHA256_Update(&batch, hashes.data(), hashes.size() * sizeof(logship::crypto::Digest));
 }
 
+// The value of --format: whether the floor writes spool records.
+bool records_format(const std::string& value) {
+  if (value != "raw" && value != "records")
+    die("--format takes raw or records, not '" + value + "'");
+  return value == "records";
+}
+
 }  // namespace
 
 int cmd_libssh_send(int argc, char** argv) {
@@ -393,15 +400,13 @@ int cmd_intake(int argc, char** argv) {
   const char* landing_path = nullptr;
   bool records = false;
   for (int i = 2; i + 1 < argc; i += 2) {
-    const std::string o = argv[i], v = argv[i + 1];
+    const std::string o = argv[i];
     if (o == "--pipe-size")
       pipe_size = to_number<int>(argv[i + 1], "--pipe-size");
     else if (o == "--landing")
       landing_path = argv[i + 1];
-    else if (o == "--format" && (v == "raw" || v == "records"))
-      records = v == "records";
     else if (o == "--format")
-      die("--format takes raw or records, not '" + v + "'");
+      records = records_format(argv[i + 1]);
     else
       die("unknown option " + o);
   }
@@ -423,13 +428,11 @@ int cmd_pipeline(int argc, char** argv) {
   int pipe_size = 0;
   bool records = false;
   for (int i = 6; i + 1 < argc; i += 2) {
-    const std::string o = argv[i], v = argv[i + 1];
+    const std::string o = argv[i];
     if (o == "--pipe-size")
       pipe_size = to_number<int>(argv[i + 1], "--pipe-size");
-    else if (o == "--format" && (v == "raw" || v == "records"))
-      records = v == "records";
     else if (o == "--format")
-      die("--format takes raw or records, not '" + v + "'");
+      records = records_format(argv[i + 1]);
     else
       die("unknown option " + o);
   }
